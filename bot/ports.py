@@ -1,0 +1,75 @@
+"""Ports: what the core needs from the outside world, as Protocols.
+
+Each platform adapter implements :class:`Messenger` and :class:`Directory`;
+the core never imports a platform SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.messages import Audience, Message
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Attached to every post (Slack message metadata ``haven_<kind>``)."""
+
+    kind: str
+    incident: str | None
+    outbox_id: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes: a channel audience, or one person by DM."""
+
+    audience: Audience
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """What a platform returned for a post, enough to update it or reply in its thread."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """A send failed. ``permanent`` failures go straight to dead letter."""
+
+    def __init__(
+        self, reason: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Messenger(Protocol):
+    """One per platform. Raise :class:`DeliveryError` on failure."""
+
+    async def post(
+        self, target: Target, message: Message, *, meta: Meta, thread: PostRef | None = None
+    ) -> PostRef: ...
+
+    async def update(self, ref: PostRef, message: Message, *, meta: Meta) -> None: ...
+
+
+class LookupFailed(Exception):
+    """A supervisor look-up could not be answered: the action is refused (fail closed)."""
+
+
+class Directory(Protocol):
+    """Answers who may act where (the platform knows channel and team membership)."""
+
+    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Naive UTC."""
+        ...

@@ -1,0 +1,168 @@
+"""SQLModel tables. Every datetime is naive UTC (sqlmodel's default DateTime type).
+
+Free text columns (description, exact words, demands, location, evidence, customer
+reference, outbox payloads) hold ciphertext when an encryption key is configured;
+see :mod:`storage.crypto`. Repositories encrypt and decrypt; nothing else touches them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incidents"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ref: str = Field(index=True, unique=True, max_length=32)  # INC-YYYY-NNNNNN
+    intake_key: Optional[str] = Field(default=None, unique=True, max_length=200)
+    platform: str = Field(max_length=16)  # slack | teams | console
+    reporter_id: str = Field(index=True, max_length=128)
+    reporter_locale: str = Field(default="en", max_length=16)
+    share_name: bool = True
+    category: str = Field(max_length=64)
+    severity: str = Field(max_length=64)
+    flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="open", index=True, max_length=16)
+    owner_id: Optional[str] = Field(default=None, max_length=128)
+    second_responder_id: Optional[str] = Field(default=None, max_length=128)
+    contact_channel: Optional[str] = Field(default=None, max_length=32)
+    occurred_at: Optional[datetime] = None
+    held_minutes: Optional[int] = None
+    # free text (ciphertext when a key is configured)
+    description: Optional[str] = Field(default=None, sa_column=Column(Text))
+    exact_words: Optional[str] = Field(default=None, sa_column=Column(Text))
+    demands: Optional[str] = Field(default=None, sa_column=Column(Text))
+    location: Optional[str] = Field(default=None, sa_column=Column(Text))
+    evidence: Optional[str] = Field(default=None, sa_column=Column(Text))
+    customer_ref: Optional[str] = Field(default=None, sa_column=Column(Text))
+    customer_hash: Optional[str] = Field(default=None, index=True, max_length=128)
+    reported_at: datetime = Field(index=True)
+    acknowledged_at: Optional[datetime] = None
+    resolved_at: Optional[datetime] = None
+    policy_version: str = Field(max_length=64)
+    policy_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    legal_hold: bool = False
+    version: int = 0  # bumped on every state change (compare-and-set)
+
+
+class Event(SQLModel, table=True):
+    """Append-only audit trail. Never free text: ids, kinds and options only."""
+
+    __tablename__ = "events"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True, foreign_key="incidents.id")
+    kind: str = Field(max_length=32)
+    actor: str = Field(max_length=128)
+    option: Optional[str] = Field(default=None, max_length=64)
+    at: datetime
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Choice(SQLModel, table=True):
+    """One row per incident and option: the unique key makes 'once per option' atomic."""
+
+    __tablename__ = "choices"
+    __table_args__ = (UniqueConstraint("incident_id", "option", name="uq_choice_incident_option"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id")
+    option: str = Field(max_length=64)
+    actor: str = Field(max_length=128)
+    at: datetime
+    state: str = Field(default="done", max_length=16)  # done | proposed | rejected
+
+
+class Proposal(SQLModel, table=True):
+    __tablename__ = "proposals"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True, foreign_key="incidents.id")
+    option: str = Field(max_length=64)
+    proposer: str = Field(max_length=128)
+    state: str = Field(default="pending", max_length=16)  # pending | approved | rejected
+    decided_by: Optional[str] = Field(default=None, max_length=128)
+    created_at: datetime
+    decided_at: Optional[datetime] = None
+
+
+class Job(SQLModel, table=True):
+    """Scheduled work: deadlines, re-notifications, pages, reminders, check-ins."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    incident_id: Optional[int] = Field(default=None, index=True, foreign_key="incidents.id")
+    kind: str = Field(max_length=32)  # renotify | page | remind_owner | remind_channel | ask_join | checkin
+    key: str = Field(unique=True, max_length=200)  # idempotency key, e.g. "INC-…:renotify:1"
+    due_at: datetime
+    state: str = Field(default="pending", max_length=16)  # pending | claimed | done | cancelled
+    lease_until: Optional[datetime] = None
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    attempts: int = 0
+    answer: Optional[str] = Field(default=None, max_length=32)  # check-ins: ok | talk | stop
+    answered_at: Optional[datetime] = None
+    done_at: Optional[datetime] = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send. Payload is the serialized neutral message (ciphertext with a key)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    incident_id: Optional[int] = Field(default=None, index=True, foreign_key="incidents.id")
+    platform: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
+    op: str = Field(default="post", max_length=16)  # post | update | notify
+    audience: str = Field(max_length=16)  # reporter | supervisors | escalation | user
+    user_id: Optional[str] = Field(default=None, max_length=128)
+    reply_to: Optional[int] = None  # outbox id of the post to thread under or to update
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
+    due_at: datetime
+    lease_until: Optional[datetime] = None
+    attempts: int = 0
+    last_error: Optional[str] = Field(default=None, max_length=500)
+    sent_ref: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime
+    sent_at: Optional[datetime] = None
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where to reach someone or something later (Teams conversation references, channels)."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("platform", "key", name="uq_conversation_ref"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    key: str = Field(max_length=200)  # "user:<id>", "channel:supervisors", "channel:escalation"
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class Counter(SQLModel, table=True):
+    """Sequences for human incident ids, one row per year."""
+
+    __tablename__ = "counters"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: int = 0
+
+
+class Dedup(SQLModel, table=True):
+    """Idempotency keys for inbound deliveries (Events API event ids, Teams activity ids)."""
+
+    __tablename__ = "dedup"
+
+    key: str = Field(primary_key=True, max_length=200)
+    at: datetime = Field(index=True)
