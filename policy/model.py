@@ -7,11 +7,22 @@ Every user-facing string is a :class:`Text` with an ``en`` and a ``ja`` entry.
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
-from typing import Literal
+from datetime import date, time, timedelta
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import holidays as holidays_lib
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 LANGUAGES = ("en", "ja")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -30,8 +41,9 @@ class Text(_Strict):
     en: str = Field(min_length=1)
     ja: str = Field(min_length=1)
 
-    def get(self, locale: str) -> str:
-        return self.ja if locale.lower().startswith("ja") else self.en
+    def get(self, locale: str | None) -> str:
+        """The text in ``locale`` (``ja``, ``ja-JP``, ...); English otherwise."""
+        return self.ja if (locale or "").lower().startswith("ja") else self.en
 
 
 def _parse_hhmm(value: str) -> time:
@@ -43,11 +55,49 @@ def _parse_hhmm(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
-def _check_month_days(values: list[str]) -> list[str]:
-    for value in values:
-        if not _MONTH_DAY.match(value):
-            raise ValueError(f"{value!r} is not a day as MM-DD")
-    return values
+def _check_month_day(value: str) -> str:
+    if not _MONTH_DAY.match(value):
+        raise ValueError(f"{value!r} is not a day as MM-DD (e.g. \"12-29\")")
+    month, day = (int(part) for part in value.split("-"))
+    try:
+        date(2024, month, day)  # a leap year, so 02-29 is allowed
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a day of the year") from exc
+    return value
+
+
+def _check_hhmm(value: str) -> str:
+    _parse_hhmm(value)
+    return value
+
+
+def _iso_duration(value: Any) -> Any:
+    """Only ISO-8601 strings (``PT5M``, ``P1D``): a bare number would silently mean seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str) or not value.startswith("P"):
+        raise ValueError(f"{value!r} is not an ISO-8601 duration such as PT5M or P1D")
+    return value
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be a positive duration such as PT5M or P1D")
+    return value
+
+
+def _hours_kind(value: Any) -> str | None:
+    if value == "always":
+        return "always"
+    return "list" if isinstance(value, list | tuple) else None
+
+
+MonthDay = Annotated[str, AfterValidator(_check_month_day)]
+"""A day of the year as ``MM-DD`` (company closures, fixed closing days)."""
+HHMM = Annotated[str, AfterValidator(_check_hhmm)]
+"""A time of day as ``HH:MM`` (``24:00`` allowed as a closing time)."""
+Duration = Annotated[timedelta, BeforeValidator(_iso_duration), AfterValidator(_positive)]
+"""A positive ISO-8601 duration. Years and months are approximate (365 and 30 days)."""
 
 
 class Category(_Strict):
@@ -60,24 +110,17 @@ class Category(_Strict):
 class Severity(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     labels: Text
-    ack_within: timedelta
-    resolve_within: timedelta
+    ack_within: Duration
+    resolve_within: Duration
     renotify: int = Field(ge=0, le=10)
     page: bool
     responders: int = Field(ge=1, le=2)
     business_hours_only: bool
 
-    @field_validator("ack_within", "resolve_within")
-    @classmethod
-    def _positive(cls, value: timedelta) -> timedelta:
-        if value <= timedelta(0):
-            raise ValueError("must be a positive duration such as PT5M")
-        return value
-
 
 class RepeatedRule(_Strict):
     count: int = Field(ge=2)
-    window: timedelta
+    window: Duration
     at_least: str
 
 
@@ -98,32 +141,40 @@ class Option(_Strict):
     done: Text | None = None  # past-tense line for the alert, e.g. "asked the police"
 
 
-class OpeningHours(_Strict):
-    days: list[Weekday] = Field(min_length=1)
-    from_: str = Field(alias="from")
-    to: str
+class _Span(_Strict):
+    """A daily span ``from``–``to`` as HH:MM in the policy time zone."""
+
+    from_: HHMM = Field(alias="from")
+    to: HHMM
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    @field_validator("from_", "to")
-    @classmethod
-    def _hhmm(cls, value: str) -> str:
-        _parse_hhmm(value)
-        return value
-
     @model_validator(mode="after")
-    def _ordered(self) -> OpeningHours:
+    def _ordered(self) -> _Span:
         if _parse_hhmm(self.from_) >= _parse_hhmm(self.to):
             raise ValueError(f"opens at {self.from_} but closes at {self.to}")
         return self
 
     @property
     def opens(self) -> time:
+        """Opening time of day (local to the policy time zone)."""
         return _parse_hhmm(self.from_)
 
     @property
     def closes(self) -> time:
+        """Closing time of day; ``24:00`` is 23:59:59.999999 (see ``closes_at_midnight``)."""
         return _parse_hhmm(self.to)
+
+    @property
+    def closes_at_midnight(self) -> bool:
+        """True when the span runs to the end of the day (``to: "24:00"``)."""
+        return self.to == "24:00"
+
+
+class OpeningHours(_Span):
+    """When a wellbeing line answers: these weekdays, ``from``–``to``."""
+
+    days: list[Weekday] = Field(min_length=1)
 
 
 class WellbeingResource(_Strict):
@@ -131,74 +182,53 @@ class WellbeingResource(_Strict):
     labels: Text
     text: Text
     contact: str | None = None
-    hours: Literal["always"] | list[OpeningHours]
+    # "always", or a list of opening hours (empty: hours unknown, ask the company).
+    # The discriminator keeps validation errors to the branch the file actually used.
+    hours: Annotated[
+        Annotated[Literal["always"], Tag("always")] | Annotated[list[OpeningHours], Tag("list")],
+        Discriminator(
+            _hours_kind,
+            custom_error_type="hours",
+            custom_error_message='must be "always" or a list of opening hours (may be empty)',
+        ),
+    ]
     closed_on_holidays: bool = False
-    closed: list[str] = Field(default_factory=list)
-
-    _closed_days = field_validator("closed")(classmethod(lambda cls, v: _check_month_days(v)))
+    closed: list[MonthDay] = Field(default_factory=list)
 
 
-class BusinessHours(_Strict):
-    from_: str = Field(alias="from")
-    to: str
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @field_validator("from_", "to")
-    @classmethod
-    def _hhmm(cls, value: str) -> str:
-        _parse_hhmm(value)
-        return value
-
-    @model_validator(mode="after")
-    def _ordered(self) -> BusinessHours:
-        if _parse_hhmm(self.from_) >= _parse_hhmm(self.to):
-            raise ValueError(f"opens at {self.from_} but closes at {self.to}")
-        return self
-
-    @property
-    def opens(self) -> time:
-        return _parse_hhmm(self.from_)
-
-    @property
-    def closes(self) -> time:
-        return _parse_hhmm(self.to)
+class BusinessHours(_Span):
+    """The working day used for business-time deadlines and check-ins."""
 
 
 class FollowUps(_Strict):
-    offsets: list[timedelta]
+    offsets: list[Duration]
     business_hours: BusinessHours
     working_days: list[Weekday] = Field(min_length=1)
     holidays: str
-    closed: list[str] = Field(default_factory=list)
-
-    _closed_days = field_validator("closed")(classmethod(lambda cls, v: _check_month_days(v)))
-
-    @field_validator("offsets")
-    @classmethod
-    def _positive(cls, values: list[timedelta]) -> list[timedelta]:
-        if any(v <= timedelta(0) for v in values):
-            raise ValueError("every offset must be a positive duration such as P1D")
-        return values
+    closed: list[MonthDay] = Field(default_factory=list)
 
     @field_validator("holidays")
     @classmethod
     def _country(cls, value: str) -> str:
         if value == "none":
             return value
-        import holidays as holidays_lib
-
         if value not in holidays_lib.list_supported_countries():
             raise ValueError(f"{value!r} is not a country code known to the holidays package")
         return value
 
 
 class Retention(_Strict):
-    closed_incidents: timedelta
+    closed_incidents: Duration
+
+
+def _version_text(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 class Policy(_Strict):
-    version: str = Field(min_length=1)
+    """The whole policy file. Lists keep the file's order (severities: most severe first)."""
+
+    version: Annotated[str, BeforeValidator(_version_text)] = Field(min_length=1)
     timezone: str
     categories: list[Category] = Field(min_length=1)
     severities: list[Severity] = Field(min_length=1)
@@ -220,63 +250,77 @@ class Policy(_Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
-        severity_ids = [s.id for s in self.severities]
-        known = set(severity_ids)
-        _unique("severities", severity_ids)
-        _unique("categories", [c.id for c in self.categories])
-        _unique("options", [o.id for o in self.options])
-        _unique("wellbeing", [w.id for w in self.wellbeing])
-        for i, category in enumerate(self.categories):
-            if category.default_severity not in known:
-                raise ValueError(
-                    f"categories.{i}.default_severity: unknown severity {category.default_severity!r}"
+        """Cross references. Each problem is one line ``dotted.path: problem``."""
+        problems: list[str] = []
+        known = {s.id for s in self.severities}
+        for where, items in (
+            ("severities", self.severities),
+            ("categories", self.categories),
+            ("options", self.options),
+            ("wellbeing", self.wellbeing),
+        ):
+            problems += _duplicates(where, [item.id for item in items])
+
+        def check(path: str, severity_id: str) -> None:
+            if severity_id not in known:
+                problems.append(
+                    f"{path}: unknown severity {severity_id!r} (known: {', '.join(sorted(known))})"
                 )
-        if self.rules.in_danger not in known:
-            raise ValueError(f"rules.in_danger: unknown severity {self.rules.in_danger!r}")
-        if self.rules.repeated.at_least not in known:
-            raise ValueError(
-                f"rules.repeated.at_least: unknown severity {self.rules.repeated.at_least!r}"
-            )
+
+        for i, category in enumerate(self.categories):
+            check(f"categories.{i}.default_severity", category.default_severity)
+        check("rules.in_danger", self.rules.in_danger)
+        check("rules.repeated.at_least", self.rules.repeated.at_least)
         for i, option in enumerate(self.options):
-            for j, sev in enumerate(option.severities):
-                if sev not in known:
-                    raise ValueError(f"options.{i}.severities.{j}: unknown severity {sev!r}")
+            for j, severity_id in enumerate(option.severities):
+                check(f"options.{i}.severities.{j}", severity_id)
         if "acknowledge" not in {o.id for o in self.options}:
-            raise ValueError("options: the 'acknowledge' option is required")
+            problems.append("options: the 'acknowledge' option is required")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     # -- look-ups -------------------------------------------------------------------
 
     @property
     def zone(self) -> ZoneInfo:
+        """The policy time zone (business time and times shown to people)."""
         return ZoneInfo(self.timezone)
 
     def category(self, category_id: str) -> Category:
+        """The category with this id; ``KeyError`` if there is none."""
         for category in self.categories:
             if category.id == category_id:
                 return category
         raise KeyError(category_id)
 
     def severity(self, severity_id: str) -> Severity:
+        """The severity with this id; ``KeyError`` if there is none."""
         for severity in self.severities:
             if severity.id == severity_id:
                 return severity
         raise KeyError(severity_id)
 
     def option(self, option_id: str) -> Option:
+        """The option with this id; ``KeyError`` if there is none."""
         for option in self.options:
             if option.id == option_id:
                 return option
         raise KeyError(option_id)
 
     def rank(self, severity_id: str) -> int:
-        """0 for the most severe; severities are listed most severe first."""
-        return [s.id for s in self.severities].index(severity_id)
+        """0 for the most severe; severities are listed most severe first. ``KeyError`` if unknown."""
+        for index, severity in enumerate(self.severities):
+            if severity.id == severity_id:
+                return index
+        raise KeyError(severity_id)
 
 
-def _unique(where: str, ids: list[str]) -> None:
+def _duplicates(where: str, ids: list[str]) -> list[str]:
     seen: set[str] = set()
+    problems = []
     for i, value in enumerate(ids):
         if value in seen:
-            raise ValueError(f"{where}.{i}.id: {value!r} appears twice")
+            problems.append(f"{where}.{i}.id: {value!r} appears more than once")
         seen.add(value)
+    return problems
