@@ -1,0 +1,68 @@
+"""Pure policy rules: how severe an incident is, and which options supervisors get."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from policy.model import Option, Policy
+
+IN_DANGER = "in_danger"
+REPEATED = "repeated"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome of assessing a report: its severity id and the rule flags that applied."""
+
+    severity: str
+    flags: tuple[str, ...]
+
+
+def most_severe(policy: Policy, *severity_ids: str) -> str:
+    """The most severe of the given severity ids (``KeyError`` for an unknown id)."""
+    if not severity_ids:
+        raise ValueError("most_severe needs at least one severity id")
+    return min(severity_ids, key=policy.rank)
+
+
+def assess(policy: Policy, *, category: str, in_danger: bool, earlier_reports: int) -> Assessment:
+    """Severity and flags for a new report.
+
+    ``earlier_reports`` is the number of earlier reports on the same customer within
+    ``rules.repeated.window`` (counted by the caller; see :func:`repeated_window_start`).
+    The severity is the most severe of the category default and every rule that applies.
+    Raises ``KeyError`` for an unknown category.
+    """
+    candidates = [policy.category(category).default_severity]
+    flags: list[str] = []
+    if in_danger:
+        candidates.append(policy.rules.in_danger)
+        flags.append(IN_DANGER)
+    if earlier_reports + 1 >= policy.rules.repeated.count:
+        candidates.append(policy.rules.repeated.at_least)
+        flags.append(REPEATED)
+    return Assessment(severity=most_severe(policy, *candidates), flags=tuple(flags))
+
+
+def options_for(
+    policy: Policy, *, severity: str, status: str, chosen: Collection[str] = ()
+) -> list[Option]:
+    """The options to offer on an alert, in policy order.
+
+    Nothing once ``status`` is ``resolved``; no ``acknowledge`` once ``acknowledged``;
+    never an option already in ``chosen``. ``KeyError`` for an unknown severity.
+    """
+    policy.severity(severity)
+    if status == "resolved":
+        return []
+    excluded = set(chosen)
+    if status == "acknowledged":
+        excluded.add("acknowledge")
+    return [o for o in policy.options if severity in o.severities and o.id not in excluded]
+
+
+def repeated_window_start(policy: Policy, now: datetime) -> datetime:
+    """The earliest report time (naive UTC) that counts toward the repeated rule at ``now``."""
+    return now - policy.rules.repeated.window
