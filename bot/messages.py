@@ -9,9 +9,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+
+MENTION = re.compile(r"<@([A-Za-z0-9_.:@-]+)>")
+
+
+def mention(user_id: str) -> str:
+    """Haven's neutral mention token; each adapter renders it for its platform."""
+    return f"<@{user_id}>"
 
 
 class Kind(StrEnum):

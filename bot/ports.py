@@ -58,6 +58,10 @@ class Messenger(Protocol):
 
     async def update(self, ref: PostRef, message: Message, *, meta: Meta) -> None: ...
 
+    async def reachable(self, audience: Audience) -> bool:
+        """Whether a channel audience is configured (Teams: registered) on this platform."""
+        ...
+
 
 class LookupFailed(Exception):
     """A supervisor look-up could not be answered: the action is refused (fail closed)."""

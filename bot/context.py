@@ -1,0 +1,142 @@
+"""What every part of the core shares: the database, the policy, the clock, the ports.
+
+Also the two helpers every flow uses: reading an incident as an :class:`IncidentView`
+and queueing an outbound message in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import SystemClock
+from bot.messages import Audience, Kind, Message
+from bot.metrics import Metrics
+from bot.ports import Clock, Directory, Messenger
+from bot.views import HistoryLine, IncidentView
+from policy.calendar import BusinessCalendar
+from policy.model import Policy
+from storage import incidents as repo
+from storage import outbox
+from storage.db import Database
+from storage.models import Incident, OutboxMessage
+
+log = logging.getLogger("haven.core")
+
+
+@dataclass
+class Context:
+    db: Database
+    policy: Policy
+    clock: Clock
+    metrics: Metrics
+    default_locale: str = "en"
+    messengers: dict[str, Messenger] = field(default_factory=dict)
+    directories: dict[str, Directory] = field(default_factory=dict)
+    wake: Callable[[], None] = lambda: None
+    wall: Clock = field(default_factory=SystemClock)  # real time, for delivery retries
+    calendar: BusinessCalendar = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.calendar = BusinessCalendar.from_policy(self.policy)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def wall_now(self) -> datetime:
+        """Real time: outbox due times and retries never follow the test clock."""
+        return self.wall.now()
+
+    def locale_of(self, incident: Incident) -> str:
+        return incident.reporter_locale or self.default_locale
+
+    @property
+    def channel_locale(self) -> str:
+        """Channel posts are read by many people: ``HAVEN_LOCALE``."""
+        return self.default_locale
+
+
+async def load_view(session: AsyncSession, ctx: Context, incident: Incident) -> IncidentView:
+    """Read an incident with its trail and choices, free text decrypted."""
+    assert incident.id is not None
+    events = await repo.events_for(session=session, incident_id=incident.id)
+    chosen = await repo.chosen_options(session=session, incident_id=incident.id)
+    earlier: tuple[str, ...] = ()
+    if incident.customer_hash:
+        since = incident.reported_at - ctx.policy.rules.repeated.window
+        refs = await repo.earlier_by_customer(
+            session=session, customer_hash=incident.customer_hash, since=since
+        )
+        earlier = tuple(r for r in refs if r < incident.ref)
+    return IncidentView(
+        ref=incident.ref,
+        reporter_id=incident.reporter_id,
+        share_name=incident.share_name,
+        category=incident.category,
+        severity=incident.severity,
+        flags=tuple(incident.flags or ()),
+        status=incident.status,
+        reported_at=incident.reported_at,
+        owner_id=incident.owner_id,
+        second_responder_id=incident.second_responder_id,
+        contact_channel=incident.contact_channel,
+        customer_ref=incident.customer_ref,
+        description=incident.description or incident.exact_words,
+        earlier=earlier,
+        chosen=chosen,
+        history=tuple(HistoryLine(e.kind, e.actor, e.at, e.option) for e in events),
+        legal_hold=incident.legal_hold,
+    )
+
+
+async def enqueue(
+    session: AsyncSession,
+    ctx: Context,
+    incident: Incident | None,
+    audience: Audience,
+    message: Message,
+    *,
+    platform: str | None = None,
+    user_id: str | None = None,
+    reply_to: int | None = None,
+    op: str = "post",
+) -> OutboxMessage:
+    """Queue a message in the caller's transaction; it is sent after the commit."""
+    return await outbox.enqueue(
+        session=session,
+        incident_id=incident.id if incident else None,
+        platform=platform or (incident.platform if incident else "console"),
+        kind=str(message.kind),
+        audience=str(audience),
+        payload=message.to_json(),
+        due_at=ctx.wall_now(),
+        op=op,
+        user_id=user_id,
+        reply_to=reply_to,
+    )
+
+
+async def alert_posts(session: AsyncSession, incident: Incident) -> list[OutboxMessage]:
+    """The alert and page posts of an incident (what decisions update in place)."""
+    assert incident.id is not None
+    rows = await outbox.messages_for(session=session, incident_id=incident.id)
+    return [
+        r for r in rows
+        if r.op == "post" and r.kind in (Kind.ALERT, Kind.PAGE) and r.state != "dead"
+    ]
+
+
+async def refresh_alerts(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+    """Queue an in-place update of every alert and page; rendered from state when sent."""
+    from bot.views import alert
+
+    view = await load_view(session, ctx, incident)
+    for post in await alert_posts(session, incident):
+        message = alert(ctx.policy, view, ctx.channel_locale, kind=Kind(post.kind))
+        await enqueue(
+            session, ctx, incident, Audience(post.audience), message, op="update", reply_to=post.id
+        )

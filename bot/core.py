@@ -1,0 +1,162 @@
+"""The core's front door: what adapters call. Platform-neutral, no SDK imports."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot import intake
+from bot.context import Context, enqueue
+from bot.core_forms import details_form, new_form
+from bot.decisions import PressResult, refuse, supervisor_press
+from bot.errors import log_unexpected
+from bot.followups import REPORTER_ACTIONS, reporter_press
+from bot.forms import check
+from bot.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
+from bot.messages import Audience, Form, Kind, Message
+from bot.ports import Target
+from bot.views import notice, receipt, saving, wellbeing
+from storage import incidents as repo
+
+log = logging.getLogger("haven.core")
+COMMIT_WAIT_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What to show the reporter, in order: the wellbeing message first, then the
+    receipt (quick report) or the form (no text)."""
+
+    wellbeing: Message
+    receipt: Message | None = None
+    form: Form | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class FormOutcome:
+    errors: dict[str, str]
+    receipt: Message | None = None
+    ref: str | None = None
+
+
+class Haven:
+    def __init__(self, ctx: Context, *, commit_wait: float = COMMIT_WAIT_SECONDS) -> None:
+        self.ctx = ctx
+        self.commit_wait = commit_wait
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- reporting ---------------------------------------------------------------------
+
+    def wellbeing(self, locale: str) -> Message:
+        return wellbeing(self.ctx.policy, locale, self.ctx.now())
+
+    async def report(self, report: ReportIn) -> ReportOutcome:
+        """``/abuse``: wellbeing first; with text a quick report, without text the form."""
+        locale = report.actor.locale
+        first = self.wellbeing(locale)
+        text = normalize(report.text)
+        if not text:
+            return ReportOutcome(wellbeing=first, form=new_form(self.ctx, locale, first))
+        submission = intake.quick_submission(self.ctx, text)
+        return await self._log(report.actor, first, submission, report.intake_key)
+
+    async def report_form(self, actor: Actor, *, prefill: dict[str, str] | None = None) -> Form:
+        """The form on its own (Slack's message shortcut pre-fills it)."""
+        return new_form(self.ctx, actor.locale, self.wellbeing(actor.locale), prefill=prefill)
+
+    async def submit_form(self, submitted: FormIn) -> FormOutcome:
+        """Check the answers; errors go back into the form, never a lost submission."""
+        locale = submitted.actor.locale
+        submission, errors = check(self.ctx.policy, submitted.values, locale)
+        if submission is None:
+            return FormOutcome(errors=errors)
+        ref, _ = split_value(submitted.metadata)
+        if ref.startswith("INC-"):
+            if await intake.add_details(self.ctx, submitted.actor, ref, submission):
+                return FormOutcome(errors={}, ref=ref,
+                                   receipt=notice(Kind.REPORTER_UPDATE, locale, "reporter.details_added", ref=ref))
+        outcome = await self._log(submitted.actor, self.wellbeing(locale), submission, submitted.intake_key)
+        return FormOutcome(errors={}, receipt=outcome.receipt, ref=outcome.ref)
+
+    async def _log(self, actor: Actor, first: Message, submission: intake.Submission,
+                   intake_key: str | None) -> ReportOutcome:
+        task = asyncio.ensure_future(intake.log_report(self.ctx, actor, submission, intake_key=intake_key))
+        try:
+            logged = await asyncio.wait_for(asyncio.shield(task), timeout=self.commit_wait)
+        except TimeoutError:
+            self._follow(task, actor)
+            return ReportOutcome(wellbeing=first, receipt=saving(actor.locale))
+        except Exception:
+            code = log_unexpected("report")
+            failed = notice(Kind.RECEIPT, actor.locale, "receipt.failed", code=code)
+            return ReportOutcome(wellbeing=first, receipt=failed)
+        if not logged.created:
+            return ReportOutcome(wellbeing=first, ref=logged.ref, receipt=receipt(logged.ref, actor.locale, alerted=logged.alerted))
+        return ReportOutcome(wellbeing=first, ref=logged.ref,
+                             receipt=receipt(logged.ref, actor.locale, alerted=logged.alerted))
+
+    def _follow(self, task: asyncio.Future[intake.Logged], actor: Actor) -> None:
+        """The commit is slow: confirm (or admit failure) by DM when it finishes."""
+        async def confirm() -> None:
+            try:
+                logged = await task
+            except Exception:
+                code = log_unexpected("slow report")
+                await self._direct(actor, notice(Kind.RECEIPT, actor.locale, "receipt.failed", code=code))
+                return
+            async with self.ctx.db.session() as session:
+                incident = await repo.get_incident(session=session, ref=logged.ref)
+                message = receipt(logged.ref, actor.locale, alerted=logged.alerted)
+                await enqueue(session, self.ctx, incident, Audience.USER, message, user_id=actor.user_id)
+                await session.commit()
+            self.ctx.wake()
+
+        follow = asyncio.ensure_future(confirm())
+        self._tasks.add(follow)
+        follow.add_done_callback(self._tasks.discard)
+
+    async def _direct(self, actor: Actor, message: Message) -> None:
+        """Best effort, outside the outbox: used only when the database itself failed."""
+        messenger = self.ctx.messengers.get(actor.platform)
+        if messenger is None:
+            return
+        from bot.ports import Meta
+
+        try:
+            await messenger.post(Target(Audience.USER, actor.user_id), message,
+                                 meta=Meta(kind=str(message.kind), incident=None, outbox_id=0))
+        except Exception:
+            log.exception("could not tell a reporter that saving failed")
+
+    async def form_closed(self, actor: Actor) -> None:
+        """A form closed unsent: a gentle DM offering to reopen it."""
+        async with self.ctx.db.session() as session:
+            message = notice(Kind.REPORTER_UPDATE, actor.locale, "form.closed")
+            await enqueue(session, self.ctx, None, Audience.USER, message, platform=actor.platform, user_id=actor.user_id)
+            await session.commit()
+        self.ctx.wake()
+
+    # -- buttons -----------------------------------------------------------------------
+
+    async def press(self, press: PressIn) -> PressResult:
+        ref, _ = split_value(press.value)
+        async with self.ctx.db.session() as session:
+            incident = await repo.get_incident(session=session, ref=ref)
+        if incident is None:
+            return refuse(self.ctx, press, "unknown_incident", "refusal.unknown_incident")
+        if press.action in REPORTER_ACTIONS:
+            return await reporter_press(self.ctx, press, incident)
+        return await supervisor_press(self.ctx, press, incident)
+
+    async def details_form(self, actor: Actor, ref: str) -> Form | None:
+        async with self.ctx.db.session() as session:
+            incident = await repo.get_incident(session=session, ref=ref)
+        if incident is None or incident.reporter_id != actor.user_id:
+            return None
+        return await details_form(self.ctx, actor, incident)
+
+    async def close(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

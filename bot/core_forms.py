@@ -1,0 +1,34 @@
+"""Building the report form for a new report or for adding details to one."""
+
+from __future__ import annotations
+
+from bot.clock import iso
+from bot.context import Context
+from bot.forms import report_form
+from bot.inbound import Actor
+from bot.messages import Form, Message
+from bot.views import wellbeing
+from storage.models import Incident
+
+
+def new_form(ctx: Context, locale: str, intro: Message, *, prefill: dict[str, str] | None = None) -> Form:
+    return report_form(ctx.policy, locale, intro, prefill=prefill)
+
+
+async def details_form(ctx: Context, actor: Actor, incident: Incident) -> Form:
+    """The form pre-filled with what the incident already holds; submitting it adds details."""
+    prefill = {
+        "category": incident.category,
+        "share_name": "true" if incident.share_name else "false",
+        "in_danger": "true" if "in_danger" in (incident.flags or ()) else "false",
+    }
+    for name in ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "contact_channel"):
+        value = getattr(incident, name)
+        if value:
+            prefill[name] = str(value)
+    if incident.held_minutes is not None:
+        prefill["held_minutes"] = str(incident.held_minutes)
+    if incident.occurred_at is not None:
+        prefill["occurred_at"] = iso(incident.occurred_at)
+    intro = wellbeing(ctx.policy, actor.locale, ctx.now())
+    return report_form(ctx.policy, actor.locale, intro, prefill=prefill, metadata=incident.ref)

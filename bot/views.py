@@ -1,0 +1,250 @@
+"""Pure builders of neutral messages: the wellbeing message, receipts, alerts.
+
+No I/O here: every function takes the policy, a locale and plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.clock import iso
+from bot.i18n import t
+from bot.messages import Action, Button, Fact, Kind, Message, Resource, mention
+from policy.model import Policy
+from policy.resources import describe_hours, resource_status
+from policy.rules import options_for
+
+EXCERPT_CHARS = 300
+_HISTORY_KEYS = {
+    "acknowledged": "alert.decision_line",
+    "option_chosen": "alert.decision_line",
+    "resolved": "alert.decision_line",
+    "proposed": "alert.proposed_line",
+    "approved": "alert.approved_line",
+    "rejected": "alert.rejected_line",
+    "joined": "alert.joined_line",
+}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    kind: str
+    actor: str
+    at: datetime
+    option: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What the alert shows: a read-only snapshot of an incident, free text decrypted."""
+
+    ref: str
+    reporter_id: str
+    share_name: bool
+    category: str
+    severity: str
+    flags: tuple[str, ...]
+    status: str
+    reported_at: datetime
+    owner_id: str | None = None
+    second_responder_id: str | None = None
+    contact_channel: str | None = None
+    customer_ref: str | None = None
+    description: str | None = None
+    earlier: tuple[str, ...] = ()
+    chosen: dict[str, str] = field(default_factory=dict)
+    history: tuple[HistoryLine, ...] = ()
+    legal_hold: bool = False
+
+
+def local_time(policy: Policy, moment: datetime) -> str:
+    """Naive UTC → "2026-12-01 14:30 JST" in the policy's time zone."""
+    from datetime import UTC
+
+    local = moment.replace(tzinfo=UTC).astimezone(policy.zone)
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def wellbeing(policy: Policy, locale: str, now: datetime) -> Message:
+    """The first thing a reporter sees: help for themselves, which lines are open now."""
+    resources = tuple(
+        Resource(
+            label=res.labels.get(locale),
+            text=res.text.get(locale),
+            contact=res.contact,
+            open_now=is_open,
+            hours=describe_hours(res, locale),
+        )
+        for res, is_open in resource_status(policy, now)
+    )
+    note = f"{t(locale, 'wellbeing.not_emergency')} {t(locale, 'wellbeing.no_disadvantage')}"
+    return Message(
+        kind=Kind.WELLBEING,
+        title=t(locale, "wellbeing.title"),
+        text=t(locale, "wellbeing.intro"),
+        resources=resources,
+        note=note,
+        locale=locale,
+    )
+
+
+def receipt(ref: str, locale: str, *, alerted: bool) -> Message:
+    """"Logged as INC-…" with the reporter's own buttons."""
+    text = t(locale, "receipt.logged" if alerted else "receipt.no_channel", ref=ref)
+    return Message(
+        kind=Kind.RECEIPT,
+        text=f"{text}\n{t(locale, 'receipt.more')}",
+        buttons=reporter_buttons(ref, locale),
+        incident=ref,
+        locale=locale,
+    )
+
+
+def reporter_buttons(ref: str, locale: str) -> tuple[Button, ...]:
+    return (
+        Button(Action.ADD_DETAILS, t(locale, "button.add_details"), ref),
+        Button(Action.IN_DANGER, t(locale, "button.in_danger"), ref, style="danger"),
+        Button(Action.TALK_NOW, t(locale, "button.talk_now"), ref, style="primary"),
+    )
+
+
+def saving(locale: str) -> Message:
+    return Message(kind=Kind.RECEIPT, text=t(locale, "receipt.saving"), locale=locale)
+
+
+def notice(kind: Kind, locale: str, key: str, *, ref: str | None = None, **values: object) -> Message:
+    """A one-line message from the locale files."""
+    if ref is not None:
+        values["ref"] = ref
+    return Message(kind=kind, text=t(locale, key, **values), incident=ref, locale=locale)
+
+
+def option_label(policy: Policy, option_id: str, locale: str) -> str:
+    option = policy.option(option_id)
+    return option.labels.get(locale) if option.labels else option_id
+
+
+def option_done(policy: Policy, option_id: str, locale: str) -> str:
+    option = policy.option(option_id)
+    if option.done:
+        return option.done.get(locale)
+    return option_label(policy, option_id, locale)
+
+
+def alert(policy: Policy, view: IncidentView, locale: str, *, kind: Kind = Kind.ALERT) -> Message:
+    """The supervisors' alert (also the page and every in-place update)."""
+    severity = policy.severity(view.severity)
+    title = t(
+        locale,
+        "alert.title",
+        severity=severity.labels.get(locale),
+        ref=view.ref,
+        category=policy.category(view.category).labels.get(locale),
+    )
+    return Message(
+        kind=kind,
+        title=title,
+        text=_status_line(view, locale),
+        facts=_facts(policy, view, locale),
+        buttons=_alert_buttons(policy, view, locale),
+        mentions=tuple(m for m in (view.owner_id, view.second_responder_id) if m),
+        mention_channel=(view.severity == policy.severities[0].id and view.status == "open"),
+        incident=view.ref,
+        locale=locale,
+        note=_history(policy, view, locale),
+        timestamp=iso(view.reported_at),
+    )
+
+
+def _status_line(view: IncidentView, locale: str) -> str:
+    if view.status == "resolved":
+        actor = next((h.actor for h in reversed(view.history) if h.kind == "resolved"), "")
+        return t(locale, "alert.status_resolved", actor=mention(actor) if actor else "")
+    if view.owner_id:
+        return t(locale, "alert.status_acknowledged", owner=mention(view.owner_id))
+    return t(locale, "alert.status_open")
+
+
+def _facts(policy: Policy, view: IncidentView, locale: str) -> tuple[Fact, ...]:
+    none = t(locale, "alert.none")
+    reporter = mention(view.reporter_id) if view.share_name else t(locale, "alert.reporter_hidden")
+    facts = [
+        Fact(t(locale, "alert.category"), policy.category(view.category).labels.get(locale)),
+        Fact(t(locale, "alert.severity"), policy.severity(view.severity).labels.get(locale)),
+        Fact(t(locale, "alert.reporter"), reporter),
+        Fact(
+            t(locale, "alert.contact_channel"),
+            t(locale, f"contact_channel.{view.contact_channel}") if view.contact_channel else none,
+        ),
+        Fact(t(locale, "alert.customer_ref"), view.customer_ref or none, user_text=bool(view.customer_ref)),
+        Fact(t(locale, "alert.reported_at"), local_time(policy, view.reported_at)),
+    ]
+    if view.description:
+        facts.append(Fact(t(locale, "alert.excerpt"), excerpt(view.description), user_text=True))
+    flags = [t(locale, f"alert.flag_{flag}") for flag in view.flags if flag in ("repeated", "in_danger")]
+    if flags:
+        facts.append(Fact(t(locale, "alert.flags"), ", ".join(flags)))
+    if view.earlier:
+        facts.append(Fact(t(locale, "alert.earlier"), ", ".join(view.earlier)))
+    if view.second_responder_id:
+        facts.append(Fact(t(locale, "alert.second_responder"), mention(view.second_responder_id)))
+    if view.legal_hold:
+        facts.append(Fact(t(locale, "alert.flags"), t(locale, "alert.held")))
+    return tuple(facts)
+
+
+def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[Button, ...]:
+    offered = options_for(policy, severity=view.severity, status=view.status, chosen=view.chosen)
+    buttons = [
+        Button(o.id, option_label(policy, o.id, locale), view.ref, style=_style(o.id, o.needs_approval))
+        for o in offered
+    ]
+    needs_second = policy.severity(view.severity).responders >= 2
+    if needs_second and view.status != "resolved" and not view.second_responder_id:
+        buttons.append(Button(Action.JOIN, t(locale, "button.join"), view.ref))
+    return tuple(buttons)
+
+
+def _style(option_id: str, needs_approval: bool) -> str | None:
+    if option_id == "acknowledge":
+        return "primary"
+    return "danger" if needs_approval else None
+
+
+def _history(policy: Policy, view: IncidentView, locale: str) -> str | None:
+    lines = []
+    for line in view.history:
+        key = _HISTORY_KEYS.get(line.kind)
+        if key is None:
+            continue
+        what = _history_what(policy, line, locale)
+        lines.append(
+            t(
+                locale,
+                key,
+                actor=mention(line.actor),
+                what=what,
+                option=option_label(policy, line.option, locale) if line.option else "",
+                when=local_time(policy, line.at),
+            )
+        )
+    return "\n".join(lines) or None
+
+
+def _history_what(policy: Policy, line: HistoryLine, locale: str) -> str:
+    if line.kind == "acknowledged":
+        return option_done(policy, "acknowledge", locale)
+    if line.kind == "resolved":
+        return option_done(policy, "resolve", locale) if _has(policy, "resolve") else "resolve"
+    return option_done(policy, line.option, locale) if line.option else ""
+
+
+def _has(policy: Policy, option_id: str) -> bool:
+    return any(o.id == option_id for o in policy.options)
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short excerpt of user text; adapters escape it."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
