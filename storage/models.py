@@ -1,8 +1,9 @@
-"""SQLModel tables. Every datetime is naive UTC (sqlmodel's default DateTime type).
+"""SQLModel tables. Every datetime is naive UTC (:class:`storage.columns.UTCNaiveDateTime`).
 
 Free text columns (description, exact words, demands, location, evidence, customer
-reference, outbox payloads) hold ciphertext when an encryption key is configured;
-see :mod:`storage.crypto`. Repositories encrypt and decrypt; nothing else touches them.
+reference, outbox payloads) are :class:`storage.crypto.EncryptedText`: they hold
+ciphertext when an encryption key is configured and are decrypted transparently on
+load with the cipher of the :class:`storage.db.Database` that runs the query.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from storage.columns import EncryptedText, UTCNaiveDateTime
 
 
 class Incident(SQLModel, table=True):
@@ -31,19 +34,19 @@ class Incident(SQLModel, table=True):
     owner_id: Optional[str] = Field(default=None, max_length=128)
     second_responder_id: Optional[str] = Field(default=None, max_length=128)
     contact_channel: Optional[str] = Field(default=None, max_length=32)
-    occurred_at: Optional[datetime] = None
+    occurred_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
     held_minutes: Optional[int] = None
     # free text (ciphertext when a key is configured)
-    description: Optional[str] = Field(default=None, sa_column=Column(Text))
-    exact_words: Optional[str] = Field(default=None, sa_column=Column(Text))
-    demands: Optional[str] = Field(default=None, sa_column=Column(Text))
-    location: Optional[str] = Field(default=None, sa_column=Column(Text))
-    evidence: Optional[str] = Field(default=None, sa_column=Column(Text))
-    customer_ref: Optional[str] = Field(default=None, sa_column=Column(Text))
+    description: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
+    exact_words: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
+    demands: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
+    location: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
+    evidence: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
+    customer_ref: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
     customer_hash: Optional[str] = Field(default=None, index=True, max_length=128)
-    reported_at: datetime = Field(index=True)
-    acknowledged_at: Optional[datetime] = None
-    resolved_at: Optional[datetime] = None
+    reported_at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
+    acknowledged_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    resolved_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
     policy_version: str = Field(max_length=64)
     policy_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     legal_hold: bool = False
@@ -60,7 +63,7 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=32)
     actor: str = Field(max_length=128)
     option: Optional[str] = Field(default=None, max_length=64)
-    at: datetime
+    at: datetime = Field(sa_type=UTCNaiveDateTime)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -74,7 +77,7 @@ class Choice(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incidents.id")
     option: str = Field(max_length=64)
     actor: str = Field(max_length=128)
-    at: datetime
+    at: datetime = Field(sa_type=UTCNaiveDateTime)
     state: str = Field(default="done", max_length=16)  # done | proposed | rejected
 
 
@@ -87,8 +90,8 @@ class Proposal(SQLModel, table=True):
     proposer: str = Field(max_length=128)
     state: str = Field(default="pending", max_length=16)  # pending | approved | rejected
     decided_by: Optional[str] = Field(default=None, max_length=128)
-    created_at: datetime
-    decided_at: Optional[datetime] = None
+    created_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    decided_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
 
 
 class Job(SQLModel, table=True):
@@ -101,14 +104,14 @@ class Job(SQLModel, table=True):
     incident_id: Optional[int] = Field(default=None, index=True, foreign_key="incidents.id")
     kind: str = Field(max_length=32)  # renotify | page | remind_owner | remind_channel | ask_join | checkin
     key: str = Field(unique=True, max_length=200)  # idempotency key, e.g. "INC-…:renotify:1"
-    due_at: datetime
+    due_at: datetime = Field(sa_type=UTCNaiveDateTime)
     state: str = Field(default="pending", max_length=16)  # pending | claimed | done | cancelled
-    lease_until: Optional[datetime] = None
+    lease_until: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
     claimed_by: Optional[str] = Field(default=None, max_length=64)
     attempts: int = 0
     answer: Optional[str] = Field(default=None, max_length=32)  # check-ins: ok | talk | stop
-    answered_at: Optional[datetime] = None
-    done_at: Optional[datetime] = None
+    answered_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    done_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -126,15 +129,17 @@ class OutboxMessage(SQLModel, table=True):
     audience: str = Field(max_length=16)  # reporter | supervisors | escalation | user
     user_id: Optional[str] = Field(default=None, max_length=128)
     reply_to: Optional[int] = None  # outbox id of the post to thread under or to update
-    payload: str = Field(sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(EncryptedText, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
-    due_at: datetime
-    lease_until: Optional[datetime] = None
+    due_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    lease_until: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    claimed_by: Optional[str] = Field(default=None, max_length=64)
     attempts: int = 0
     last_error: Optional[str] = Field(default=None, max_length=500)
     sent_ref: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
-    created_at: datetime
-    sent_at: Optional[datetime] = None
+    created_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    sent_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    dead_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
 
 
 class ConversationRef(SQLModel, table=True):
@@ -147,7 +152,7 @@ class ConversationRef(SQLModel, table=True):
     platform: str = Field(max_length=16)
     key: str = Field(max_length=200)  # "user:<id>", "channel:supervisors", "channel:escalation"
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime
+    updated_at: datetime = Field(sa_type=UTCNaiveDateTime)
 
 
 class Counter(SQLModel, table=True):
@@ -165,4 +170,4 @@ class Dedup(SQLModel, table=True):
     __tablename__ = "dedup"
 
     key: str = Field(primary_key=True, max_length=200)
-    at: datetime = Field(index=True)
+    at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)

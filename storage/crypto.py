@@ -1,0 +1,164 @@
+"""Encryption at rest for free text, and the keyed hash of customer references.
+
+Stored form of a free-text value:
+
+* ``fernet:<token>`` — a Fernet token (written whenever a key is configured);
+* ``plain:<text>`` — plaintext that itself starts with ``fernet:`` or ``plain:``
+  (written without a key, so such text can never be mistaken for a token);
+* anything else — plaintext (rows written before a key was configured still read).
+
+Keys come from ``HAVEN_ENCRYPTION_KEY``: comma-separated Fernet keys, newest first.
+The newest key encrypts; every key decrypts (``MultiFernet``), so rotation is "put a
+new key in front, run ``haven rotate-key``, then drop the old key".
+
+The keyed hash (``keyed_hash``) is derived with HKDF from the **last (oldest)** key
+in the list, so that putting a new key in front keeps every stored hash valid and the
+repeated-customer rule keeps matching. Only when the oldest key is finally removed do
+hashes change; re-hash from the decrypted customer reference at that point (see
+:func:`storage.rekey.rekey`). Without any key the HMAC key is a fixed public constant:
+the hash then only normalises and is not secret (plaintext is stored anyway).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import Dialect, Text
+from sqlalchemy.types import TypeDecorator
+
+TOKEN_PREFIX = "fernet:"
+PLAIN_PREFIX = "plain:"
+_HKDF_INFO = b"haven/customer-ref-hmac/v1"
+_UNKEYED_HMAC_KEY = b"haven/customer-ref-hmac/unkeyed/v1"
+
+
+class CipherError(Exception):
+    """A stored value cannot be decrypted (missing or wrong key). Never includes the value."""
+
+
+def _parse_keys(keys: Sequence[str] | str) -> list[str]:
+    if isinstance(keys, str):  # tolerate the raw env value "k1,k2"
+        keys = keys.split(",")
+    return [k.strip() for k in keys if k and k.strip()]
+
+
+class Cipher:
+    """Fernet encryption with key rotation; a no-op (plaintext) when no key is set."""
+
+    def __init__(self, keys: Sequence[str] | str = ()) -> None:
+        parsed = _parse_keys(keys)
+        fernets: list[Fernet] = []
+        for number, key in enumerate(parsed, start=1):
+            try:
+                fernets.append(Fernet(key))
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f"HAVEN_ENCRYPTION_KEY: key {number} is not a valid Fernet key "
+                    "(expected 32 url-safe base64-encoded bytes; generate one with "
+                    "`python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'`)"
+                ) from None
+        self._fernet = MultiFernet(fernets) if fernets else None
+        self._key_count = len(fernets)
+        material = base64.urlsafe_b64decode(parsed[-1]) if parsed else None
+        self._hmac_key = _derive_hmac_key(material)
+
+    @property
+    def enabled(self) -> bool:
+        """True when at least one key is configured (values are encrypted)."""
+        return self._fernet is not None
+
+    @property
+    def key_count(self) -> int:
+        """How many keys are configured."""
+        return self._key_count
+
+    def __repr__(self) -> str:  # never show keys
+        return f"Cipher(keys={self._key_count})"
+
+    def encrypt(self, text: str | None) -> str | None:
+        """Return the stored form of ``text`` (ciphertext when a key is set)."""
+        if text is None:
+            return None
+        if self._fernet is None:
+            if text.startswith((TOKEN_PREFIX, PLAIN_PREFIX)):
+                return PLAIN_PREFIX + text
+            return text
+        return TOKEN_PREFIX + self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, stored: str | None) -> str | None:
+        """Return the plaintext of a stored value; raises :class:`CipherError` if no key fits."""
+        if stored is None:
+            return None
+        if stored.startswith(PLAIN_PREFIX):
+            return stored[len(PLAIN_PREFIX) :]
+        if not stored.startswith(TOKEN_PREFIX):
+            return stored
+        if self._fernet is None:
+            raise CipherError(
+                "a stored value is encrypted but HAVEN_ENCRYPTION_KEY is not set"
+            )
+        try:
+            return self._fernet.decrypt(stored[len(TOKEN_PREFIX) :].encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError):
+            raise CipherError(
+                "a stored value cannot be decrypted with any key in HAVEN_ENCRYPTION_KEY "
+                "(was a key removed too early?)"
+            ) from None
+
+    def rotate(self, stored: str | None) -> str | None:
+        """Re-encrypt a stored value under the newest key (or to plaintext without a key)."""
+        if stored is None:
+            return None
+        if self._fernet is not None and stored.startswith(TOKEN_PREFIX):
+            try:
+                token = self._fernet.rotate(stored[len(TOKEN_PREFIX) :].encode("ascii"))
+            except InvalidToken:
+                raise CipherError(
+                    "a stored value cannot be decrypted with any key in HAVEN_ENCRYPTION_KEY"
+                ) from None
+            return TOKEN_PREFIX + token.decode("ascii")
+        return self.encrypt(self.decrypt(stored))
+
+    def keyed_hash(self, text: str) -> str:
+        """HMAC-SHA256 (hex) of the NFKC-normalised, case-folded, stripped ``text``."""
+        normal = unicodedata.normalize("NFKC", text).casefold().strip()
+        return hmac.new(self._hmac_key, normal.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _derive_hmac_key(material: bytes | None) -> bytes:
+    if material is None:
+        return _UNKEYED_HMAC_KEY
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(material)
+
+
+_NO_KEY = Cipher()
+
+
+def dialect_cipher(dialect: Dialect) -> Cipher:
+    """The cipher a :class:`storage.db.Database` attached to this engine's dialect."""
+    cipher = getattr(dialect, "haven_cipher", None)
+    return cipher if isinstance(cipher, Cipher) else _NO_KEY
+
+
+class EncryptedText(TypeDecorator[str]):
+    """A Text column whose values are encrypted with the engine's :class:`Cipher`."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """Encrypt on the way in."""
+        return dialect_cipher(dialect).encrypt(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        """Decrypt on the way out."""
+        return dialect_cipher(dialect).decrypt(value)

@@ -1,0 +1,274 @@
+"""Incidents, their audit trail, choices and proposals.
+
+Every function takes an open ``session`` and never commits: the caller commits, so an
+incident, its events and its outbox rows land in one transaction. State changes are
+compare-and-set ``UPDATE``s that report whether this caller won; they are correct with
+concurrent sessions on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage._sql import insert_ignoring_conflicts
+from storage.db import utc_naive
+from storage.models import Choice, Counter, Event, Incident, Job, OutboxMessage, Proposal
+
+
+async def next_ref(*, session: AsyncSession, year: int) -> str:
+    """Allocate the next human id for ``year``: ``INC-2026-000001``, ``INC-2026-000002``…"""
+    name = f"incident:{year}"
+    await session.exec(insert_ignoring_conflicts(session, Counter, name=name, value=0))
+    result = await session.exec(
+        update(Counter)
+        .where(col(Counter.name) == name)
+        .values(value=Counter.value + 1)
+        .returning(col(Counter.value))
+        .execution_options(synchronize_session=False)
+    )
+    value = int(result.scalar_one())
+    return f"INC-{year}-{value:06d}"
+
+
+async def add_incident(*, session: AsyncSession, incident: Incident) -> Incident:
+    """Add a new incident and flush it (its ``id`` is set on return)."""
+    session.add(incident)
+    await session.flush()
+    return incident
+
+
+async def get_incident(*, session: AsyncSession, ref: str) -> Incident | None:
+    """The incident with the human id ``ref`` (``INC-…``), or None."""
+    result = await session.exec(select(Incident).where(Incident.ref == ref))
+    return result.first()
+
+
+async def get_incident_by_id(*, session: AsyncSession, incident_id: int) -> Incident | None:
+    """The incident with the primary key ``incident_id``, or None."""
+    return await session.get(Incident, incident_id)
+
+
+async def list_incidents(
+    *,
+    session: AsyncSession,
+    reporter_id: str | None = None,
+    statuses: Collection[str] | None = None,
+    platform: str | None = None,
+) -> list[Incident]:
+    """Incidents matching every given filter, newest first."""
+    query = select(Incident)
+    if reporter_id is not None:
+        query = query.where(Incident.reporter_id == reporter_id)
+    if statuses is not None:
+        query = query.where(col(Incident.status).in_(list(statuses)))
+    if platform is not None:
+        query = query.where(Incident.platform == platform)
+    query = query.order_by(col(Incident.reported_at).desc(), col(Incident.id).desc())
+    return list((await session.exec(query)).all())
+
+
+async def earlier_by_customer(
+    *, session: AsyncSession, customer_hash: str, since: datetime
+) -> list[str]:
+    """Refs of incidents about the same customer reported at or after ``since``, oldest first."""
+    query = (
+        select(Incident.ref)
+        .where(Incident.customer_hash == customer_hash)
+        .where(col(Incident.reported_at) >= utc_naive(since))
+        .order_by(col(Incident.reported_at), col(Incident.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def _cas(session: AsyncSession, model: Any, where: Any, values: dict[str, Any]) -> bool:
+    result = await session.exec(update(model).where(where).values(**values))
+    return result.rowcount == 1
+
+
+async def claim_owner(*, session: AsyncSession, incident_id: int, owner: str, at: datetime) -> bool:
+    """Acknowledge: ``owner`` becomes the owner if nobody is yet. True iff this call won."""
+    return await _cas(
+        session,
+        Incident,
+        and_(
+            col(Incident.id) == incident_id,
+            col(Incident.owner_id).is_(None),
+            col(Incident.status) == "open",
+        ),
+        {
+            "owner_id": owner,
+            "status": "acknowledged",
+            "acknowledged_at": utc_naive(at),
+            "version": Incident.version + 1,
+        },
+    )
+
+
+async def claim_second_responder(*, session: AsyncSession, incident_id: int, user: str) -> bool:
+    """``user`` joins as second responder (not the owner, only one, not once resolved)."""
+    return await _cas(
+        session,
+        Incident,
+        and_(
+            col(Incident.id) == incident_id,
+            col(Incident.second_responder_id).is_(None),
+            col(Incident.status) != "resolved",
+            or_(col(Incident.owner_id).is_(None), col(Incident.owner_id) != user),
+        ),
+        {"second_responder_id": user, "version": Incident.version + 1},
+    )
+
+
+async def resolve(*, session: AsyncSession, incident_id: int, at: datetime) -> bool:
+    """Mark the incident resolved. True iff it was not resolved already."""
+    return await _cas(
+        session,
+        Incident,
+        and_(col(Incident.id) == incident_id, col(Incident.status) != "resolved"),
+        {"status": "resolved", "resolved_at": utc_naive(at), "version": Incident.version + 1},
+    )
+
+
+async def set_legal_hold(*, session: AsyncSession, incident_id: int, hold: bool) -> None:
+    """Place (or lift) a legal hold: a held incident is never purged."""
+    await session.exec(
+        update(Incident)
+        .where(col(Incident.id) == incident_id)
+        .values(legal_hold=hold, version=Incident.version + 1)
+    )
+
+
+async def record_choice(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    option: str,
+    actor: str,
+    at: datetime,
+    state: str = "done",
+) -> bool:
+    """Record ``option`` once per incident. False if it was already recorded.
+
+    Uses ``INSERT … ON CONFLICT DO NOTHING`` on the unique (incident, option) key, which
+    is atomic under concurrency and leaves the caller's transaction usable (no error).
+    """
+    statement = insert_ignoring_conflicts(
+        session, Choice, incident_id=incident_id, option=option, actor=actor,
+        at=utc_naive(at), state=state,
+    )
+    return (await session.exec(statement)).rowcount == 1
+
+
+async def update_choice_state(
+    *, session: AsyncSession, incident_id: int, option: str, state: str
+) -> None:
+    """Set the state of a recorded choice (``done`` | ``proposed`` | ``rejected``)."""
+    await session.exec(
+        update(Choice)
+        .where(col(Choice.incident_id) == incident_id, col(Choice.option) == option)
+        .values(state=state)
+    )
+
+
+async def delete_choice(*, session: AsyncSession, incident_id: int, option: str) -> None:
+    """Forget a choice (e.g. after a rejected proposal, so it may be proposed again)."""
+    await session.exec(
+        delete(Choice).where(col(Choice.incident_id) == incident_id, col(Choice.option) == option)
+    )
+
+
+async def chosen_options(*, session: AsyncSession, incident_id: int) -> dict[str, str]:
+    """Recorded options of the incident, mapped to their state."""
+    query = select(Choice.option, Choice.state).where(Choice.incident_id == incident_id)
+    return {option: state for option, state in (await session.exec(query)).all()}
+
+
+async def add_event(
+    *,
+    session: AsyncSession,
+    incident_id: int,
+    kind: str,
+    actor: str,
+    at: datetime,
+    option: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Event:
+    """Append an audit event (ids and kinds only; never free text in ``detail``)."""
+    event = Event(
+        incident_id=incident_id, kind=kind, actor=actor, at=utc_naive(at),
+        option=option, detail=dict(detail or {}),
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def events_for(*, session: AsyncSession, incident_id: int) -> list[Event]:
+    """The incident's audit trail in chronological order."""
+    query = (
+        select(Event).where(Event.incident_id == incident_id).order_by(col(Event.at), col(Event.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def create_proposal(
+    *, session: AsyncSession, incident_id: int, option: str, proposer: str, at: datetime
+) -> Proposal:
+    """Create a pending proposal for an option that needs approval (flushed, id set)."""
+    proposal = Proposal(
+        incident_id=incident_id, option=option, proposer=proposer, created_at=utc_naive(at)
+    )
+    session.add(proposal)
+    await session.flush()
+    return proposal
+
+
+async def get_proposal(*, session: AsyncSession, proposal_id: int) -> Proposal | None:
+    """The proposal with this id, or None."""
+    return await session.get(Proposal, proposal_id)
+
+
+async def decide_proposal(
+    *, session: AsyncSession, proposal_id: int, state: str, actor: str, at: datetime
+) -> bool:
+    """Approve or reject a pending proposal. True iff it was still pending (this call won)."""
+    return await _cas(
+        session,
+        Proposal,
+        and_(col(Proposal.id) == proposal_id, col(Proposal.state) == "pending"),
+        {"state": state, "decided_by": actor, "decided_at": utc_naive(at)},
+    )
+
+
+async def purgeable(
+    *, session: AsyncSession, now: datetime, retention: timedelta
+) -> list[Incident]:
+    """Resolved incidents past retention and not on legal hold, oldest first."""
+    cutoff = utc_naive(now) - retention
+    query = (
+        select(Incident)
+        .where(Incident.status == "resolved")
+        .where(col(Incident.resolved_at) <= cutoff)
+        .where(col(Incident.legal_hold).is_(False))
+        .order_by(col(Incident.resolved_at), col(Incident.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def delete_incident(*, session: AsyncSession, incident_id: int) -> None:
+    """Delete an incident with its events, choices, proposals, jobs and outbox rows."""
+    for model in (Event, Choice, Proposal, Job, OutboxMessage):
+        await session.exec(delete(model).where(model.incident_id == incident_id))
+    await session.exec(delete(Incident).where(col(Incident.id) == incident_id))
+
+
+async def count_open(*, session: AsyncSession) -> int:
+    """How many incidents are not resolved (for the ``haven_open_incidents`` gauge)."""
+    query = select(func.count()).select_from(Incident).where(Incident.status != "resolved")
+    return int((await session.exec(query)).one())

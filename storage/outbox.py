@@ -1,0 +1,173 @@
+"""The outbox: messages to send, committed with the change that caused them.
+
+States: ``pending`` → ``sending`` (claimed, leased) → ``sent`` | ``dead``; a retry goes
+back to ``pending`` with a later ``due_at``; an expired lease is rescued to ``pending``.
+Order is kept per incident: a row is claimable only when no earlier row (smaller id) of
+the same incident is ``pending`` or ``sending``. Sent and dead rows do not block, and
+rows without an incident are independent, so one incident stuck in retries never holds
+back another's alerts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage._claim import claim
+from storage.db import Database, utc_naive
+from storage.models import OutboxMessage
+
+_ERROR_LIMIT = 500
+
+
+async def enqueue(
+    *,
+    session: AsyncSession,
+    incident_id: int | None,
+    platform: str,
+    kind: str,
+    audience: str,
+    payload: str,
+    due_at: datetime,
+    op: str = "post",
+    user_id: str | None = None,
+    reply_to: int | None = None,
+    created_at: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a message in the caller's transaction (flushed: ``id`` is set on return)."""
+    message = OutboxMessage(
+        incident_id=incident_id, platform=platform, kind=kind, audience=audience,
+        payload=payload, due_at=utc_naive(due_at), op=op, user_id=user_id,
+        reply_to=reply_to, created_at=utc_naive(created_at or due_at),
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+def _claimable(now: datetime) -> list[Any]:
+    earlier = aliased(OutboxMessage)
+    blocked = (
+        select(earlier.id)
+        .where(
+            col(earlier.incident_id) == col(OutboxMessage.incident_id),
+            col(earlier.id) < col(OutboxMessage.id),
+            col(earlier.state).in_(["pending", "sending"]),
+        )
+        .exists()
+    )
+    return [
+        col(OutboxMessage.state) == "pending",
+        col(OutboxMessage.due_at) <= now,
+        col(OutboxMessage.incident_id).is_(None) | ~blocked,
+    ]
+
+
+async def claim_messages(
+    *, db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 50
+) -> list[OutboxMessage]:
+    """Claim due messages for sending (own transaction). Each row is claimed exactly once."""
+    now = utc_naive(now)
+    return await claim(
+        db,
+        OutboxMessage,
+        _claimable(now),
+        [col(OutboxMessage.due_at), col(OutboxMessage.id)],
+        limit,
+        {
+            "state": "sending",
+            "lease_until": now + lease,
+            "claimed_by": worker,
+            "attempts": OutboxMessage.attempts + 1,
+        },
+    )
+
+
+async def _set(db: Database, message_id: int, values: dict[str, Any]) -> None:
+    async with db.session() as session:
+        await session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
+        )
+        await session.commit()
+
+
+async def mark_sent(*, db: Database, message_id: int, ref: dict[str, Any], at: datetime) -> None:
+    """Record a delivery and the platform's reference to the post (ts, activity id…)."""
+    await _set(
+        db, message_id,
+        {"state": "sent", "sent_ref": dict(ref), "sent_at": utc_naive(at), "lease_until": None},
+    )
+
+
+async def mark_retry(*, db: Database, message_id: int, due_at: datetime, error: str) -> None:
+    """Put the message back to ``pending`` until ``due_at`` (``error``: a code, no user text)."""
+    await _set(
+        db, message_id,
+        {"state": "pending", "due_at": utc_naive(due_at), "lease_until": None,
+         "last_error": error[:_ERROR_LIMIT]},
+    )
+
+
+async def mark_dead(*, db: Database, message_id: int, error: str, at: datetime) -> OutboxMessage:
+    """Give up on the message (dead letter) and return the updated row."""
+    async with db.session() as session:
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id)
+            .values(state="dead", last_error=error[:_ERROR_LIMIT], dead_at=utc_naive(at),
+                    lease_until=None)
+        )
+        message = await session.get(OutboxMessage, message_id, populate_existing=True)
+        await session.commit()
+    if message is None:
+        raise LookupError(f"outbox message {message_id} does not exist")
+    return message
+
+
+async def rescue_expired(*, db: Database, now: datetime) -> int:
+    """Return messages whose lease ran out (a worker died mid-send) to ``pending``."""
+    async with db.session() as session:
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.state) == "sending",
+                   col(OutboxMessage.lease_until) < utc_naive(now))
+            .values(state="pending", lease_until=None, claimed_by=None)
+        )
+        await session.commit()
+    return int(result.rowcount)
+
+
+async def get_message(*, session: AsyncSession, message_id: int) -> OutboxMessage | None:
+    """The outbox row with this id, or None."""
+    return await session.get(OutboxMessage, message_id)
+
+
+async def messages_for(*, session: AsyncSession, incident_id: int) -> list[OutboxMessage]:
+    """The incident's outbox rows in the order they were queued."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.incident_id == incident_id)
+        .order_by(col(OutboxMessage.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def pending_count(*, db: Database) -> int:
+    """How many rows are in state ``pending`` (due or not)."""
+    async with db.session() as session:
+        query = select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.state == "pending"
+        )
+        return int((await session.exec(query)).one())
+
+
+async def next_due(*, db: Database) -> datetime | None:
+    """The earliest ``due_at`` of a pending row, or None when nothing is pending."""
+    async with db.session() as session:
+        query = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == "pending")
+        return (await session.exec(query)).one()

@@ -1,0 +1,121 @@
+"""Scheduled work as rows: re-notifications, pages, reminders, check-ins.
+
+States: ``pending`` → ``claimed`` (leased to a worker) → ``done``; or ``cancelled``.
+A job is identified by an idempotency ``key`` (e.g. ``INC-2026-000001:renotify:1``), so
+scheduling twice is harmless. Claims are exactly once (see :mod:`storage._claim`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage._claim import claim
+from storage._sql import insert_ignoring_conflicts
+from storage.db import Database, utc_naive, utc_now
+from storage.models import Job
+
+
+async def schedule(
+    *,
+    session: AsyncSession,
+    incident_id: int | None,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Schedule a job once per ``key``. False if a job with that key already exists."""
+    statement = insert_ignoring_conflicts(
+        session, Job, incident_id=incident_id, kind=kind, key=key, due_at=utc_naive(due_at),
+        state="pending", attempts=0, payload=dict(payload or {}),
+    )
+    return (await session.exec(statement)).rowcount == 1
+
+
+async def claim_jobs(
+    *, db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 100
+) -> list[Job]:
+    """Claim due jobs for ``worker`` (own transaction), each exactly once, oldest due first."""
+    now = utc_naive(now)
+    return await claim(
+        db,
+        Job,
+        [col(Job.state) == "pending", col(Job.due_at) <= now],
+        [col(Job.due_at), col(Job.id)],
+        limit,
+        {"state": "claimed", "lease_until": now + lease, "claimed_by": worker,
+         "attempts": Job.attempts + 1},
+    )
+
+
+async def finish_job(
+    *, session: AsyncSession, job_id: int, worker: str, at: datetime | None = None
+) -> bool:
+    """Mark a job done. True iff ``worker`` still held the claim (its lease was not rescued)."""
+    result = await session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.claimed_by) == worker, col(Job.state) == "claimed")
+        .values(state="done", done_at=utc_naive(at or utc_now()), lease_until=None)
+    )
+    return result.rowcount == 1
+
+
+async def retry_job(*, db: Database, job_id: int, due_at: datetime) -> None:
+    """Put a claimed job back to ``pending`` until ``due_at``."""
+    async with db.session() as session:
+        await session.exec(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.state) == "claimed")
+            .values(state="pending", due_at=utc_naive(due_at), lease_until=None, claimed_by=None)
+        )
+        await session.commit()
+
+
+async def cancel_jobs(*, session: AsyncSession, incident_id: int, kinds: Collection[str]) -> int:
+    """Cancel the incident's pending jobs of these kinds; returns how many."""
+    result = await session.exec(
+        update(Job)
+        .where(col(Job.incident_id) == incident_id, col(Job.kind).in_(list(kinds)),
+               col(Job.state) == "pending")
+        .values(state="cancelled")
+    )
+    return int(result.rowcount)
+
+
+async def rescue_expired_jobs(*, db: Database, now: datetime) -> int:
+    """Return jobs whose lease ran out (a worker died) to ``pending``; returns how many."""
+    async with db.session() as session:
+        result = await session.exec(
+            update(Job)
+            .where(col(Job.state) == "claimed", col(Job.lease_until) < utc_naive(now))
+            .values(state="pending", lease_until=None, claimed_by=None)
+        )
+        await session.commit()
+    return int(result.rowcount)
+
+
+async def jobs_for(*, session: AsyncSession, incident_id: int) -> list[Job]:
+    """The incident's jobs, by due time."""
+    query = select(Job).where(Job.incident_id == incident_id).order_by(col(Job.due_at), col(Job.id))
+    return list((await session.exec(query)).all())
+
+
+async def get_job(*, session: AsyncSession, job_id: int) -> Job | None:
+    """The job with this id, or None."""
+    return await session.get(Job, job_id)
+
+
+async def answer_checkin(*, session: AsyncSession, job_id: int, answer: str, at: datetime) -> bool:
+    """Record the reporter's answer to a check-in. True iff it was not answered before."""
+    result = await session.exec(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.answer).is_(None))
+        .values(answer=answer, answered_at=utc_naive(at))
+    )
+    return result.rowcount == 1

@@ -1,0 +1,36 @@
+"""Helpers for the storage tests."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from storage import incidents
+from storage.db import Database
+from storage.models import Incident
+
+T0 = datetime(2026, 11, 30, 1, 0, 0)  # naive UTC
+
+MakeIncident = Callable[..., Awaitable[Incident]]
+
+
+@pytest.fixture
+def make_incident(db: Database) -> MakeIncident:
+    """Create and commit an incident; keyword arguments override the defaults."""
+
+    async def make(**fields: Any) -> Incident:
+        async with db.session() as session:
+            ref = await incidents.next_ref(session=session, year=2026)
+            values: dict[str, Any] = {
+                "ref": ref, "platform": "slack", "reporter_id": "U1", "category": "other",
+                "severity": "normal", "reported_at": T0, "policy_version": "2025-04-01",
+            }
+            values.update(fields)
+            incident = await incidents.add_incident(session=session, incident=Incident(**values))
+            await session.commit()
+            return incident
+
+    return make
