@@ -135,7 +135,7 @@ async def _choose(ctx: Context, press: PressIn, incident: Incident) -> PressResu
 async def _apply_effects(session: AsyncSession, ctx: Context, incident: Incident, option_id: str) -> None:
     """Options the policy marks ``legal_hold`` put the incident on hold (no purge)."""
     option = ctx.policy.option(option_id)
-    if getattr(option, "legal_hold", False):
+    if option.legal_hold:
         assert incident.id is not None
         await repo.set_legal_hold(session=session, incident_id=incident.id, hold=True)
 

@@ -139,6 +139,7 @@ class Option(_Strict):
     severities: list[str] = Field(min_length=1)
     labels: Text | None = None
     done: Text | None = None  # past-tense line for the alert, e.g. "asked the police"
+    legal_hold: bool = False  # choosing it places the incident on legal hold (no purge)
 
 
 class _Span(_Strict):

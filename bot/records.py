@@ -1,0 +1,169 @@
+"""HR's records: ``haven incidents list|show|export``, ``haven purge``, ``haven rotate-key``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.clock import iso
+from bot.config import Settings
+from bot.retention import purge
+from bot.runtime import build_runtime, make_database
+from storage import incidents as repo
+from storage import outbox, schedule
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Incident
+
+LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
+FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+
+
+def summary(incident: Incident) -> dict[str, Any]:
+    """The list/export shape: no free text."""
+    return {
+        "id": incident.ref,
+        "status": incident.status,
+        "severity": incident.severity,
+        "category": incident.category,
+        "flags": list(incident.flags or ()),
+        "platform": incident.platform,
+        "reporter_id": incident.reporter_id,
+        "reported_at": iso(incident.reported_at),
+    }
+
+
+def _when(value: Any) -> str | None:
+    return iso(value) if value is not None else None
+
+
+async def detail(db: Database, ref: str) -> dict[str, Any] | None:
+    """Everything about one incident, free text decrypted, with its trail, timers,
+    check-ins and outbox rows."""
+    async with db.session() as session:
+        incident = await repo.get_incident(session=session, ref=ref)
+        if incident is None or incident.id is None:
+            return None
+        events = await repo.events_for(session=session, incident_id=incident.id)
+        jobs = await schedule.jobs_for(session=session, incident_id=incident.id)
+        rows = await outbox.messages_for(session=session, incident_id=incident.id)
+    data = summary(incident)
+    data.update({
+        "owner_id": incident.owner_id,
+        "second_responder_id": incident.second_responder_id,
+        "share_name": incident.share_name,
+        "contact_channel": incident.contact_channel,
+        "occurred_at": _when(incident.occurred_at),
+        "held_minutes": incident.held_minutes,
+        "acknowledged_at": _when(incident.acknowledged_at),
+        "resolved_at": _when(incident.resolved_at),
+        "legal_hold": incident.legal_hold,
+        "policy_version": incident.policy_version,
+        "locale": incident.reporter_locale,
+    })
+    for name in FREE_TEXT:
+        data[name] = getattr(incident, name)
+    data["events"] = [
+        {"kind": e.kind, "actor": e.actor, "at": iso(e.at), **({"option": e.option} if e.option else {}),
+         **({"detail": e.detail} if e.detail else {})}
+        for e in events
+    ]
+    data["timers"] = [_job(j) for j in jobs if j.kind != "checkin"]
+    data["checkins"] = [{**_job(j), "answer": j.answer, "answered_at": _when(j.answered_at)}
+                        for j in jobs if j.kind == "checkin"]
+    data["outbox"] = [
+        {"id": r.id, "kind": r.kind, "op": r.op, "audience": r.audience, "state": r.state,
+         "attempts": r.attempts, "last_error": r.last_error}
+        for r in rows
+    ]
+    return data
+
+
+def _job(job: Any) -> dict[str, Any]:
+    return {"id": job.id, "kind": job.kind, "due_at": iso(job.due_at), "state": job.state,
+            "attempts": job.attempts, "done_at": _when(job.done_at)}
+
+
+async def _open(settings: Settings) -> Database:
+    db = make_database(settings)
+    await upgrade(db)
+    return db
+
+
+async def incidents_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
+    db = await _open(settings)
+    try:
+        if args.incidents_command == "show":
+            data = await detail(db, args.id)
+            if data is None:
+                print(f"haven: no incident {args.id}", file=__import__("sys").stderr)
+                return 1
+            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            return 0
+        async with db.session() as session:
+            rows = [summary(i) for i in await repo.list_incidents(session=session)]
+        if args.incidents_command == "list":
+            if args.json:
+                out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            else:
+                for row in rows:
+                    out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} {row['reported_at']}\n")
+            return 0
+        return _export(rows, args.format, args.out, out)
+    finally:
+        await db.dispose()
+
+
+def _export(rows: list[dict[str, Any]], fmt: str, path: str | None, out: TextIO) -> int:
+    if fmt == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+        encoding = "utf-8"
+    else:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(LIST_KEYS), lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "flags": ";".join(row["flags"])})
+        text = "\ufeff" + buffer.getvalue()  # a BOM so Excel in Japan reads UTF-8
+        encoding = "utf-8"
+    if path:
+        Path(path).write_text(text, encoding=encoding, newline="")
+    else:
+        out.write(text)
+    return 0
+
+
+async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> int:
+    db = await _open(settings)
+    await db.dispose()
+    runtime = build_runtime(settings)
+    try:
+        report = await purge(runtime.ctx, dry_run=dry_run)
+        verb = "would purge" if dry_run else "purged"
+        out.write(f"{verb} {len(report.purged)}: {' '.join(report.purged)}\n".rstrip() + "\n")
+        if report.held:
+            out.write(f"kept on legal hold {len(report.held)}: {' '.join(report.held)}\n")
+        if not dry_run and report.purged:
+            out.write("edits of the chat posts are queued; `haven serve` delivers them\n")
+    finally:
+        await runtime.db.dispose()
+    return 0
+
+
+async def rotate_command(settings: Settings, *, out: TextIO) -> int:
+    from storage.rotation import rotate_all
+
+    if not settings.encryption_key:
+        out.write("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate\n")
+        return 1
+    db = await _open(settings)
+    try:
+        count = await rotate_all(db)
+    finally:
+        await db.dispose()
+    out.write(f"re-encrypted {count} rows under the newest key\n")
+    return 0

@@ -1,0 +1,163 @@
+"""``haven serve``: one aiohttp server (spec section 4). A composition root: the only
+bot module besides ``cli`` that wires platform adapters in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from aiohttp import web
+
+from bot.config import ConfigError, Settings, check_safety
+from bot.retention import purge
+from bot.runtime import Runtime, build_runtime, count_open
+from bot.scheduler import Ticker
+from storage.migrate import upgrade
+
+log = logging.getLogger("haven.server")
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
+TICKER: web.AppKey[Ticker] = web.AppKey("ticker", Ticker)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    database = "ok" if await runtime.db.ping() else "unavailable"
+    ready = all(runtime.ready.values()) and runtime.ready.get("migrations", False)
+    body = {
+        "status": "ok" if ready and database == "ok" else "starting" if database == "ok" else "degraded",
+        "database": database,
+        "platforms": sorted(k for k in runtime.ready if k != "migrations"),
+    }
+    return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    response = web.Response(body=runtime.metrics.render())
+    response.headers["Content-Type"] = runtime.metrics.content_type
+    return response
+
+
+@web.middleware
+async def never_500(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """The last line of defence: an unexpected error is logged with a code, answered calmly."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        from bot.errors import log_unexpected
+
+        code = log_unexpected(f"{request.method} {request.path}")
+        return web.json_response({"error": "internal", "ref": code}, status=500)
+
+
+def create_app(runtime: Runtime) -> web.Application:
+    """The aiohttp app with health, metrics and every enabled platform's routes."""
+    app = web.Application(middlewares=[never_500], client_max_size=1024 * 1024)
+    app[RUNTIME] = runtime
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    mount_platforms(app, runtime)
+    app.on_startup.append(_startup)
+    app.on_cleanup.append(_cleanup)
+    return app
+
+
+def mount_platforms(app: web.Application, runtime: Runtime) -> None:
+    """Slack and Teams register their routes and their start-up checks."""
+    settings = runtime.settings
+    if settings.slack_enabled:
+        from adapters.slack.app import mount as mount_slack
+
+        runtime.ready["slack"] = False
+        mount_slack(app, runtime)
+    if settings.teams_enabled:
+        from adapters.teams.app import mount as mount_teams
+
+        runtime.ready["teams"] = False
+        mount_teams(app, runtime)
+
+
+async def _startup(app: web.Application) -> None:
+    runtime = app[RUNTIME]
+    runtime.ready["migrations"] = True  # applied before the loop started (serve())
+    await count_open(runtime)
+    runtime.dispatcher.start()
+    ticker = Ticker(tick=runtime.sweeper.tick, tick_seconds=runtime.settings.tick_seconds,
+                    daily=lambda: purge(runtime.ctx))
+    ticker.start()
+    app[TICKER] = ticker
+    runtime.dispatcher.wake()  # deliver whatever a previous run left behind
+
+
+async def _cleanup(app: web.Application) -> None:
+    if TICKER in app:
+        app[TICKER].stop()
+    await app[RUNTIME].close()
+
+
+def serve(settings: Settings) -> int:
+    """Migrate, then run the server until interrupted."""
+    try:
+        check_safety(settings)
+    except ConfigError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 2
+    announce(settings)
+    runtime = build_runtime(settings)
+    try:
+        asyncio.run(_migrate(settings))
+        app = create_app(runtime)
+    except ConfigError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 2
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=_print_ready(settings),
+                    access_log=None, handle_signals=True)
+    except ConfigError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"haven: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _migrate(settings: Settings) -> None:
+    from bot.runtime import make_database
+
+    db = make_database(settings)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+def announce(settings: Settings) -> None:
+    from bot.runtime import make_database
+
+    db = make_database(settings)
+    where = db.sqlite_path or db.engine.url.render_as_string(hide_password=True)
+    print(f"haven: database {where}", flush=True)
+    if not settings.encryption_key:
+        print("haven: warning: HAVEN_ENCRYPTION_KEY is not set; report text is stored unencrypted", flush=True)
+    if settings.clock_file:
+        print(f"haven: test clock from {settings.clock_file}", flush=True)
+    if settings.teams_emulator:
+        print("haven: WARNING: HAVEN_TEAMS_EMULATOR=1: Teams requests are NOT authenticated "
+              "(loopback only, for the Bot Framework Emulator and tests)", flush=True)
+    if not settings.slack_enabled and not settings.teams_enabled:
+        print("haven: no chat platform is configured. Set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and "
+              "HAVEN_SLACK_SUPERVISOR_CHANNEL for Slack, or MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
+              "for Teams. Try `haven console` to use Haven without a workspace.", flush=True)
+
+
+def _print_ready(settings: Settings):  # type: ignore[no-untyped-def]
+    def say(_: str) -> None:
+        print(f"haven: listening on http://{settings.host}:{settings.port}", flush=True)
+
+    return say
