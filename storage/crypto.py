@@ -66,6 +66,7 @@ class Cipher:
                     "`python -c 'from cryptography.fernet import Fernet; "
                     "print(Fernet.generate_key().decode())'`)"
                 ) from None
+        self._newest = fernets[0] if fernets else None
         self._fernet = MultiFernet(fernets) if fernets else None
         self._key_count = len(fernets)
         material = base64.urlsafe_b64decode(parsed[-1]) if parsed else None
@@ -115,17 +116,26 @@ class Cipher:
             ) from None
 
     def rotate(self, stored: str | None) -> str | None:
-        """Re-encrypt a stored value under the newest key (or to plaintext without a key)."""
+        """The stored form under the newest key (plaintext without a key).
+
+        Returns ``stored`` unchanged when it is already in that form.
+        """
         if stored is None:
             return None
-        if self._fernet is not None and stored.startswith(TOKEN_PREFIX):
+        newest, every = self._newest, self._fernet
+        if newest is not None and every is not None and stored.startswith(TOKEN_PREFIX):
+            token = stored[len(TOKEN_PREFIX) :].encode("ascii")
             try:
-                token = self._fernet.rotate(stored[len(TOKEN_PREFIX) :].encode("ascii"))
+                newest.decrypt(token)
+                return stored
+            except InvalidToken:
+                pass
+            try:
+                return TOKEN_PREFIX + every.rotate(token).decode("ascii")
             except InvalidToken:
                 raise CipherError(
                     "a stored value cannot be decrypted with any key in HAVEN_ENCRYPTION_KEY"
                 ) from None
-            return TOKEN_PREFIX + token.decode("ascii")
         return self.encrypt(self.decrypt(stored))
 
     def keyed_hash(self, text: str) -> str:

@@ -143,6 +143,16 @@ class Database:
             return False
         return True
 
+    async def checkpoint(self) -> None:
+        """SQLite: move the WAL into the main file and truncate it (e.g. after a purge,
+        so deleted text does not linger in the ``-wal`` file). No-op on PostgreSQL."""
+        if self.dialect != "sqlite":
+            return
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection  # aiosqlite, outside any transaction
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()

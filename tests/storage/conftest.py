@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 import pytest
+from _storage_support import T0, MakeIncident
 
 from storage import incidents
 from storage.db import Database
 from storage.models import Incident
-
-T0 = datetime(2026, 11, 30, 1, 0, 0)  # naive UTC
-
-MakeIncident = Callable[..., Awaitable[Incident]]
 
 
 @pytest.fixture

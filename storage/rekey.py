@@ -1,0 +1,70 @@
+"""Re-encrypt stored free text under the newest key, and refresh customer hashes.
+
+Key rotation (``haven rotate-key``): put the new key first in ``HAVEN_ENCRYPTION_KEY``
+(keep the old one after it), run :func:`rekey`, then drop the old key and run
+:func:`rekey` once more, which re-derives every customer hash from the remaining
+(oldest) key so the repeated-customer rule keeps matching.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, Text, select, type_coerce, update
+
+from storage.db import Database
+from storage.models import Incident, OutboxMessage
+
+INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+_BATCH = 200
+
+
+async def _rekey_table(db: Database, table: Table, names: tuple[str, ...]) -> int:
+    """Rewrite every row of ``table`` whose stored form of ``names`` changes; returns rows."""
+    changed = 0
+    last_id = 0
+    raw = [type_coerce(table.c[name], Text).label(name) for name in names]
+    extra = [table.c.customer_hash] if "customer_ref" in names else []
+    while True:
+        async with db.session() as session:
+            query = (
+                select(table.c.id, *raw, *extra)
+                .where(table.c.id > last_id)
+                .order_by(table.c.id)
+                .limit(_BATCH)
+            )
+            rows = (await session.exec(query)).all()
+            if not rows:
+                return changed
+            for row in rows:
+                values = _new_values(db, row._mapping, names)
+                if values:
+                    await session.exec(update(table).where(table.c.id == row.id).values(values))
+                    changed += 1
+            await session.commit()
+            last_id = rows[-1].id
+
+
+def _new_values(db: Database, row: Any, names: tuple[str, ...]) -> dict[Any, Any]:
+    values: dict[Any, Any] = {}
+    for name in names:
+        stored = row[name]
+        rotated = db.cipher.rotate(stored)
+        if rotated != stored:
+            values[name] = type_coerce(rotated, Text)
+    if "customer_ref" in names:
+        plain = db.cipher.decrypt(row["customer_ref"])
+        if plain:
+            digest = db.cipher.keyed_hash(plain)
+            if digest != row["customer_hash"]:
+                values["customer_hash"] = digest
+    return values
+
+
+async def rekey(db: Database) -> int:
+    """Rotate every encrypted value to the newest key and refresh hashes; returns rows changed."""
+    incidents: Any = Incident
+    messages: Any = OutboxMessage
+    changed = await _rekey_table(db, incidents.__table__, INCIDENT_TEXT)
+    changed += await _rekey_table(db, messages.__table__, ("payload",))
+    return changed
