@@ -12,6 +12,9 @@ for the one connection, so a task must never open a second session (or call a fu
 taking ``db=``) while it holds a session on SQLite: it would wait for itself.
 
 PostgreSQL uses asyncpg with a normal connection pool.
+
+Both engines set ``hide_parameters``: SQLAlchemy's error messages and logs never contain
+bound values (report text, customer references), only the SQL.
 """
 
 from __future__ import annotations
@@ -87,12 +90,13 @@ class Database:
                 pool_size=1,
                 max_overflow=0,
                 pool_timeout=60,
+                hide_parameters=True,
             )
             sync_engine = self.engine.sync_engine
             event.listen(sync_engine, "connect", _on_sqlite_connect)
             event.listen(sync_engine, "begin", _on_sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
-            self.engine = create_async_engine(parsed, pool_pre_ping=True)
+            self.engine = create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
         else:
             raise ValueError(
                 f"unsupported database {parsed.get_backend_name()!r}: "

@@ -155,3 +155,18 @@ async def test_prune_deliveries(db: Database, make_incident: MakeIncident) -> No
         await session.commit()
         assert await links.first_delivery(session=session, key="old", at=T0)
         assert not await links.first_delivery(session=session, key="new", at=T0)
+
+
+async def test_database_errors_do_not_carry_report_text(
+    db: Database, make_incident: MakeIncident
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    made = await make_incident()
+    async with db.session() as session:
+        with pytest.raises(IntegrityError) as caught:
+            await incidents.add_incident(session=session, incident=Incident(
+                ref=made.ref, platform="slack", reporter_id="U1", category="other",
+                severity="normal", reported_at=T0, policy_version="v",
+                description="SECRET-TEXT-CANARY"))
+    assert "SECRET-TEXT-CANARY" not in str(caught.value)
