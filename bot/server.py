@@ -9,6 +9,7 @@ import sys
 
 from aiohttp import web
 
+from bot.clock import iso
 from bot.config import ConfigError, Settings, check_safety
 from bot.retention import purge
 from bot.runtime import Runtime, build_runtime, count_open
@@ -28,6 +29,7 @@ async def healthz(request: web.Request) -> web.Response:
         "status": "ok" if ready and database == "ok" else "starting" if database == "ok" else "degraded",
         "database": database,
         "platforms": sorted(k for k in runtime.ready if k != "migrations"),
+        "now": iso(runtime.ctx.now()),  # Haven's policy time (HAVEN_CLOCK_FILE in tests)
     }
     return web.json_response(body, status=200 if body["status"] == "ok" else 503)
 
