@@ -1,7 +1,12 @@
 """Real-time escalation: acknowledgement deadlines, pages, reminders, second responders.
 
 Every step is a row in ``jobs`` (see :mod:`storage.schedule`); this module plans the
-rows when an incident changes and runs one when it falls due.
+rows when an incident changes (in the caller's transaction) and runs one when it falls
+due (in the sweeper's transaction, which also finishes the row with a compare-and-set,
+so a step's messages and audit event commit exactly once).
+
+Deadlines follow the severity frozen onto the incident when it was assessed
+(``policy_snapshot``), counted in business time for ``business_hours_only`` severities.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Context, alert_posts, enqueue, load_view
 from bot.i18n import t
-from bot.messages import Audience, Kind, Message, mention
+from bot.messages import Action, Audience, Kind, Message, mention
 from bot.views import alert
+from policy.model import Severity
+from storage import incidents as repo
 from storage import schedule
 from storage.models import Incident, Job
 
@@ -24,87 +31,119 @@ log = logging.getLogger("haven.escalation")
 ACK_KINDS = ("renotify", "page")
 RESOLVE_KINDS = ("remind_owner", "remind_channel")
 JOIN_KINDS = ("ask_join",)
+KINDS = frozenset(ACK_KINDS + RESOLVE_KINDS + JOIN_KINDS)
 
 
-def _deadline(ctx: Context, incident: Incident, start: datetime, duration: timedelta) -> datetime:
-    severity = ctx.policy.severity(incident.severity)
+def severity_of(ctx: Context, incident: Incident) -> Severity:
+    """The severity's deadlines as frozen on the incident (the live policy as a fallback)."""
+    frozen = (incident.policy_snapshot or {}).get("severity")
+    if isinstance(frozen, dict) and frozen.get("id") == incident.severity:
+        try:
+            return Severity.model_validate(frozen)
+        except ValueError:
+            log.warning("incident %s has an unreadable policy snapshot; using the live policy", incident.ref)
+    return ctx.policy.severity(incident.severity)
+
+
+def deadline(ctx: Context, incident: Incident, start: datetime, duration: timedelta) -> datetime:
+    """``start + duration``, in business time when the severity says so."""
+    severity = severity_of(ctx, incident)
     return ctx.calendar.deadline(start, duration, business_hours_only=severity.business_hours_only)
+
+
+# -- planning (in the caller's transaction) ------------------------------------------
 
 
 async def plan_on_report(session: AsyncSession, ctx: Context, incident: Incident) -> None:
     """Re-notifications at ``reported_at + k·ack_within``, then the page; the join ask."""
-    severity = ctx.policy.severity(incident.severity)
-    ack = severity.ack_within
-    for k in range(1, severity.renotify + 1):
-        await _plan(session, ctx, incident, "renotify", k, _deadline(ctx, incident, incident.reported_at, k * ack))
-    if severity.page:
-        due = _deadline(ctx, incident, incident.reported_at, (severity.renotify + 1) * ack)
-        await _plan(session, ctx, incident, "page", 1, due)
-    if severity.responders >= 2:
-        await _plan(session, ctx, incident, "ask_join", 1, _deadline(ctx, incident, incident.reported_at, ack))
+    await _plan_ack(session, ctx, incident, not_before=None, generation="")
 
 
 async def replan(session: AsyncSession, ctx: Context, incident: Incident) -> None:
-    """The severity changed while open: new deadlines replace the pending ones."""
+    """The severity rose: new deadlines, from the report, replace the pending ones.
+
+    A re-notification whose new time has already passed is not repeated (the severity
+    change itself was announced in the channel); an overdue page goes out at once.
+    """
     assert incident.id is not None
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=ACK_KINDS + JOIN_KINDS)
-    severity = ctx.policy.severity(incident.severity)
-    now = ctx.now()
+    if incident.status == "open":
+        await _plan_ack(session, ctx, incident, not_before=ctx.now(), generation=incident.severity)
+    elif incident.status == "acknowledged":
+        await _plan_join(session, ctx, incident, ctx.now(), generation=incident.severity)
+
+
+async def _plan_ack(session: AsyncSession, ctx: Context, incident: Incident, *,
+                    not_before: datetime | None, generation: str) -> None:
+    severity = severity_of(ctx, incident)
     ack = severity.ack_within
     for k in range(1, severity.renotify + 1):
-        due = max(now, _deadline(ctx, incident, incident.reported_at, k * ack))
-        await _plan(session, ctx, incident, "renotify", k, due, generation=incident.severity)
+        due = deadline(ctx, incident, incident.reported_at, k * ack)
+        if not_before is None or due > not_before:
+            await _plan(session, incident, "renotify", k, due, generation=generation)
     if severity.page:
-        due = max(now, _deadline(ctx, incident, incident.reported_at, (severity.renotify + 1) * ack))
-        await _plan(session, ctx, incident, "page", 1, due, generation=incident.severity)
-    if severity.responders >= 2 and not incident.second_responder_id:
-        await _plan(session, ctx, incident, "ask_join", 1, max(now, _deadline(ctx, incident, incident.reported_at, ack)),
-                    generation=incident.severity)
+        due = deadline(ctx, incident, incident.reported_at, (severity.renotify + 1) * ack)
+        await _plan(session, incident, "page", 1, max(due, not_before or due), generation=generation)
+    await _plan_join(session, ctx, incident, not_before, generation=generation)
+
+
+async def _plan_join(session: AsyncSession, ctx: Context, incident: Incident,
+                     not_before: datetime | None, *, generation: str) -> None:
+    if severity_of(ctx, incident).responders < 2 or incident.second_responder_id:
+        return
+    due = deadline(ctx, incident, incident.reported_at, severity_of(ctx, incident).ack_within)
+    await _plan(session, incident, "ask_join", 1, max(due, not_before or due), generation=generation)
 
 
 async def on_acknowledged(session: AsyncSession, ctx: Context, incident: Incident) -> None:
-    """Everything stops the moment someone acknowledges; resolution reminders start."""
+    """Everything stops the moment someone acknowledges; resolution reminders start:
+    the owner at ``resolve_within`` after the acknowledgement, the channel one
+    ``ack_within`` later. The join ask (if any) goes on until someone joins."""
     assert incident.id is not None and incident.acknowledged_at is not None
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=ACK_KINDS)
-    severity = ctx.policy.severity(incident.severity)
+    severity = severity_of(ctx, incident)
     start = incident.acknowledged_at
-    owner_due = _deadline(ctx, incident, start, severity.resolve_within)
-    await _plan(session, ctx, incident, "remind_owner", 1, owner_due)
-    channel_due = _deadline(ctx, incident, start, severity.resolve_within + severity.ack_within)
-    await _plan(session, ctx, incident, "remind_channel", 1, channel_due)
+    owner_due = deadline(ctx, incident, start, severity.resolve_within)
+    await _plan(session, incident, "remind_owner", 1, owner_due)
+    channel_due = deadline(ctx, incident, start, severity.resolve_within + severity.ack_within)
+    await _plan(session, incident, "remind_channel", 1, channel_due)
 
 
 async def on_resolved(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+    """Resolved: no more escalation of any kind (check-ins go on)."""
     assert incident.id is not None
-    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=ACK_KINDS + RESOLVE_KINDS + JOIN_KINDS)
+    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
 
 
 async def on_joined(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+    """A second responder joined: stop asking."""
     assert incident.id is not None
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=JOIN_KINDS)
 
 
-async def _plan(
-    session: AsyncSession, ctx: Context, incident: Incident, kind: str, step: int, due: datetime,
-    *, generation: str = "",
-) -> None:
+async def _plan(session: AsyncSession, incident: Incident, kind: str, step: int, due: datetime,
+                *, generation: str = "") -> None:
     key = f"{incident.ref}:{kind}:{step}" + (f":{generation}" if generation else "")
     await schedule.schedule(session=session, incident_id=incident.id, kind=kind, key=key, due_at=due,
                             payload={"step": step})
 
 
-# -- running due jobs ------------------------------------------------------------------
+# -- running one due job (in the sweeper's transaction) -------------------------------
 
 
-async def run(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
-    """Run one due escalation job inside the caller's transaction."""
+async def run(session: AsyncSession, ctx: Context, job: Job, incident: Incident,
+              *, escalation_reachable: bool = True) -> None:
+    """Run one due escalation job. ``incident`` was read (and, on PostgreSQL, locked)
+    in this transaction, so an acknowledgement either committed before (and the step
+    does nothing) or waits until after it."""
     assert incident.id is not None
     if incident.status == "resolved":
         return
-    handler = {
-        "renotify": _renotify, "page": _page, "remind_owner": _remind_owner,
-        "remind_channel": _remind_channel, "ask_join": _ask_join,
-    }[job.kind]
+    if job.kind == "page":
+        await _page(session, ctx, job, incident, reachable=escalation_reachable)
+        return
+    handler = {"renotify": _renotify, "remind_owner": _remind_owner,
+               "remind_channel": _remind_channel, "ask_join": _ask_join}[job.kind]
     await handler(session, ctx, job, incident)
 
 
@@ -117,6 +156,7 @@ def _severity_label(ctx: Context, incident: Incident) -> str:
 
 
 async def _thread_reply(session: AsyncSession, ctx: Context, incident: Incident, message: Message) -> None:
+    """A reply in the supervisors' alert thread (top level if the alert never got out)."""
     posts = await alert_posts(session, incident)
     supervisors = [p for p in posts if p.audience == Audience.SUPERVISORS]
     reply_to = supervisors[0].id if supervisors else None
@@ -124,6 +164,7 @@ async def _thread_reply(session: AsyncSession, ctx: Context, incident: Incident,
 
 
 async def _renotify(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+    """Broadcast to the channel from the alert's thread, mentioning the channel."""
     if incident.status != "open":
         return
     locale = ctx.channel_locale
@@ -131,24 +172,33 @@ async def _renotify(session: AsyncSession, ctx: Context, job: Job, incident: Inc
              minutes=_minutes_since(ctx, incident.reported_at))
     message = Message(kind=Kind.RENOTIFY, text=text, mention_channel=True, incident=incident.ref, locale=locale)
     await _thread_reply(session, ctx, incident, message)
-    assert incident.id is not None
     await _event(session, ctx, incident, "renotified", job)
 
 
-async def _page(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+async def _page(session: AsyncSession, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:
+    """A full alert with buttons in the escalation channel; or, when the platform has no
+    escalation channel, an honest note in the supervisors' thread and the trail."""
     if incident.status != "open":
         return
     locale = ctx.channel_locale
+    minutes = _minutes_since(ctx, incident.reported_at)
+    if not reachable:
+        log.warning("%s: page due but no escalation channel is configured on %s", incident.ref, incident.platform)
+        text = t(locale, "escalation.page_unreachable", ref=incident.ref, minutes=minutes)
+        note = Message(kind=Kind.RENOTIFY, text=text, mention_channel=True, incident=incident.ref, locale=locale)
+        await _thread_reply(session, ctx, incident, note)
+        await _event(session, ctx, incident, "page_failed", job, detail={"reason": "no_escalation_channel"})
+        return
     view = await load_view(session, ctx, incident)
     page = alert(ctx.policy, view, locale, kind=Kind.PAGE)
-    intro = t(locale, "escalation.page", ref=incident.ref, minutes=_minutes_since(ctx, incident.reported_at))
+    intro = t(locale, "escalation.page", ref=incident.ref, minutes=minutes)
     page = replace(page, text=f"{intro}\n{page.text}", mention_channel=True)
     await enqueue(session, ctx, incident, Audience.ESCALATION, page)
     await _event(session, ctx, incident, "paged", job)
 
 
 async def _remind_owner(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
-    if not incident.owner_id:
+    if incident.status != "acknowledged" or not incident.owner_id:
         return
     locale = ctx.channel_locale
     text = t(locale, "escalation.remind_owner", ref=incident.ref, severity=_severity_label(ctx, incident))
@@ -158,35 +208,36 @@ async def _remind_owner(session: AsyncSession, ctx: Context, job: Job, incident:
 
 
 async def _remind_channel(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+    if incident.status != "acknowledged" or not incident.owner_id:
+        return
     locale = ctx.channel_locale
     text = t(locale, "escalation.remind_channel", ref=incident.ref, severity=_severity_label(ctx, incident),
-             owner=mention(incident.owner_id or "?"))
+             owner=mention(incident.owner_id))
     message = Message(kind=Kind.REMINDER, text=text, incident=incident.ref, locale=locale,
-                      mentions=tuple(m for m in (incident.owner_id,) if m))
+                      mentions=(incident.owner_id,))
     await _thread_reply(session, ctx, incident, message)
     await _event(session, ctx, incident, "reminded", job, detail={"to": "channel"})
 
 
 async def _ask_join(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+    """Ask for a second responder in the alert's thread; ask again one ``ack_within`` later."""
     if incident.second_responder_id:
         return
     locale = ctx.channel_locale
     owner = mention(incident.owner_id) if incident.owner_id else t(locale, "alert.none")
     view = await load_view(session, ctx, incident)
-    join_buttons = tuple(b for b in alert(ctx.policy, view, locale).buttons if b.action == "join")
+    join = tuple(b for b in alert(ctx.policy, view, locale).buttons if b.action == Action.JOIN)
     text = t(locale, "escalation.ask_join", ref=incident.ref, severity=_severity_label(ctx, incident), owner=owner)
-    message = Message(kind=Kind.RENOTIFY, text=text, buttons=join_buttons, incident=incident.ref, locale=locale)
+    message = Message(kind=Kind.REMINDER, text=text, buttons=join, incident=incident.ref, locale=locale)
     await _thread_reply(session, ctx, incident, message)
+    await _event(session, ctx, incident, "reminded", job, detail={"to": "second_responder"})
     step = int(job.payload.get("step", 1)) + 1
-    severity = ctx.policy.severity(incident.severity)
-    due = _deadline(ctx, incident, ctx.now(), severity.ack_within)
-    await _plan(session, ctx, incident, "ask_join", step, due, generation=f"after{job.id}")
+    due = deadline(ctx, incident, ctx.now(), severity_of(ctx, incident).ack_within)
+    await _plan(session, incident, "ask_join", step, due, generation=f"after{job.id}")
 
 
 async def _event(session: AsyncSession, ctx: Context, incident: Incident, kind: str, job: Job,
                  detail: dict[str, object] | None = None) -> None:
-    from storage import incidents as repo
-
     assert incident.id is not None
     await repo.add_event(session=session, incident_id=incident.id, kind=kind, actor="haven", at=ctx.now(),
-                         detail={"job": job.id, **(detail or {})})
+                         detail={"job": job.id, "step": job.payload.get("step", 1), **(detail or {})})

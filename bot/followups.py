@@ -1,5 +1,9 @@
 """Looking after the reporter: check-ins in the days after, "talk to someone now",
-and the reporter's own buttons on the receipt."""
+and the reporter's own buttons on the receipt.
+
+Check-ins are rows in ``jobs`` (kind ``checkin``) planned at the policy's offsets moved
+forward into business time; answers are stored on the row and audited.
+"""
 
 from __future__ import annotations
 
@@ -18,25 +22,26 @@ from storage import schedule
 from storage.models import Incident, Job
 
 log = logging.getLogger("haven.followups")
+CHECKIN = "checkin"
 REPORTER_ACTIONS = frozenset(
     {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW,
      Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK, Action.FOLLOWUP_STOP}
 )
+ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOWUP_STOP: "stop"}
 
 
 async def plan_checkins(session: AsyncSession, ctx: Context, incident: Incident) -> None:
     """One row per check-in, at the policy's offsets moved forward into business time."""
     for i, due in enumerate(ctx.calendar.checkin_times(incident.reported_at), start=1):
-        await schedule.schedule(session=session, incident_id=incident.id, kind="checkin",
+        await schedule.schedule(session=session, incident_id=incident.id, kind=CHECKIN,
                                 key=f"{incident.ref}:checkin:{i}", due_at=due, payload={"step": i})
 
 
-async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
-    """Send one check-in by DM, unless the reporter said stop."""
-    assert incident.id is not None and job.id is not None
+def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:
+    """The check-in DM; each button's value is ``INC-…:<check-in id>``."""
     locale = ctx.locale_of(incident)
-    value = f"{incident.ref}:{job.id}"
-    message = Message(
+    value = f"{incident.ref}:{job_id}"
+    return Message(
         kind=Kind.CHECKIN,
         text=t(locale, "checkin.text", ref=incident.ref),
         buttons=(
@@ -47,9 +52,23 @@ async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: I
         incident=incident.ref,
         locale=locale,
     )
-    await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.reporter_id)
+
+
+async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+    """Send one check-in by DM, unless the reporter said stop (even on a check-in whose
+    row was claimed before the stop cancelled the rest)."""
+    assert incident.id is not None and job.id is not None
+    if await _stopped(session, incident.id):
+        return
+    await enqueue(session, ctx, incident, Audience.USER, checkin_message(ctx, incident, job.id),
+                  user_id=incident.reporter_id)
     await repo.add_event(session=session, incident_id=incident.id, kind="checkin_sent", actor="haven",
-                         at=ctx.now(), detail={"checkin": job.id})
+                         at=ctx.now(), detail={"checkin": job.id, "step": job.payload.get("step")})
+
+
+async def _stopped(session: AsyncSession, incident_id: int) -> bool:
+    jobs = await schedule.jobs_for(session=session, incident_id=incident_id)
+    return any(j.kind == CHECKIN and j.answer == "stop" for j in jobs)
 
 
 async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
@@ -66,7 +85,7 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
 
         await mark_in_danger(ctx, press.actor, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
-    if press.action in (Action.TALK_NOW, Action.FOLLOWUP_TALK):
+    if press.action == Action.TALK_NOW:
         await talk_request(ctx, press, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.talk_sent", ref=incident.ref))
     return await _answer(ctx, press, incident)
@@ -80,40 +99,53 @@ async def talk_request(ctx: Context, press: PressIn, incident: Incident) -> None
     """Privately alert the owner; the channel without details when nobody owns it."""
     async with ctx.db.session() as session:
         fresh = await repo.get_incident(session=session, ref=incident.ref)
-        assert fresh is not None and fresh.id is not None
-        locale = ctx.channel_locale
-        if fresh.owner_id:
-            message = notice(Kind.TALK_REQUEST, locale, "talk.request", ref=fresh.ref)
-            await enqueue(session, ctx, fresh, Audience.USER, message, user_id=fresh.owner_id)
-        else:
-            message = notice(Kind.TALK_REQUEST, locale, "talk.request_channel", ref=fresh.ref)
-            await enqueue(session, ctx, fresh, Audience.SUPERVISORS, message)
-        _, checkin = split_value(press.value)
-        if press.action == Action.FOLLOWUP_TALK and checkin:
-            await schedule.answer_checkin(session=session, job_id=checkin, answer="talk", at=ctx.now())
-        await repo.add_event(session=session, incident_id=fresh.id, kind="talk_requested",
-                             actor=press.actor.user_id, at=ctx.now(),
-                             detail={"to": "owner" if fresh.owner_id else "channel"})
+        assert fresh is not None
+        await _talk(session, ctx, press, fresh)
         await session.commit()
     ctx.wake()
 
 
+async def _talk(session: AsyncSession, ctx: Context, press: PressIn, incident: Incident) -> None:
+    assert incident.id is not None
+    locale = ctx.channel_locale
+    if incident.owner_id:
+        message = notice(Kind.TALK_REQUEST, locale, "talk.request", ref=incident.ref)
+        await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
+    else:
+        message = notice(Kind.TALK_REQUEST, locale, "talk.request_channel", ref=incident.ref)
+        await enqueue(session, ctx, incident, Audience.SUPERVISORS, message)
+    await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested",
+                         actor=press.actor.user_id, at=ctx.now(),
+                         detail={"to": "owner" if incident.owner_id else "channel"})
+
+
 async def _answer(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
-    """``followup_ok`` / ``followup_stop``: stored, audited; stop cancels the rest."""
+    """``followup_ok`` / ``followup_talk`` / ``followup_stop``: stored on the check-in and
+    audited; talk alerts the owner (a second "talk" press still does); stop cancels
+    every check-in not yet sent."""
     _, checkin = split_value(press.value)
     locale = press.actor.locale
-    answer = "ok" if press.action == Action.FOLLOWUP_OK else "stop"
+    answer = ANSWERS[Action(press.action)]
     async with ctx.db.session() as session:
         assert incident.id is not None
+        fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
         job = await schedule.get_job(session=session, job_id=checkin) if checkin else None
-        if job is None or job.incident_id != incident.id or job.kind != "checkin":
+        if fresh is None or job is None or job.incident_id != incident.id or job.kind != CHECKIN:
             return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
-        if not await schedule.answer_checkin(session=session, job_id=job.id, answer=answer, at=ctx.now()):
+        first = await schedule.answer_checkin(session=session, job_id=job.id, answer=answer, at=ctx.now())
+        if not first and answer != "talk":
+            await session.rollback()
             return _private(notice(Kind.REPORTER_UPDATE, locale, "checkin.already"))
-        await repo.add_event(session=session, incident_id=incident.id, kind="checkin_answered",
-                             actor=press.actor.user_id, at=ctx.now(), detail={"checkin": job.id, "answer": answer})
+        if first:
+            await repo.add_event(session=session, incident_id=incident.id, kind="checkin_answered",
+                                 actor=press.actor.user_id, at=ctx.now(),
+                                 detail={"checkin": job.id, "answer": answer})
+        if answer == "talk":
+            await _talk(session, ctx, press, fresh)
         if answer == "stop":
-            await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=("checkin",))
+            cancelled = await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=(CHECKIN,))
+            log.info("%s: reporter stopped check-ins (%d cancelled)", incident.ref, cancelled)
         await session.commit()
-    key = "checkin.ok_thanks" if answer == "ok" else "checkin.stopped"
+    ctx.wake()
+    key = {"ok": "checkin.ok_thanks", "talk": "reporter.talk_sent", "stop": "checkin.stopped"}[answer]
     return _private(notice(Kind.REPORTER_UPDATE, locale, key, ref=incident.ref))

@@ -8,38 +8,50 @@ from datetime import timedelta
 
 from bot import escalation, followups
 from bot.context import Context
+from bot.messages import Audience
 from storage import incidents as repo
 from storage import outbox, schedule
 from storage.models import Job
 
 log = logging.getLogger("haven.jobs")
 JOB_LEASE = timedelta(seconds=60)
-ESCALATION_KINDS = frozenset({"renotify", "page", "remind_owner", "remind_channel", "ask_join"})
+BATCH = 100
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
 
 
 class Sweeper:
-    """One tick: the watchdog, then every due job. Correctness lives in the rows:
-    a missed tick only delays work, and a job's effects commit together with its
-    compare-and-set finish, so a job whose lease was lost changes nothing."""
+    """One tick: the watchdog, then every due job, in batches.
 
-    def __init__(self, ctx: Context, *, worker: str | None = None) -> None:
+    Correctness lives in the rows, never in one tick running: a missed or late tick only
+    delays work, and overdue rows run at the next tick (also right after a restart). A
+    job's effects (outbox rows, audit events, the next step) commit in the same
+    transaction as its compare-and-set finish, so a job whose lease was rescued and
+    re-claimed elsewhere changes nothing. Job leases are in Haven's policy time (the
+    clock every due time is in); the outbox's are in wall time.
+    """
+
+    def __init__(self, ctx: Context, *, worker: str | None = None, batch: int = BATCH) -> None:
         self.ctx = ctx
         self.worker = worker or f"{socket.gethostname()}-{id(self):x}"
+        self.batch = batch
 
     async def tick(self) -> int:
+        """Run everything due now; returns how many jobs finished."""
         await self.watchdog()
         done = 0
         while True:
             jobs = await schedule.claim_jobs(db=self.ctx.db, now=self.ctx.now(), worker=self.worker,
-                                             lease=JOB_LEASE, limit=100)
+                                             lease=JOB_LEASE, limit=self.batch)
             if not jobs:
                 break
             for job in jobs:
                 done += await self._run(job)
-        self.ctx.wake()
+            self.ctx.wake()  # deliver this batch while the next one is claimed
         return done
 
     async def watchdog(self) -> int:
+        """Re-queue job and outbox rows whose lease expired (their worker died)."""
         rescued = await schedule.rescue_expired_jobs(db=self.ctx.db, now=self.ctx.now())
         rescued += await outbox.rescue_expired(db=self.ctx.db, now=self.ctx.wall_now())
         if rescued:
@@ -50,23 +62,44 @@ class Sweeper:
     async def _run(self, job: Job) -> int:
         assert job.id is not None
         try:
+            reachable = await self._escalation_reachable(job) if job.kind == "page" else True
             async with self.ctx.db.session() as session:
                 incident = None
                 if job.incident_id is not None:
-                    incident = await repo.get_incident_by_id(session=session, incident_id=job.incident_id)
-                if incident is not None:
-                    if job.kind in ESCALATION_KINDS:
-                        await escalation.run(session, self.ctx, job, incident)
-                    elif job.kind == "checkin":
-                        await followups.run_checkin(session, self.ctx, job, incident)
-                if not await schedule.finish_job(session=session, job_id=job.id, worker=self.worker):
+                    incident = await schedule.lock_incident(session=session, incident_id=job.incident_id)
+                if incident is None:
+                    log.info("job %s (%s) has no incident any more; closing it", job.id, job.kind)
+                elif job.kind in escalation.KINDS:
+                    await escalation.run(session, self.ctx, job, incident, escalation_reachable=reachable)
+                elif job.kind == followups.CHECKIN:
+                    await followups.run_checkin(session, self.ctx, job, incident)
+                else:
+                    log.error("job %s has unknown kind %s; closing it", job.id, job.kind)
+                if not await schedule.finish_job(session=session, job_id=job.id, worker=self.worker,
+                                                 at=self.ctx.now()):
                     await session.rollback()
                     log.warning("job %s lost its lease before finishing; another worker owns it", job.id)
                     return 0
                 await session.commit()
             return 1
         except Exception:
-            log.exception("job %s (%s) failed; it will be retried", job.id, job.kind)
-            await schedule.retry_job(db=self.ctx.db, job_id=job.id,
-                                     due_at=self.ctx.now() + timedelta(seconds=30))
+            delay = min(RETRY_MAX, RETRY_FIRST * 2 ** max(0, job.attempts - 1))
+            log.exception("job %s (%s) failed (attempt %d); retrying in %s", job.id, job.kind, job.attempts, delay)
+            await schedule.retry_job(db=self.ctx.db, job_id=job.id, due_at=self.ctx.now() + delay)
             return 0
+
+    async def _escalation_reachable(self, job: Job) -> bool:
+        """Whether the incident's platform has an escalation channel. Asked before the
+        job's transaction opens: an adapter may read the database to answer."""
+        if job.incident_id is None:
+            return False
+        async with self.ctx.db.session() as session:
+            incident = await repo.get_incident_by_id(session=session, incident_id=job.incident_id)
+        messenger = self.ctx.messengers.get(incident.platform) if incident else None
+        if messenger is None:
+            return False
+        try:
+            return bool(await messenger.reachable(Audience.ESCALATION))
+        except Exception:  # unknown: try to page; a failed post is dead-lettered visibly
+            log.warning("could not tell whether the escalation channel is reachable for job %s", job.id)
+            return True

@@ -1,32 +1,52 @@
 """APScheduler ticks the sweep; the only module that imports it.
 
-APScheduler holds two interval jobs (the sweep, retention) and never one job per
-incident: due work lives in Haven's own tables.
+APScheduler holds two interval jobs (the sweep, retention) in its in-memory job store
+and never one job per incident: due work lives in Haven's own tables, so nothing is
+shared between replicas through APScheduler and nothing is lost when a process dies.
+
+Known traps of APScheduler 3.x avoided here: the default ``misfire_grace_time`` (1 s)
+silently skips a tick that starts late, so the grace is unlimited and ``coalesce``
+folds missed runs into one; ``max_instances=1`` keeps ticks from overlapping; both jobs
+run once right at start, so overdue rows are swept at once after a restart and a
+process restarted daily still applies retention.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger("haven.scheduler")
+RETENTION_EVERY = timedelta(days=1)
+RETENTION_FIRST_DELAY = timedelta(seconds=30)  # let the process settle before the first purge
+
+# "Execution of job … skipped: maximum number of running instances reached" is the
+# expected outcome of a long sweep with max_instances=1, not a problem worth a warning.
+logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 
 class Ticker:
-    """Started in the aiohttp app's startup (it needs the running loop)."""
+    """Started in the aiohttp app's startup (it needs the running loop).
+
+    ``tick`` runs every ``tick_seconds`` (the first right away); ``daily`` (retention)
+    once a day, the first shortly after start.
+    """
 
     def __init__(self, *, tick: Callable[[], Awaitable[Any]], tick_seconds: float,
                  daily: Callable[[], Awaitable[Any]] | None = None) -> None:
-        self._scheduler = AsyncIOScheduler(timezone="UTC")
-        defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        now = datetime.now(UTC)
         self._scheduler.add_job(_guard(tick, "sweep"), "interval", seconds=tick_seconds,
-                                id="haven-sweep", **defaults)
+                                id="haven-sweep", next_run_time=now, **defaults)
         if daily is not None:
-            self._scheduler.add_job(_guard(daily, "retention"), "interval", hours=24,
-                                    id="haven-retention", **defaults)
+            self._scheduler.add_job(_guard(daily, "retention"), "interval",
+                                    seconds=RETENTION_EVERY.total_seconds(), id="haven-retention",
+                                    next_run_time=now + RETENTION_FIRST_DELAY, **defaults)
 
     def start(self) -> None:
         self._scheduler.start()
@@ -34,6 +54,10 @@ class Ticker:
     def stop(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+
+    def jobs(self) -> dict[str, datetime | None]:
+        """Each APScheduler job id with its next run time (for tests and diagnostics)."""
+        return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
 
 def _guard(job: Callable[[], Awaitable[Any]], name: str) -> Callable[[], Awaitable[None]]:

@@ -16,9 +16,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._claim import claim
-from storage._sql import insert_ignoring_conflicts
+from storage._sql import dialect_name, insert_ignoring_conflicts
 from storage.db import Database, utc_naive, utc_now
-from storage.models import Job
+from storage.models import Incident, Job
 
 
 async def schedule(
@@ -119,3 +119,14 @@ async def answer_checkin(*, session: AsyncSession, job_id: int, answer: str, at:
         .values(answer=answer, answered_at=utc_naive(at))
     )
     return result.rowcount == 1
+
+
+async def lock_incident(*, session: AsyncSession, incident_id: int) -> Incident | None:
+    """Read the incident a due job belongs to, locked until the caller's transaction ends
+    (``FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already serialises
+    writers). A concurrent acknowledgement then either committed before the job read the
+    incident, or waits until the job's transaction is over."""
+    query = select(Incident).where(col(Incident.id) == incident_id)
+    if dialect_name(session) == "postgresql":
+        query = query.with_for_update()
+    return (await session.exec(query.execution_options(populate_existing=True))).first()
