@@ -155,14 +155,14 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
 
 
 async def rotate_command(settings: Settings, *, out: TextIO) -> int:
-    from storage.rotation import rotate_all
+    from storage.rekey import rekey
 
     if not settings.encryption_key:
         out.write("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate\n")
         return 1
     db = await _open(settings)
     try:
-        count = await rotate_all(db)
+        count = await rekey(db)
     finally:
         await db.dispose()
     out.write(f"re-encrypted {count} rows under the newest key\n")

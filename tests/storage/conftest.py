@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _storage_support import T0, MakeIncident
+from tests.storage._storage_support import T0, MakeIncident
 
 from storage import incidents
 from storage.db import Database

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from _storage_support import T0, MakeIncident
+from tests.storage._storage_support import T0, MakeIncident
 
 from storage import outbox, schedule
 from storage.db import Database

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _storage_support import T0
+from tests.storage._storage_support import T0
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 

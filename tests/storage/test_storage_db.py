@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _storage_support import T0, MakeIncident
+from tests.storage._storage_support import T0, MakeIncident
 from sqlalchemy import text
 
 from storage import incidents, links

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
-from _storage_support import T0, MakeIncident
+from tests.storage._storage_support import T0, MakeIncident
 
 from storage import incidents
 from storage.db import Database
