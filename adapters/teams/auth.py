@@ -1,0 +1,73 @@
+"""Who may talk to ``/api/messages``: the bearer's shape, botbuilder's JWT check, the tenant.
+
+Real-token validation (signature, issuer, audience against Microsoft's OpenID keys) is
+botbuilder's ``ConfigurationBotFrameworkAuthentication``; Haven checks what it can
+without the network first, so a missing or malformed bearer is a 401 and never reaches
+the SDK (which would answer 500, or silently accept it with empty credentials).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from bot.config import ConfigError, Settings
+
+_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class _Configuration:
+    """The attribute names botbuilder's configuration classes read."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str | None
+
+
+def bearer_problem(header: str | None, *, required: bool) -> str | None:
+    """Why an ``Authorization`` header is unacceptable, or None.
+
+    A missing header is a problem only when a token is ``required`` (an app id is
+    configured); a present one must be ``Bearer <JWT>`` in every mode.
+    """
+    if not header:
+        return "missing bearer token" if required else None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not _JWT.match(token.strip()):
+        return "the bearer is not a JWT"
+    return None
+
+
+def make_adapter(settings: Settings) -> CloudAdapter:
+    """CloudAdapter with credentials from the settings (emulator: none)."""
+    if settings.microsoft_app_id:
+        app_type = settings.microsoft_app_type
+        missing = [name for name, value in (("MICROSOFT_APP_PASSWORD", settings.microsoft_app_password),
+                                            ("MICROSOFT_APP_TENANT_ID", settings.microsoft_app_tenant_id))
+                   if not value and (app_type == "SingleTenant" or name == "MICROSOFT_APP_PASSWORD")]
+        if app_type == "UserAssignedMSI":
+            missing = [] if settings.microsoft_app_tenant_id else ["MICROSOFT_APP_TENANT_ID"]
+        if missing:
+            raise ConfigError(f"{missing[0]}: required for Teams with MICROSOFT_APP_TYPE={app_type}")
+        config = _Configuration(settings.microsoft_app_id, settings.microsoft_app_password or "",
+                                app_type, settings.microsoft_app_tenant_id)
+    else:  # HAVEN_TEAMS_EMULATOR=1: authentication disabled (loopback only, see check_safety)
+        config = _Configuration("", "", "MultiTenant", None)
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+
+
+def forwarded_header(settings: Settings, header: str | None) -> str:
+    """What botbuilder validates: the header itself, or nothing in emulator mode (no keys)."""
+    return (header or "") if settings.microsoft_app_id else ""
+
+
+def tenant_refused(settings: Settings, tenant: str | None) -> bool:
+    """SingleTenant (the default): an activity from another tenant is refused."""
+    expected = settings.microsoft_app_tenant_id
+    if not expected or settings.microsoft_app_type == "MultiTenant":
+        return False
+    return (tenant or "").lower() != expected.lower()

@@ -1,0 +1,237 @@
+"""The Teams bot: activities → the core, the core's answers → cards.
+
+Personal chat: ``abuse`` / ``/abuse`` / ``報告`` / ``カスハラ`` reports (wellbeing card
+first); channel: ``@Haven register supervisors|escalation`` by an admin; cards:
+``adaptiveCard/action`` invokes (or Action.Submit values) press buttons and submit forms.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+
+from adapters.teams import parse, render
+from adapters.teams.messenger import TeamsMessenger
+from adapters.teams.store import TeamsLinks, channel_key
+from bot.errors import log_unexpected
+from bot.i18n import normalize_locale, t
+from bot.inbound import Actor, FormIn, PressIn, ReportIn
+from bot.links import current_alert
+from bot.messages import Action, Audience, Form, Kind, Message
+from bot.runtime import Runtime
+
+log = logging.getLogger("haven.teams")
+
+
+class HavenTeamsBot(ActivityHandler):
+    def __init__(self, runtime: Runtime, links: TeamsLinks, messenger: TeamsMessenger) -> None:
+        self.runtime = runtime
+        self.haven = runtime.haven
+        self.links = links
+        self.messenger = messenger
+        self.admins = set(runtime.settings.teams_admins)
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        """The error boundary: an unexpected error becomes a calm message with a code."""
+        try:
+            await self._remember(turn_context)
+            await super().on_turn(turn_context)
+        except Exception:
+            code = log_unexpected(f"teams {turn_context.activity.type}")
+            text = t(self._locale(turn_context), "error.unexpected", code=code)
+            if turn_context.activity.type == ActivityTypes.invoke:
+                await _respond(turn_context, render.invoke_message(text))
+            else:
+                await turn_context.send_activity(MessageFactory.text(text))
+
+    def _locale(self, turn_context: TurnContext) -> str:
+        return normalize_locale(turn_context.activity.locale, self.runtime.settings.locale)
+
+    def _actor(self, turn_context: TurnContext) -> Actor:
+        sender = turn_context.activity.from_property or ChannelAccount()
+        return Actor("teams", sender.aad_object_id or sender.id or "", self._locale(turn_context))
+
+    async def _remember(self, turn_context: TurnContext) -> None:
+        """Store where to reach the sender later (names for mentions, 1:1 chats)."""
+        activity = turn_context.activity
+        data = activity.serialize()
+        aad, user_id, name = parse.user_of(data)
+        if not aad or not activity.service_url:
+            return
+        personal = parse.conversation_type(data) == "personal"
+        recipient = activity.recipient or ChannelAccount()
+        await self.links.remember_user(aad, {
+            "serviceUrl": activity.service_url, "tenantId": parse.tenant_of(data), "userId": user_id,
+            "name": name, "botId": recipient.id, "botName": recipient.name,
+            "conversationId": activity.conversation.id if personal and activity.conversation else None,
+        })
+
+    async def _card(self, turn_context: TurnContext, message: Message) -> None:
+        await turn_context.send_activity(await self.messenger.activity(message, channel=None))
+
+    async def _form(self, turn_context: TurnContext, form: Form) -> None:
+        await turn_context.send_activity(_card_activity(render.form_card(form)))
+
+    # -- messages ----------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        data = turn_context.activity.serialize()
+        pressed = parse.action_data(data)
+        if pressed is not None:
+            await self._submitted(turn_context, pressed)
+            return
+        command = parse.parse_command(turn_context.activity.text)
+        personal = parse.conversation_type(data) == "personal"
+        locale = self._locale(turn_context)
+        if command.kind == "report" and personal:
+            await self._report(turn_context, command.text)
+        elif command.kind == "register" and not personal:
+            await self._register(turn_context, data, command.audience or "supervisors")
+        else:
+            key = "teams.help" if personal else "teams.help_channel"
+            await turn_context.send_activity(MessageFactory.text(t(locale, key)))
+
+    async def _report(self, turn_context: TurnContext, text: str) -> None:
+        """Wellbeing first (sent before anything is saved), then the receipt or the form."""
+        actor = self._actor(turn_context)
+        await self._card(turn_context, self.haven.wellbeing(actor.locale))
+        outcome = await self.haven.report(ReportIn(actor=actor, text=text or None,
+                                                   intake_key=_intake_key(turn_context)))
+        if outcome.receipt is not None:
+            await self._card(turn_context, outcome.receipt)
+        if outcome.form is not None:
+            await self._form(turn_context, outcome.form)
+
+    async def _register(self, turn_context: TurnContext, data: dict[str, Any], audience: str) -> None:
+        locale = self._locale(turn_context)
+        aad, _, _ = parse.user_of(data)
+        team = parse.team_of(data)
+        channel_id, channel_name = parse.channel_of(data)
+        if not aad or aad not in self.admins:
+            log.info("teams registration refused for %s", aad)
+            await turn_context.send_activity(MessageFactory.text(t(locale, "teams.register_refused")))
+            return
+        if not team or not channel_id:
+            await turn_context.send_activity(MessageFactory.text(t(locale, "teams.register_where")))
+            return
+        activity = turn_context.activity
+        recipient = activity.recipient or ChannelAccount()
+        await self.links.save(channel_key(audience), {
+            "teamId": team, "channelId": channel_id, "channelName": channel_name,
+            "tenantId": parse.tenant_of(data), "serviceUrl": activity.service_url,
+            "botId": recipient.id, "botName": recipient.name, "registeredBy": aad,
+        })
+        log.info("teams %s channel registered by %s", audience, aad)
+        await turn_context.send_activity(MessageFactory.text(t(locale, f"teams.registered_{audience}")))
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount],
+                                        turn_context: TurnContext) -> None:
+        """Installed: say how to use Haven here (personal chat or a team)."""
+        bot_id = (turn_context.activity.recipient or ChannelAccount()).id
+        if not any(m.id == bot_id for m in members_added):
+            return
+        personal = parse.conversation_type(turn_context.activity.serialize()) == "personal"
+        key = "teams.help" if personal else "teams.help_channel"
+        await turn_context.send_activity(MessageFactory.text(t(self._locale(turn_context), key)))
+
+    # -- cards -------------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """``adaptiveCard/action``: Haven writes the invoke body itself (see app.py)."""
+        if turn_context.activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=200, body={})
+        pressed = parse.action_data(turn_context.activity.serialize())
+        if pressed is None:
+            text = t(self._locale(turn_context), "refusal.unknown_action")
+            return InvokeResponse(status=200, body=render.invoke_message(text))
+        return InvokeResponse(status=200, body=await self._act(turn_context, pressed))
+
+    async def _submitted(self, turn_context: TurnContext, pressed: parse.ActionData) -> None:
+        """The same data as an Action.Submit value: answer with new activities."""
+        body = await self._act(turn_context, pressed)
+        if body["type"] == render.CARD_CONTENT_TYPE:
+            await turn_context.send_activity(_card_activity(body["value"]))
+        elif body.get("value"):
+            await self._private(turn_context, body["value"])
+
+    async def _private(self, turn_context: TurnContext, text: str) -> None:
+        """Outside an invoke, a private answer is the 1:1 chat (here, or a new one)."""
+        data = turn_context.activity.serialize()
+        if parse.conversation_type(data) == "personal":
+            await turn_context.send_activity(MessageFactory.text(text))
+            return
+        aad, _, _ = parse.user_of(data)
+        if aad:
+            await self.messenger.direct(aad, MessageFactory.text(text))
+
+    async def _act(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
+        """A button or a form submission → the invoke body (a card or a private message)."""
+        if pressed.action == parse.FORM_ACTION:
+            return await self._submit_form(turn_context, pressed)
+        actor = self._actor(turn_context)
+        audience = await self._audience(turn_context)
+        result = await self.haven.press(PressIn(actor=actor, action=pressed.action, value=pressed.value,
+                                                audience=audience, intake_key=_intake_key(turn_context)))
+        if result.form is not None:
+            return render.invoke_card(render.form_card(result.form))
+        if result.replies:
+            return render.invoke_message("\n\n".join(r.message.text for r in result.replies))
+        ref = pressed.value.split(":", 1)[0]
+        if result.changed and pressed.action not in _NOT_ALERT_BUTTONS:
+            kind = Kind.PAGE if audience == Audience.ESCALATION else Kind.ALERT
+            alert = await current_alert(self.runtime.ctx, ref, kind=kind)
+            if alert is not None:
+                names = await self.messenger.names(alert)
+                return render.invoke_card(render.message_card(alert, names))
+        return render.invoke_message(t(actor.locale, "teams.recorded", ref=ref))
+
+    async def _submit_form(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
+        actor = self._actor(turn_context)
+        outcome = await self.haven.submit_form(FormIn(actor=actor, values=pressed.inputs,
+                                                      intake_key=_intake_key(turn_context),
+                                                      metadata=pressed.value))
+        if outcome.errors:
+            prefill = {k: str(v) for k, v in pressed.inputs.items() if v not in (None, "")}
+            form = await self.haven.report_form(actor, prefill=prefill)
+            form = dataclasses.replace(form, errors=outcome.errors, private_metadata=pressed.value)
+            return render.invoke_card(render.form_card(form))
+        if outcome.receipt is None:
+            return render.invoke_message(t(actor.locale, "teams.recorded", ref=outcome.ref or ""))
+        names = await self.messenger.names(outcome.receipt)
+        return render.invoke_card(render.message_card(outcome.receipt, names))
+
+    async def _audience(self, turn_context: TurnContext) -> Audience:
+        """Where the pressed card lives: a registered channel, or a 1:1 chat."""
+        data = turn_context.activity.serialize()
+        if parse.conversation_type(data) == "personal":
+            return Audience.USER
+        channel_id, _ = parse.channel_of(data)
+        escalation = await self.links.load(channel_key(Audience.ESCALATION))
+        if escalation and escalation.get("channelId") == channel_id:
+            return Audience.ESCALATION
+        return Audience.SUPERVISORS
+
+
+_NOT_ALERT_BUTTONS = frozenset({Action.APPROVE, Action.REJECT, Action.ADD_DETAILS, Action.IN_DANGER,
+                                Action.TALK_NOW, Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK,
+                                Action.FOLLOWUP_STOP})
+
+
+def _intake_key(turn_context: TurnContext) -> str | None:
+    activity_id = turn_context.activity.id
+    return f"teams:{activity_id}" if activity_id else None
+
+
+def _card_activity(card: dict[str, Any]) -> Activity:
+    return Activity().deserialize({"type": "message", "attachments": [render.attachment(card)]})
+
+
+async def _respond(turn_context: TurnContext, body: dict[str, Any]) -> None:
+    await turn_context.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)))

@@ -1,0 +1,41 @@
+"""A neutral port for adapters that must remember where to reach people and channels.
+
+Adapters never import ``storage/``; they persist platform data (Teams conversation
+references, channel registrations) through these functions, which keep it in the
+database (``conversation_refs``) so it survives a restart. Each call opens and commits
+its own short session: never call one while holding a session (SQLite has one
+connection).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Context, load_view
+from bot.messages import Kind, Message
+from bot.views import alert
+from storage import incidents as repo
+from storage import links as store
+
+
+async def save_link(ctx: Context, platform: str, key: str, data: dict[str, Any]) -> None:
+    """Store (or replace) ``key`` on ``platform``, e.g. ``user:<id>``, ``channel:supervisors``."""
+    async with ctx.db.session() as session:
+        await store.save_ref(session=session, platform=platform, key=key, data=data, at=ctx.wall_now())
+        await session.commit()
+
+
+async def load_link(ctx: Context, platform: str, key: str) -> dict[str, Any] | None:
+    """The stored data for ``key`` on ``platform``, or None."""
+    async with ctx.db.session() as session:
+        return await store.load_ref(session=session, platform=platform, key=key)
+
+
+async def current_alert(ctx: Context, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:
+    """The alert of incident ``ref`` as it stands now (a card refreshed in an interaction)."""
+    async with ctx.db.session() as session:
+        incident = await repo.get_incident(session=session, ref=ref)
+        if incident is None:
+            return None
+        view = await load_view(session, ctx, incident)
+    return alert(ctx.policy, view, ctx.channel_locale, kind=kind)

@@ -1,0 +1,82 @@
+"""Haven's real aiohttp app (create_app) on a real port, with a fake Bot Connector."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime, migrate
+from bot.server import create_app
+from tests.fakes.bot_connector import FakeBotConnector
+from tests.teams import activities as act
+
+NOW = datetime(2026, 12, 1, 5, 0)  # Tuesday 14:00 in Tokyo
+
+
+@dataclass
+class Teams:
+    """The server under test, its fake Bot Connector and a way to post activities."""
+
+    server: TestServer
+    connector: FakeBotConnector
+    runtime: Runtime
+    http: aiohttp.ClientSession
+
+    @property
+    def service_url(self) -> str:
+        return self.connector.url
+
+    async def post(self, activity: dict[str, Any] | bytes | str, *, headers: dict[str, str] | None = None,
+                   content_type: str | None = "application/json") -> aiohttp.ClientResponse:
+        body = activity if isinstance(activity, (bytes, str)) else json.dumps(activity)
+        sent = dict(headers or {})
+        if content_type:
+            sent["Content-Type"] = content_type
+        response = await self.http.post(str(self.server.make_url("/api/messages")), data=body, headers=sent)
+        await response.read()
+        return response
+
+    async def drain(self) -> None:
+        await self.runtime.dispatcher.drain()
+
+    async def register(self, audience: str = "supervisors", channel: str = act.CHANNEL) -> None:
+        response = await self.post(act.channel_mention(self.service_url, act.ADMIN, f"register {audience}",
+                                                       channel=channel))
+        assert response.status == 200
+
+
+async def start_teams(tmp_path: Path, env: dict[str, str], clock: FakeClock) -> tuple[Runtime, TestServer]:
+    settings = Settings.model_validate({"HAVEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/haven.db",
+                                        "HAVEN_TEAMS_EMULATOR": "1", "HAVEN_TEAMS_ADMINS": act.ADMIN, **env})
+    runtime = build_runtime(settings, clock=clock)
+    await migrate(runtime)
+    server = TestServer(create_app(runtime), host="127.0.0.1")
+    await server.start_server()
+    return runtime, server
+
+
+@pytest.fixture
+def teams_env() -> dict[str, str]:
+    """Extra settings for the ``teams`` fixture (override in a test module)."""
+    return {}
+
+
+@pytest.fixture
+async def teams(tmp_path: Path, teams_env: dict[str, str]) -> AsyncIterator[Teams]:
+    async with FakeBotConnector() as connector, aiohttp.ClientSession() as http:
+        runtime, server = await start_teams(tmp_path, teams_env, FakeClock(NOW))
+        try:
+            yield Teams(server, connector, runtime, http)
+        finally:
+            await server.close()
+
