@@ -1,0 +1,93 @@
+"""Haven in Slack: the bolt app, its route, its start-up checks (the composition of
+``adapters/slack``). ``bot.server`` calls :func:`mount` when ``SLACK_BOT_TOKEN`` is set."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.api import make_client, quiet_logger
+from adapters.slack.directory import Locales, SlackDirectory
+from adapters.slack.endpoint import Endpoint, not_found
+from adapters.slack.listeners import PLATFORM, Slack, register
+from adapters.slack.messenger import SlackMessenger
+from adapters.slack.startup import check_settings, check_workspace
+from bot.runtime import Runtime
+
+log = logging.getLogger("haven.slack")
+SLACK: web.AppKey[Slack] = web.AppKey("slack", Slack)
+BOLT: web.AppKey[AsyncApp] = web.AppKey("slack_bolt", AsyncApp)
+SOCKET: web.AppKey[object] = web.AppKey("slack_socket", object)
+SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("slack_session", aiohttp.ClientSession)
+
+
+def build(runtime: Runtime) -> tuple[AsyncApp, Slack]:
+    """The bolt app with Haven's listeners, and the ports registered on the core."""
+    settings = runtime.settings
+    check_settings(settings)
+    assert settings.slack_bot_token
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    supervisors, escalation = settings.slack_supervisor_channel, settings.slack_escalation_channel
+    slack = Slack(
+        runtime=runtime,
+        client=client,
+        messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation),
+        directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation),
+        locales=Locales(client, default=settings.locale),
+    )
+    bolt = AsyncApp(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=True,  # no 10 ms ack polling; commits finish before the answer
+        request_verification_enabled=False,  # Haven's endpoint verified the raw body already
+        logger=quiet_logger("haven.slack.bolt", logging.ERROR),  # bolt logs bodies at WARNING
+    )
+    register(bolt, slack)
+    runtime.ctx.messengers[PLATFORM] = slack.messenger
+    runtime.ctx.directories[PLATFORM] = slack.directory
+    return bolt, slack
+
+
+def mount(app: web.Application, runtime: Runtime) -> None:
+    """Route ``POST /slack/events`` (404 in Socket Mode) and add the start-up checks."""
+    bolt, slack = build(runtime)
+    app[SLACK] = slack
+    app[BOLT] = bolt
+    settings = runtime.settings
+    if settings.slack_app_token:
+        app.router.add_post("/slack/events", not_found)
+    else:
+        assert settings.slack_signing_secret
+        app.router.add_post("/slack/events", Endpoint(bolt, settings.slack_signing_secret).handle)
+    app.on_startup.append(_startup)
+    app.on_cleanup.append(_cleanup)
+
+
+async def _startup(app: web.Application) -> None:
+    slack = app[SLACK]
+    settings = slack.runtime.settings
+    session = aiohttp.ClientSession()
+    app[SESSION] = session
+    slack.client.session = session  # one connection pool for every Web API call
+    await check_workspace(slack.client, settings)
+    if settings.slack_app_token:
+        from adapters.slack.socket_mode import SocketMode
+
+        socket = SocketMode(app[BOLT], settings.slack_app_token, slack.client)
+        app[SOCKET] = socket
+        await socket.open()
+    slack.runtime.ready[PLATFORM] = True
+    log.info("slack ready (%s)", "socket mode" if settings.slack_app_token else "events over HTTP")
+
+
+async def _cleanup(app: web.Application) -> None:
+    socket = app.get(SOCKET)
+    if socket is not None:
+        await socket.close_async()  # type: ignore[attr-defined]
+    await app[SLACK].locales.close()
+    if SESSION in app:
+        await app[SESSION].close()
+

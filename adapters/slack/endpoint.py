@@ -1,0 +1,114 @@
+"""``POST /slack/events``: Haven checks every request before slack-bolt sees it.
+
+Order: signature (401, five-minute window on the real clock), content type (415),
+body (400), Events API redelivery (``event_id``, answered 200 without running twice);
+then bolt dispatches the checked body, the answer is written, and only then the
+follow-ups the listeners queued run (opening the form, private replies, App Home).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import OrderedDict
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack import parse
+from adapters.slack.listeners import AFTER, run_later
+from bot.errors import BadRequest
+
+log = logging.getLogger("haven.slack")
+DEDUP_SECONDS = 3600.0
+DEDUP_MAX = 10_000
+
+
+class Seen:
+    """Event ids seen in the last hour (Slack redelivers for up to about an hour)."""
+
+    def __init__(self, ttl: float = DEDUP_SECONDS, size: int = DEDUP_MAX) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._ids: OrderedDict[str, float] = OrderedDict()
+
+    def first(self, key: str) -> bool:
+        """True the first time ``key`` is offered (within ``ttl``)."""
+        now = time.monotonic()
+        while self._ids and (len(self._ids) > self.size or next(iter(self._ids.values())) < now - self.ttl):
+            self._ids.popitem(last=False)
+        if key in self._ids:
+            return False
+        self._ids[key] = now
+        return True
+
+    def forget(self, key: str) -> None:
+        self._ids.pop(key, None)
+
+
+def signature_ok(verifier: SignatureVerifier, raw: bytes, headers: Any) -> bool:
+    timestamp = headers.get("X-Slack-Request-Timestamp")
+    signature = headers.get("X-Slack-Signature")
+    if not timestamp or not signature or not timestamp.isdigit():
+        return False
+    try:
+        return verifier.is_valid(body=raw, timestamp=timestamp, signature=signature)
+    except (ValueError, TypeError, UnicodeError):
+        return False
+
+
+def _error(status: int, reason: str) -> web.Response:
+    return web.json_response({"ok": False, "error": reason}, status=status)
+
+
+class Endpoint:
+    """The aiohttp handler in front of the bolt app."""
+
+    def __init__(self, bolt: AsyncApp, signing_secret: str) -> None:
+        self.bolt = bolt
+        self.verifier = SignatureVerifier(signing_secret)
+        self.seen = Seen()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        if not signature_ok(self.verifier, raw, request.headers):
+            return _error(401, "invalid_signature")
+        content_type = parse.media_type(request.headers.get("Content-Type"))
+        if content_type not in (parse.FORM, parse.JSON):
+            return _error(415, "unsupported_content_type")
+        try:
+            body = parse.parse_body(raw, content_type)
+        except BadRequest as error:
+            log.info("slack request refused: %s", error.reason)
+            return _error(400, "bad_request")
+        event_id = parse.event_id(body)
+        if event_id and not self.seen.first(event_id):
+            return web.Response(status=200)
+        steps: list[Any] = []
+        response = await self._dispatch(request, body, steps)
+        if event_id and response.status >= 300:
+            self.seen.forget(event_id)
+        if steps:
+            await response.prepare(request)
+            await response.write_eof()
+            await run_later(steps)
+        return response
+
+    async def _dispatch(self, request: web.Request, body: dict[str, Any], steps: list[Any]) -> web.Response:
+        """Hand bolt the checked body as JSON, so bolt's own parser reads exactly it."""
+        headers = {k.lower(): v for k, v in request.headers.items() if k.lower() != "content-length"}
+        headers["content-type"] = parse.JSON
+        bolt_request = AsyncBoltRequest(body=json.dumps(body), query=request.query_string,
+                                        headers=headers, context={AFTER: steps})
+        bolt_response = await self.bolt.async_dispatch(bolt_request)
+        return await to_aiohttp_response(bolt_response)
+
+
+async def not_found(request: web.Request) -> web.Response:
+    """Socket Mode is on: Slack does not post here."""
+    return _error(404, "socket_mode")

@@ -1,0 +1,209 @@
+"""Bolt listeners: acknowledge, parse, call the core, render. A few lines each.
+
+Every listener calls ``ack()`` and never raises (bolt answers 500 to a listener that
+raises). Work that must be committed happens before ``ack()`` returns the answer
+(``process_before_response=True``); Web API calls that only show something (the form,
+a private reply, App Home) are queued with :func:`later` and run right after the HTTP
+answer has been written, so the wellbeing answer always reaches the person first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import parse, render, views
+from adapters.slack.api import call
+from adapters.slack.directory import Locales, SlackDirectory
+from adapters.slack.messenger import SlackMessenger
+from bot.errors import log_unexpected
+from bot.home import home
+from bot.i18n import t
+from bot.inbound import Actor, FormIn, PressIn, ReportIn
+from bot.messages import Audience, Form, Kind, Message
+from bot.ports import DeliveryError, LookupFailed, Meta, Target
+from bot.runtime import Runtime
+
+log = logging.getLogger("haven.slack")
+AFTER = "haven_after"
+PLATFORM = "slack"
+Later = Callable[[], Awaitable[None]]
+
+
+def later(context: dict[str, Any], step: Later) -> None:
+    """Run ``step`` once the HTTP (or Socket Mode) answer has been sent."""
+    context.setdefault(AFTER, []).append(step)
+
+
+async def run_later(steps: list[Later]) -> None:
+    for step in steps:
+        try:
+            await step()
+        except DeliveryError as error:
+            log.warning("slack follow-up failed: %s", error.reason)
+        except Exception:
+            log_unexpected("slack follow-up")
+
+
+@dataclass
+class Slack:
+    """Everything the listeners need."""
+
+    runtime: Runtime
+    client: AsyncWebClient
+    messenger: SlackMessenger
+    directory: SlackDirectory
+    locales: Locales
+
+    async def actor(self, user_id: str) -> Actor:
+        return Actor(platform=PLATFORM, user_id=user_id, locale=await self.locales.of(user_id))
+
+    def audience(self, channel_id: str | None) -> Audience:
+        settings = self.runtime.settings
+        return parse.audience(channel_id, supervisors=settings.slack_supervisor_channel,
+                              escalation=settings.slack_escalation_channel)
+
+    async def open_form(self, trigger_id: str | None, form: Form) -> None:
+        if trigger_id:
+            await call(self.client.views_open(trigger_id=trigger_id, view=views.modal(form)))
+
+    async def direct(self, user_id: str, message: Message) -> None:
+        """A DM outside the outbox (the receipt of a submitted form)."""
+        meta = Meta(kind=str(message.kind), incident=message.incident, outbox_id=0)
+        await self.messenger.post(Target(Audience.USER, user_id), message, meta=meta)
+
+    async def private(self, channel_id: str | None, user_id: str, message: Message) -> None:
+        if channel_id:
+            await self.messenger.ephemeral(channel_id, user_id, message)
+        else:
+            await self.direct(user_id, message)
+
+
+def register(app: AsyncApp, slack: Slack) -> None:
+    """Attach Haven's listeners; only events Haven handles are subscribed."""
+    haven = slack.runtime.haven
+
+    @app.command("/abuse")
+    async def abuse(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
+        command = parse.command(body)
+        actor = Actor(PLATFORM, command.user_id, slack.runtime.settings.locale)
+        try:
+            actor = await slack.actor(command.user_id)
+            outcome = await haven.report(ReportIn(actor=actor, text=command.text, intake_key=command.trigger_id))
+        except Exception:
+            code = log_unexpected("slack /abuse")
+            failed = Message(kind=Kind.RECEIPT, text=t(actor.locale, "receipt.failed", code=code), locale=actor.locale)
+            await ack(**render.ephemeral(haven.wellbeing(actor.locale), failed))
+            return
+        if outcome.form is not None:
+            await ack(**render.ephemeral(outcome.wellbeing))
+            form = outcome.form
+            later(context, lambda: slack.open_form(command.trigger_id, form))
+            return
+        shown = [m for m in (outcome.wellbeing, outcome.receipt) if m is not None]
+        await ack(**render.ephemeral(*shown))
+
+    @app.action(re.compile(".+"))
+    async def press(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
+        pressed = parse.press(body)
+        try:
+            actor = await slack.actor(pressed.user_id)
+            result = await haven.press(PressIn(actor=actor, action=pressed.action_id, value=pressed.value,
+                                               audience=slack.audience(pressed.channel_id)))
+        except Exception:
+            await ack()
+            code = log_unexpected("slack button")
+            oops = Message(kind=Kind.REFUSAL, text=t(slack.runtime.settings.locale, "slack.error", code=code))
+            later(context, lambda: slack.private(pressed.channel_id, pressed.user_id, oops))
+            return
+        await ack()
+        for reply in result.replies:
+            message = reply.message
+            later(context, lambda m=message: slack.private(pressed.channel_id, pressed.user_id, m))
+        if result.form is not None:
+            form = result.form
+            later(context, lambda: slack.open_form(pressed.trigger_id, form))
+
+    @app.view_submission(views.CALLBACK_ID)
+    async def submit(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
+        sent = parse.submitted(body)
+        try:
+            actor = await slack.actor(sent.user_id)
+            outcome = await haven.submit_form(FormIn(actor=actor, values=sent.values,
+                                                     intake_key=sent.view_id or None, metadata=sent.metadata))
+        except Exception:
+            code = log_unexpected("slack form")
+            await ack(response_action="errors",
+                      errors={"description": t(slack.runtime.settings.locale, "slack.error", code=code)})
+            return
+        if outcome.errors:
+            await ack(response_action="errors", errors={k: v[:300] for k, v in outcome.errors.items()})
+            return
+        await ack()
+        if outcome.receipt is not None:
+            receipt = outcome.receipt
+            later(context, lambda: slack.direct(sent.user_id, receipt))
+
+    @app.view_closed(views.CALLBACK_ID)
+    async def closed(ack: Any, body: dict[str, Any]) -> None:
+        sent = parse.submitted(body)
+        try:
+            if not sent.metadata.startswith("INC-"):  # closing "add details" loses nothing
+                await haven.form_closed(await slack.actor(sent.user_id))
+        except Exception:
+            log_unexpected("slack form closed")
+        await ack()
+
+    @app.shortcut("report_message")
+    async def report_message(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
+        await ack()
+        shortcut = parse.message_shortcut(body)
+        later(context, lambda: _open_prefilled(slack, shortcut))
+
+    @app.event("app_home_opened")
+    async def home_opened(ack: Any, body: dict[str, Any], event: dict[str, Any], context: dict[str, Any]) -> None:
+        await ack()
+        user = parse.event_user(body)
+        if user and event.get("tab", "home") == "home":
+            later(context, lambda: publish_home(slack, user))
+
+
+async def _open_prefilled(slack: Slack, shortcut: parse.MessageShortcut) -> None:
+    """The report form with the message as ``exact_words`` and its permalink as ``evidence``."""
+    actor, permalink = await asyncio.gather(slack.actor(shortcut.user_id), _permalink(slack, shortcut))
+    prefill = {"exact_words": shortcut.text[:3000]}
+    if permalink:
+        prefill["evidence"] = permalink
+    form = await slack.runtime.haven.report_form(actor, prefill=prefill)
+    await slack.open_form(shortcut.trigger_id, form)
+
+
+async def _permalink(slack: Slack, shortcut: parse.MessageShortcut) -> str | None:
+    if not shortcut.channel_id or not shortcut.message_ts:
+        return None
+    try:
+        data = await call(slack.client.chat_getPermalink(channel=shortcut.channel_id,
+                                                         message_ts=shortcut.message_ts))
+    except DeliveryError as error:
+        log.info("chat.getPermalink failed: %s", error.reason)
+        return None
+    link = data.get("permalink")
+    return link if isinstance(link, str) else None
+
+
+async def publish_home(slack: Slack, user_id: str) -> None:
+    """App Home: own incidents and wellbeing; supervisors also see the open incidents."""
+    actor = await slack.actor(user_id)
+    try:
+        supervisor = await slack.directory.is_supervisor(user_id, audience=Audience.SUPERVISORS)
+    except LookupFailed:
+        supervisor = False  # fail closed: show only what is the person's own
+    messages = await home(slack.runtime.ctx, actor, supervisor=supervisor)
+    await call(slack.client.views_publish(user_id=user_id, view=views.home(messages)))

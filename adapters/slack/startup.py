@@ -1,0 +1,64 @@
+"""Start-up checks: Haven refuses to run with an unsafe or broken Slack set-up.
+
+Each failure is one :class:`bot.config.ConfigError` line naming the variable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.api import call
+from bot.config import ConfigError, Settings
+from bot.ports import DeliveryError
+
+
+def check_settings(settings: Settings) -> None:
+    """What must be set before anything is asked of Slack."""
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN "
+                          "(or set SLACK_APP_TOKEN to use Socket Mode)")
+    if not settings.slack_supervisor_channel:
+        raise ConfigError("HAVEN_SLACK_SUPERVISOR_CHANNEL: required with SLACK_BOT_TOKEN "
+                          "(the id of the supervisors' private channel, e.g. C0123456789)")
+
+
+async def check_workspace(client: AsyncWebClient, settings: Settings) -> None:
+    """The token works, and every channel Haven posts to is private, not shared
+    outside the organisation, and has Haven as a member."""
+    try:
+        await call(client.auth_test())
+    except DeliveryError as error:
+        raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.slack_api_url} "
+                          f"({error.reason})") from None
+    assert settings.slack_supervisor_channel
+    await check_channel(client, "HAVEN_SLACK_SUPERVISOR_CHANNEL", settings.slack_supervisor_channel)
+    if settings.slack_escalation_channel:
+        await check_channel(client, "HAVEN_SLACK_ESCALATION_CHANNEL", settings.slack_escalation_channel)
+
+
+async def check_channel(client: AsyncWebClient, variable: str, channel: str) -> None:
+    try:
+        data = await call(client.conversations_info(channel=channel))
+    except DeliveryError as error:
+        raise ConfigError(f"{variable}: cannot read channel {channel} ({error.reason}); invite Haven to "
+                          "that private channel (/invite @Haven)") from None
+    info: dict[str, Any] = data.get("channel") if isinstance(data.get("channel"), dict) else {}  # type: ignore[assignment]
+    problem = channel_problem(info)
+    if problem:
+        raise ConfigError(f"{variable}: channel {channel} {problem}")
+
+
+def channel_problem(info: dict[str, Any]) -> str | None:
+    """Why a channel is unfit for supervisors' alerts, or None."""
+    if info.get("is_private") is not True:
+        return "is public; supervisors' alerts need a private channel"
+    if info.get("is_ext_shared") or info.get("is_pending_ext_shared") or (
+            info.get("is_shared") and not info.get("is_org_shared")):
+        return "is shared with another organisation; use a private channel of your own workspace"
+    if info.get("is_archived"):
+        return "is archived"
+    if info.get("is_member") is not True:
+        return "does not have Haven as a member; invite it with /invite @Haven"
+    return None

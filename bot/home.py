@@ -1,0 +1,91 @@
+"""What a person sees on their home surface (Slack App Home), as neutral messages.
+
+An employee sees the wellbeing resources (which are open now) and their own
+incidents; a supervisor also sees every open incident with its age and state.
+No free text is shown here: ids, categories, severities, states and times only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.context import Context
+from bot.i18n import t
+from bot.inbound import Actor
+from bot.messages import Fact, Kind, Message, mention
+from bot.views import local_time, wellbeing
+from storage import incidents as repo
+from storage.models import Incident
+
+MAX_LISTED = 20
+
+
+async def home(ctx: Context, actor: Actor, *, supervisor: bool) -> tuple[Message, ...]:
+    """The home surface, in order: wellbeing, the person's own reports, and for
+    supervisors the open incidents."""
+    locale = actor.locale
+    now = ctx.now()
+    async with ctx.db.session() as session:
+        own = await repo.list_incidents(session=session, reporter_id=actor.user_id, platform=actor.platform)
+        open_ = (await repo.list_incidents(session=session, statuses=("open", "acknowledged"),
+                                           platform=actor.platform)) if supervisor else []
+    messages = [wellbeing(ctx.policy, locale, now), _own(ctx, own, locale)]
+    if supervisor:
+        messages.append(_open(ctx, open_, locale, now))
+    return tuple(messages)
+
+
+def _own(ctx: Context, incidents: list[Incident], locale: str) -> Message:
+    facts = tuple(
+        Fact(i.ref, t(locale, "home.own_line", category=_category(ctx, i, locale),
+                      status=status_label(i, locale), when=local_time(ctx.policy, i.reported_at)))
+        for i in incidents[:MAX_LISTED]
+    )
+    return Message(kind=Kind.DIGEST, title=t(locale, "home.own_title"),
+                   text=_more(t(locale, "home.own_intro" if incidents else "home.own_none"),
+                              len(incidents), locale),
+                   facts=facts, locale=locale)
+
+
+def _open(ctx: Context, incidents: list[Incident], locale: str, now: datetime) -> Message:
+    facts = tuple(
+        Fact(i.ref, t(locale, "home.open_line", severity=ctx.policy.severity(i.severity).labels.get(locale),
+                      category=_category(ctx, i, locale), status=status_label(i, locale),
+                      age=age(now, i.reported_at, locale)))
+        for i in incidents[:MAX_LISTED]
+    )
+    return Message(kind=Kind.DIGEST, title=t(locale, "home.open_title"),
+                   text=_more(t(locale, "home.open_intro" if incidents else "home.open_none"),
+                              len(incidents), locale),
+                   facts=facts, locale=locale)
+
+
+def _more(text: str, count: int, locale: str) -> str:
+    if count > MAX_LISTED:
+        return f"{text} {t(locale, 'home.more', count=count - MAX_LISTED)}"
+    return text
+
+
+def _category(ctx: Context, incident: Incident, locale: str) -> str:
+    try:
+        return ctx.policy.category(incident.category).labels.get(locale)
+    except (KeyError, ValueError):
+        return incident.category
+
+
+def status_label(incident: Incident, locale: str) -> str:
+    if incident.status == "acknowledged" and incident.owner_id:
+        return t(locale, "home.status_owned", owner=mention(incident.owner_id))
+    return t(locale, f"home.status_{incident.status}")
+
+
+def age(now: datetime, since: datetime, locale: str) -> str:
+    """``45 min``, ``3 h 12 min``, ``2 d 4 h``."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return t(locale, "home.age_days", d=days, h=hours)
+    if hours:
+        return t(locale, "home.age_hours", h=hours, m=mins)
+    return t(locale, "home.age_minutes", m=mins)
