@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 
 from bot.config import ConfigError, Settings
 
@@ -26,6 +29,32 @@ class _Configuration:
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str | None
+
+
+class _OneTryFactory(ConnectorFactory):
+    """Connector clients without msrest's own retries (3 tries with back-off on 5xx): the
+    outbox retries with jitter and ``Retry-After``, and a member look-up fails closed fast."""
+
+    def __init__(self, inner: ConnectorFactory) -> None:
+        self.inner = inner
+
+    async def create(self, service_url: str, audience: str) -> ConnectorClient:
+        client = await self.inner.create(service_url, audience)
+        client.config.retry_policy.retries = 0
+        return client
+
+
+class HavenAuthentication(ConfigurationBotFrameworkAuthentication):  # type: ignore[misc]
+    """botbuilder's configuration authentication, handing out one-try connector clients."""
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        result = await super().authenticate_request(activity, auth_header)
+        if result.connector_factory is not None:
+            result.connector_factory = _OneTryFactory(result.connector_factory)
+        return result
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _OneTryFactory(super().create_connector_factory(claims_identity))
 
 
 def bearer_problem(header: str | None, *, required: bool) -> str | None:
@@ -57,7 +86,7 @@ def make_adapter(settings: Settings) -> CloudAdapter:
                                 app_type, settings.microsoft_app_tenant_id)
     else:  # HAVEN_TEAMS_EMULATOR=1: authentication disabled (loopback only, see check_safety)
         config = _Configuration("", "", "MultiTenant", None)
-    return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+    return CloudAdapter(HavenAuthentication(config))
 
 
 def forwarded_header(settings: Settings, header: str | None) -> str:

@@ -151,6 +151,7 @@ class TeamsMessenger:
         ids: list[str] = []
 
         async def send(context: TurnContext) -> None:
+            context.activity.id = None  # else botbuilder "replies" to its random continuation id
             response = await context.send_activity(activity)
             ids.append(response.id if response and response.id else "")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,10 +14,14 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from sqlmodel import col, func, select
+
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime, migrate
 from bot.server import create_app
+from storage.db import utc_now
+from storage.models import OutboxMessage
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.teams import activities as act
 
@@ -47,7 +52,19 @@ class Teams:
         return response
 
     async def drain(self) -> None:
-        await self.runtime.dispatcher.drain()
+        """Wait until every outbox row due now is sent or dead (the app's own dispatcher
+        runs too, so one ``drain()`` may find rows it is already sending)."""
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            await self.runtime.dispatcher.drain()
+            async with self.runtime.db.session() as session:
+                busy = (await session.exec(select(func.count()).select_from(OutboxMessage).where(
+                    col(OutboxMessage.state).in_(["sending"]) | (
+                        (OutboxMessage.state == "pending") & (col(OutboxMessage.due_at) <= utc_now()))))).one()
+            if not busy:
+                return
+            assert asyncio.get_running_loop().time() < deadline, "the outbox did not settle"
+            await asyncio.sleep(0.02)
 
     async def register(self, audience: str = "supervisors", channel: str = act.CHANNEL) -> None:
         response = await self.post(act.channel_mention(self.service_url, act.ADMIN, f"register {audience}",
