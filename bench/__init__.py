@@ -1,0 +1,1 @@
+"""Benchmarks (not shipped with Haven). See bench/ack/README.md."""
