@@ -1,42 +1,54 @@
 """The outbox dispatcher: hands committed messages to each platform's messenger.
 
-Woken at commit (``wake``); the periodic sweep is only the fallback. Delivery is
-at-least-once; each message carries its outbox id in its metadata.
+Woken at commit (``wake``), and by itself when the next retry falls due; the periodic
+sweep only rescues expired leases. Delivery is at-least-once; each message carries its
+outbox id in its metadata.
+
+* Order per incident comes from the claim (:func:`storage.outbox.claim_messages`).
+* Each claimed batch is split by channel (:func:`bot.pacing.pace_key`); channels are
+  sent concurrently, each one paced (:class:`bot.pacing.Pacer`). A row that would wait
+  longer than :data:`MAX_WAIT` goes back to ``pending`` until its slot, uncounted.
+* When more alerts wait for one channel than it accepts within :data:`DIGEST_AFTER`
+  seconds, they are folded into digests (:mod:`bot.digest`).
+* Failures: ``Retry-After`` is honoured (and pauses that channel); other transient
+  failures back off exponentially with jitter; they are retried for
+  :data:`GIVE_UP_AFTER` (48 h). Permanent failures are dead letters at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import socket
+import time
+from collections import defaultdict
 from datetime import timedelta
 
-from bot.context import Context, load_view
-from bot.messages import Kind, Message
-from bot.ports import DeliveryError, Meta, PostRef, Target
-from bot.messages import Audience
-from bot.views import alert
-from storage import incidents as repo
+from bot import delivery
+from bot.context import Context
+from bot.digest import fold
+from bot.messages import Kind
+from bot.pacing import Key, Pacer, pace_key, pace_of
+from bot.ports import DeliveryError
 from storage import outbox
 from storage.models import OutboxMessage
 
 log = logging.getLogger("haven.outbox")
 LEASE = timedelta(seconds=60)
-GIVE_UP_AFTER = timedelta(hours=48)  # transient failures keep retrying at least 24 h
-MAX_BACKOFF = 600.0
-
-
-def backoff(attempts: int) -> float:
-    """Exponential backoff with full jitter, capped at ten minutes."""
-    ceiling = min(MAX_BACKOFF, 2.0 ** min(attempts, 12))
-    return random.uniform(ceiling / 2, ceiling)
+GIVE_UP_AFTER = delivery.GIVE_UP_AFTER
+MAX_WAIT = 3.0  # seconds a claimed row may wait for its channel's slot before it is released
+DIGEST_AFTER = 3.0  # fold alerts into a digest when the last would wait longer than this
+IDLE_WAIT = 5.0  # longest sleep between rounds when nothing wakes the dispatcher
+backoff = delivery.backoff
 
 
 class Dispatcher:
+    """Sends outbox rows; one per process (several processes share the work by claims)."""
+
     def __init__(self, ctx: Context, *, worker: str | None = None, concurrency: int = 8) -> None:
         self.ctx = ctx
         self.worker = worker or f"{socket.gethostname()}-{id(self):x}"
+        self.pacer = Pacer()
         self._event = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
@@ -56,12 +68,27 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while not self._stopping:
-            await self._event.wait()
+            try:
+                await asyncio.wait_for(self._event.wait(), timeout=await self._idle())
+            except TimeoutError:
+                pass
             self._event.clear()
+            if self._stopping:
+                break
             try:
                 await self.drain()
             except Exception:
-                log.exception("dispatcher round failed; the sweep will retry")
+                log.exception("dispatcher round failed; retrying shortly")
+
+    async def _idle(self) -> float:
+        """How long to sleep: until the next pending row is due (capped)."""
+        try:
+            due = await outbox.next_due(db=self.ctx.db)
+        except Exception:
+            return IDLE_WAIT
+        if due is None:
+            return IDLE_WAIT
+        return min(IDLE_WAIT, max(0.05, (due - self.ctx.wall_now()).total_seconds()))
 
     async def drain(self, *, rounds: int = 1000) -> int:
         """Send everything due now; returns how many messages were attempted."""
@@ -73,81 +100,46 @@ class Dispatcher:
             if not batch:
                 break
             total += len(batch)
-            await asyncio.gather(*(self._guarded(row) for row in batch))
+            groups: dict[Key, list[OutboxMessage]] = defaultdict(list)
+            for row in batch:
+                groups[pace_key(row)].append(row)
+            await asyncio.gather(*(self._channel(key, rows) for key, rows in groups.items()))
         return total
 
-    async def _guarded(self, row: OutboxMessage) -> None:
-        async with self._limit:
-            try:
-                await self._send(row)
-            except Exception as exc:  # never let one message stop the others
-                log.exception("unexpected error sending outbox %s", row.id)
-                await self._failed(row, DeliveryError(type(exc).__name__))
+    async def _channel(self, key: Key, rows: list[OutboxMessage]) -> None:
+        """Send one channel's rows in order, paced; fold an alert backlog into digests."""
+        rate = pace_of(self.ctx.messengers.get(key[0]), key[0])
+        if rate is not None:
+            rows = await self._fold(key, rows, rate)
+        started = time.monotonic()
+        for index, row in enumerate(rows):
+            wait = self.pacer.reserve(key, rate)
+            if wait > MAX_WAIT or time.monotonic() - started > LEASE.total_seconds() / 2:
+                await delivery.release(self.ctx, rows[index:], delay=max(wait, 0.0))
+                return
+            if wait > 0:
+                await asyncio.sleep(wait)
+            async with self._limit:
+                await self._guarded(key, row)
 
-    async def _send(self, row: OutboxMessage) -> None:
-        assert row.id is not None
-        messenger = self.ctx.messengers.get(row.platform)
-        if messenger is None:
-            await self._failed(row, DeliveryError(f"platform {row.platform} is not configured", permanent=True))
-            return
-        message = await self._render(row)
-        meta = Meta(kind=row.kind, incident=message.incident, outbox_id=row.id)
-        parent = await self._parent(row)
+    async def _fold(self, key: Key, rows: list[OutboxMessage], rate: float) -> list[OutboxMessage]:
+        alerts = [r for r in rows if r.op == "post" and r.kind in (Kind.ALERT, Kind.PAGE)
+                  and r.incident_id is not None]
+        last_wait = self.pacer.delay(key) + (len(alerts) - 1) / rate
+        if len(alerts) < 2 or last_wait <= DIGEST_AFTER:
+            return rows
+        await fold(self.ctx, alerts, worker=self.worker, now=self.ctx.wall_now())
+        folded = {r.id for r in alerts}
+        self.wake()  # the digests are new pending rows
+        return [r for r in rows if r.id not in folded]
+
+    async def _guarded(self, key: Key, row: OutboxMessage) -> None:
         try:
-            if row.op == "update":
-                if parent is None:
-                    raise DeliveryError("the post to update was never delivered", permanent=True)
-                await messenger.update(parent, message, meta=meta)
-                ref = parent
-            else:
-                target = Target(Audience(row.audience), row.user_id)
-                ref = await messenger.post(target, message, meta=meta, thread=parent)
+            await delivery.send(self.ctx, row)
         except DeliveryError as error:
-            await self._failed(row, error)
-            return
-        await outbox.mark_sent(db=self.ctx.db, message_id=row.id, ref=ref.data, at=self.ctx.wall_now())
-        self.ctx.metrics.messages_sent.labels(platform=row.platform, kind=row.kind).inc()
-        if row.kind in (Kind.ALERT, Kind.PAGE) and row.op == "post":
-            self.ctx.metrics.alerts_delivered.labels(platform=row.platform).inc()
-
-    async def _render(self, row: OutboxMessage) -> Message:
-        """Updates of alerts are rendered from the incident's current state when sent."""
-        message = Message.from_json(row.payload)
-        if row.op != "update" or row.kind not in (Kind.ALERT, Kind.PAGE) or row.incident_id is None:
-            return message
-        async with self.ctx.db.session() as session:
-            incident = await repo.get_incident_by_id(session=session, incident_id=row.incident_id)
-            if incident is None:
-                return message
-            view = await load_view(session, self.ctx, incident)
-        return alert(self.ctx.policy, view, message.locale, kind=Kind(row.kind))
-
-    async def _parent(self, row: OutboxMessage) -> PostRef | None:
-        if row.reply_to is None:
-            return None
-        async with self.ctx.db.session() as session:
-            parent = await outbox.get_message(session=session, message_id=row.reply_to)
-        if parent is None or not parent.sent_ref:
-            return None
-        return PostRef(dict(parent.sent_ref))
-
-    async def _failed(self, row: OutboxMessage, error: DeliveryError) -> None:
-        assert row.id is not None
-        now = self.ctx.wall_now()
-        too_old = now - row.created_at > GIVE_UP_AFTER
-        if error.permanent or too_old:
-            await outbox.mark_dead(db=self.ctx.db, message_id=row.id, error=error.reason[:500], at=now)
-            self.ctx.metrics.outbox_dead_letters.labels(platform=row.platform, kind=row.kind).inc()
-            log.error("outbox %s (%s, %s) dead-lettered: %s", row.id, row.platform, row.kind, error.reason)
-            if row.incident_id is not None:
-                async with self.ctx.db.session() as session:
-                    await repo.add_event(session=session, incident_id=row.incident_id, kind="dead_letter",
-                                         actor="haven", at=self.ctx.now(), detail={"outbox": row.id, "kind": row.kind,
-                                                                        "error": error.reason[:200]})
-                    await session.commit()
-            return
-        delay = error.retry_after if error.retry_after is not None else backoff(row.attempts)
-        await outbox.mark_retry(db=self.ctx.db, message_id=row.id, due_at=now + timedelta(seconds=delay),
-                                error=error.reason[:500])
-        self.ctx.metrics.outbox_retries.labels(platform=row.platform).inc()
-        log.warning("outbox %s (%s, %s) will retry in %.1fs: %s", row.id, row.platform, row.kind, delay, error.reason)
+            if error.retry_after is not None:
+                self.pacer.push_back(key, error.retry_after)
+            await delivery.failed(self.ctx, row, error)
+        except Exception as exc:  # never let one message stop the others
+            log.exception("unexpected error sending outbox %s", row.id)
+            await delivery.failed(self.ctx, row, DeliveryError(type(exc).__name__))

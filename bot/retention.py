@@ -8,8 +8,11 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Context, enqueue
+from bot.digest import DIGESTED, without
 from bot.i18n import t
 from bot.messages import Audience, Kind, Message
 from storage import incidents as repo
@@ -50,16 +53,40 @@ async def purge(ctx: Context, *, dry_run: bool = False) -> PurgeReport:
     return PurgeReport(purged=tuple(purged), held=held)
 
 
-async def _redact_posts(session, ctx: Context, incident_id: int, ref: str) -> None:  # type: ignore[no-untyped-def]
-    """Detach the incident's delivered posts, blank their payload, and queue an edit of each."""
+async def _redact_posts(session: AsyncSession, ctx: Context, incident_id: int, ref: str) -> None:
+    """Detach the incident's delivered posts, blank their payload, and queue an edit of each.
+
+    A post stays in the outbox (without its incident) only as the address of the edit. An
+    alert that went out inside a digest has the incident's line removed from the digest.
+    """
     rows = await outbox.messages_for(session=session, incident_id=incident_id)
-    posts = [r for r in rows if r.op == "post" and r.state == "sent" and r.sent_ref]
-    for post in posts:
-        notice = Message(kind=Kind(post.kind), text=t(ctx.channel_locale, "retention.redacted"),
-                         locale=ctx.channel_locale)
+    notice_text = t(ctx.channel_locale, "retention.redacted")
+    for post in rows:
+        if post.op != "post" or not post.sent_ref:
+            continue
+        if post.state == DIGESTED:
+            await _redact_digest(session, ctx, int(post.sent_ref["digest"]), ref, notice_text)
+            continue
+        if post.state != "sent":
+            continue
+        notice = Message(kind=Kind(post.kind), text=notice_text, locale=ctx.channel_locale)
         await session.exec(
-            update(OutboxMessage).where(OutboxMessage.id == post.id)  # type: ignore[arg-type]
+            update(OutboxMessage).where(col(OutboxMessage.id) == post.id)
             .values(incident_id=None, payload=notice.to_json())
         )
         await enqueue(session, ctx, None, Audience(post.audience), notice, platform=post.platform,
                       user_id=post.user_id, reply_to=post.id, op="update")
+
+
+async def _redact_digest(session: AsyncSession, ctx: Context, digest_id: int, ref: str, notice: str) -> None:
+    """Rewrite the digest without the incident's excerpt; edit the post if it went out."""
+    digest = await outbox.get_message(session=session, message_id=digest_id)
+    if digest is None:
+        return
+    redacted = without(Message.from_json(digest.payload), ref, notice)
+    await session.exec(
+        update(OutboxMessage).where(col(OutboxMessage.id) == digest_id).values(payload=redacted.to_json())
+    )
+    if digest.state == "sent" and digest.op == "post":  # a digest not yet out carries the new text
+        await enqueue(session, ctx, None, Audience(digest.audience), redacted, platform=digest.platform,
+                      user_id=digest.user_id, reply_to=digest_id, op="update")

@@ -1,0 +1,170 @@
+"""Sending one outbox row, and what happens when it fails (used by :mod:`bot.dispatch`).
+
+Logs name outbox ids, platforms, kinds and error codes only: never message text.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot.context import Context, load_view
+from bot.digest import DIGESTED, folded_into
+from bot.messages import Audience, Kind, Message
+from bot.ports import DeliveryError, Meta, PostRef, Target
+from bot.views import alert
+from storage import incidents as repo
+from storage import outbox
+from storage.db import utc_naive
+from storage.models import OutboxMessage
+
+log = logging.getLogger("haven.outbox")
+GIVE_UP_AFTER = timedelta(hours=48)  # transient failures keep retrying at least 24 h
+MAX_BACKOFF = 600.0
+ERROR_CHARS = 200
+
+
+def backoff(attempts: int) -> float:
+    """Exponential backoff with jitter (between half and all of 2^attempts s, at most 10 min)."""
+    ceiling = min(MAX_BACKOFF, 2.0 ** min(max(attempts, 1), 12))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+async def send(ctx: Context, row: OutboxMessage) -> None:
+    """Post or update one row; raises :class:`DeliveryError` when the platform refuses."""
+    assert row.id is not None
+    messenger = ctx.messengers.get(row.platform)
+    if messenger is None:
+        raise DeliveryError(f"platform {row.platform} is not configured", permanent=True)
+    message = await _render(ctx, row)
+    meta = Meta(kind=row.kind, incident=message.incident, outbox_id=row.id)
+    parent = await _parent(ctx, row)
+    if row.op == "update":
+        if parent is None:
+            raise DeliveryError("the post to update was never delivered", permanent=True)
+        if parent.state == DIGESTED:  # listed in a digest: now the incident gets its own card
+            ref = await messenger.post(Target(Audience(parent.audience), parent.user_id), message, meta=meta)
+            await _set(ctx, parent.id, state="sent", sent_ref=dict(ref.data))
+        else:
+            ref = PostRef(dict(parent.sent_ref or {}))
+            await messenger.update(ref, message, meta=meta)
+    else:
+        thread = _thread_of(parent) if parent is not None else None
+        if row.reply_to is not None and parent is not None and parent.state == DIGESTED:
+            thread = await _digest_ref(ctx, parent)
+        target = Target(Audience(row.audience), row.user_id)
+        ref = await messenger.post(target, message, meta=meta, thread=thread)
+    await outbox.mark_sent(db=ctx.db, message_id=row.id, ref=ref.data, at=ctx.wall_now())
+    _count_sent(ctx, row, message)
+
+
+def _count_sent(ctx: Context, row: OutboxMessage, message: Message) -> None:
+    ctx.metrics.messages_sent.labels(platform=row.platform, kind=row.kind).inc()
+    if row.kind in (Kind.ALERT, Kind.PAGE) and row.op == "post":
+        ctx.metrics.alerts_delivered.labels(platform=row.platform).inc()
+    elif row.kind == Kind.DIGEST and row.op == "post":
+        ctx.metrics.alerts_delivered.labels(platform=row.platform).inc(len(message.facts))
+
+
+def _thread_of(parent: OutboxMessage) -> PostRef | None:
+    return PostRef(dict(parent.sent_ref)) if parent.sent_ref and parent.state == "sent" else None
+
+
+async def _render(ctx: Context, row: OutboxMessage) -> Message:
+    """Updates of alerts are rendered from the incident's current state when sent."""
+    message = Message.from_json(row.payload)
+    if row.op != "update" or row.kind not in (Kind.ALERT, Kind.PAGE) or row.incident_id is None:
+        return message
+    async with ctx.db.session() as session:
+        incident = await repo.get_incident_by_id(session=session, incident_id=row.incident_id)
+        if incident is None:
+            return message
+        view = await load_view(session, ctx, incident)
+    return alert(ctx.policy, view, message.locale, kind=Kind(row.kind))
+
+
+async def _parent(ctx: Context, row: OutboxMessage) -> OutboxMessage | None:
+    if row.reply_to is None:
+        return None
+    async with ctx.db.session() as session:
+        parent = await outbox.get_message(session=session, message_id=row.reply_to)
+    if parent is None or parent.state not in ("sent", DIGESTED):
+        return None
+    return parent
+
+
+async def _digest_ref(ctx: Context, folded: OutboxMessage) -> PostRef | None:
+    """A reply to a digested alert goes into the digest's thread (when it was posted)."""
+    digest_id = (folded.sent_ref or {}).get("digest")
+    if digest_id is None:
+        return None
+    async with ctx.db.session() as session:
+        digest = await outbox.get_message(session=session, message_id=int(digest_id))
+    return _thread_of(digest) if digest is not None else None
+
+
+async def _set(ctx: Context, message_id: int | None, **values: object) -> None:
+    async with ctx.db.session() as session:
+        await session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
+        await session.commit()
+
+
+async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float) -> None:
+    """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted."""
+    due = utc_naive(ctx.wall_now() + timedelta(seconds=delay))
+    async with ctx.db.session() as session:
+        for row in rows:
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.state) == "sending")
+                .values(state="pending", due_at=due, lease_until=None, claimed_by=None,
+                        attempts=OutboxMessage.attempts - 1)
+            )
+        await session.commit()
+
+
+async def failed(ctx: Context, row: OutboxMessage, error: DeliveryError) -> None:
+    """Retry a transient failure later, or dead-letter a permanent (or too old) one."""
+    assert row.id is not None
+    now = ctx.wall_now()
+    if error.permanent or now - row.created_at > GIVE_UP_AFTER:
+        await dead_letter(ctx, row, error.reason)
+        return
+    delay = error.retry_after if error.retry_after is not None else backoff(row.attempts)
+    await outbox.mark_retry(db=ctx.db, message_id=row.id, due_at=now + timedelta(seconds=delay),
+                            error=error.reason[:ERROR_CHARS])
+    ctx.metrics.outbox_retries.labels(platform=row.platform).inc()
+    log.warning("outbox %s (%s, %s) will retry in %.1fs: %s", row.id, row.platform, row.kind, delay,
+                error.reason[:ERROR_CHARS])
+
+
+async def dead_letter(ctx: Context, row: OutboxMessage, reason: str) -> None:
+    """Dead letter: metrics, a log line (ids only), and a ``dead_letter`` audit event for the
+    incident (for a digest: for every incident it listed, whose alerts die with it)."""
+    assert row.id is not None
+    now = ctx.wall_now()
+    await outbox.mark_dead(db=ctx.db, message_id=row.id, error=reason[:ERROR_CHARS], at=now)
+    ctx.metrics.outbox_dead_letters.labels(platform=row.platform, kind=row.kind).inc()
+    log.error("outbox %s (%s, %s) dead-lettered: %s", row.id, row.platform, row.kind, reason[:ERROR_CHARS])
+    async with ctx.db.session() as session:
+        victims = [row] if row.incident_id is not None else []
+        if row.kind == Kind.DIGEST and row.op == "post":
+            victims = await folded_into(session, row)
+            for alert_row in victims:
+                await session.exec(
+                    update(OutboxMessage).where(col(OutboxMessage.id) == alert_row.id)
+                    .values(state="dead", dead_at=utc_naive(now), last_error=f"digest {row.id}: {reason}"[:200])
+                )
+                ctx.metrics.outbox_dead_letters.labels(platform=alert_row.platform, kind=alert_row.kind).inc()
+        for victim in victims:
+            assert victim.incident_id is not None
+            await repo.add_event(session=session, incident_id=victim.incident_id, kind="dead_letter",
+                                 actor="haven", at=ctx.now(),
+                                 detail={"outbox": victim.id, "kind": victim.kind, "error": reason[:ERROR_CHARS],
+                                         **({"digest": row.id} if victim is not row else {})})
+        await session.commit()

@@ -1,0 +1,138 @@
+"""Digests: when alerts for one channel queue faster than it accepts, post one message
+listing each waiting incident (id, severity, excerpt, an acknowledge button) instead of
+a storm of posts and 429 retries.
+
+Folding is one transaction: the digest is queued as an outbox row of its own (kind
+``digest``, no incident, so it never waits behind one) and each folded alert row moves
+to state ``digested`` with ``sent_ref = {"digest": <digest outbox id>}``. Nothing can be
+lost in between, and ``haven incidents show`` says where each alert went.
+
+What happens to a digested alert later (see :mod:`bot.dispatch`):
+
+* an in-place update (a decision, e.g. someone pressed "Acknowledge" in the digest)
+  posts the full alert, rendered from the incident's current state, as a new message,
+  and the alert row then points at that post, so every later update edits it in place;
+* a thread reply (a re-notification) goes into the digest's thread;
+* a digest that dead-letters takes its alerts with it (each gets a ``dead_letter``
+  event); purge removes the incident's line from the digest (:func:`without`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.context import Context
+from bot.i18n import t
+from bot.messages import Audience, Button, Fact, Kind, Message
+from bot.views import excerpt, option_label
+from storage import outbox
+from storage.db import utc_naive
+from storage.models import Incident, OutboxMessage
+
+log = logging.getLogger("haven.outbox")
+DIGEST_MAX = 20  # incidents per digest: two fact sections and one row of buttons in Block Kit
+DIGESTED = "digested"
+
+
+def digest_message(ctx: Context, incidents: Sequence[Incident]) -> Message:
+    """The digest: one line (id · severity: excerpt) and one acknowledge button per incident."""
+    policy, locale = ctx.policy, ctx.channel_locale
+    rank = {s.id: i for i, s in enumerate(policy.severities)}
+    ordered = sorted(incidents, key=lambda i: (rank.get(i.severity, 99), i.ref))
+    facts, buttons = [], []
+    can_ack = any(o.id == "acknowledge" for o in policy.options)
+    for incident in ordered:
+        severity = policy.severity(incident.severity).labels.get(locale)
+        text = excerpt(incident.description or incident.exact_words or "") or "—"
+        facts.append(Fact(f"{incident.ref} · {severity}", text, user_text=True))
+        if can_ack:
+            label = f"{option_label(policy, 'acknowledge', locale)} {incident.ref}"
+            buttons.append(Button("acknowledge", label, incident.ref, style="primary"))
+    return Message(
+        kind=Kind.DIGEST,
+        title=t(locale, "digest.title", count=len(ordered)),
+        text=", ".join(i.ref for i in ordered),
+        facts=tuple(facts),
+        buttons=tuple(buttons),
+        mention_channel=any(rank.get(i.severity) == 0 and i.status == "open" for i in ordered),
+        locale=locale,
+    )
+
+
+async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now: datetime) -> list[int]:
+    """Fold claimed alert rows of one channel into digests; returns the digest outbox ids.
+
+    Only rows this worker still holds are folded (compare-and-set on the claim), so a
+    row whose lease expired and went elsewhere is never listed twice.
+    """
+    digests: list[int] = []
+    for start in range(0, len(rows), DIGEST_MAX):
+        chunk = rows[start:start + DIGEST_MAX]
+        async with ctx.db.session() as session:
+            held = [r for r in chunk if await _take(session, r, worker)]
+            incidents = await _incidents(session, [r.incident_id for r in held if r.incident_id])
+            if not incidents:
+                await session.rollback()
+                continue
+            first = held[0]
+            message = digest_message(ctx, incidents)
+            digest = await outbox.enqueue(
+                session=session, incident_id=None, platform=first.platform, kind=str(Kind.DIGEST),
+                audience=first.audience, payload=message.to_json(), due_at=now, user_id=first.user_id,
+            )
+            await session.exec(
+                update(OutboxMessage).where(col(OutboxMessage.id).in_([r.id for r in held]))
+                .values(sent_ref={"digest": digest.id}, sent_at=utc_naive(now))
+            )
+            await session.commit()
+        assert digest.id is not None
+        digests.append(digest.id)
+        ctx.metrics.digests.inc()
+        log.info("outbox %s: digest of %d alerts (%s, %s)", digest.id, len(held), first.platform, first.audience)
+    return digests
+
+
+async def _take(session: AsyncSession, row: OutboxMessage, worker: str) -> bool:
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.state) == "sending",
+               col(OutboxMessage.claimed_by) == worker)
+        .values(state=DIGESTED, lease_until=None)
+    )
+    return bool(result.rowcount)
+
+
+async def _incidents(session: AsyncSession, ids: list[int]) -> list[Incident]:
+    if not ids:
+        return []
+    query = select(Incident).where(col(Incident.id).in_(ids))
+    return list((await session.exec(query)).all())
+
+
+async def folded_into(session: AsyncSession, digest: OutboxMessage) -> list[OutboxMessage]:
+    """The alert rows a digest stands for (found through the incidents it lists)."""
+    refs = [b.value for b in Message.from_json(digest.payload).buttons]
+    refs += [f.label.split(" ", 1)[0] for f in Message.from_json(digest.payload).facts]
+    query = select(OutboxMessage).join(Incident, col(Incident.id) == col(OutboxMessage.incident_id)).where(
+        col(Incident.ref).in_(set(refs)), col(OutboxMessage.state) == DIGESTED)
+    rows = list((await session.exec(query)).all())
+    return [r for r in rows if (r.sent_ref or {}).get("digest") == digest.id]
+
+
+def without(message: Message, ref: str, notice: str) -> Message:
+    """The digest with one incident's line replaced by a redaction notice (purge)."""
+    facts = tuple(Fact(ref, notice) if f.label.split(" ", 1)[0] == ref else f for f in message.facts)
+    buttons = tuple(b for b in message.buttons if b.value != ref)
+    text = ", ".join(r for r in message.text.split(", ") if r != ref)
+    return Message(kind=message.kind, title=message.title, text=text, facts=facts, buttons=buttons,
+                   locale=message.locale)
+
+
+def is_channel(audience: str) -> bool:
+    return audience in (Audience.SUPERVISORS, Audience.ESCALATION)
