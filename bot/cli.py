@@ -48,12 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("HAVEN_LOG_LEVEL", "WARNING").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.privacy import install_log_guard
+
+    install_log_guard()  # no report text in any log line, from any library
     if args.command == "policy":
         from policy.loader import check
 
         return check(args.file)
     try:
         settings = load_settings()
+        _check_key_format(settings)
     except ConfigError as exc:
         print(f"haven: {exc}", file=sys.stderr)
         return 2
@@ -64,6 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _check_key_format(settings: Settings) -> None:
+    from bot.privacy import KeyMismatch, check_key_format
+
+    try:
+        check_key_format(settings.encryption_key)
+    except KeyMismatch as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

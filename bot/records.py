@@ -89,8 +89,16 @@ def _job(job: Any) -> dict[str, Any]:
 
 
 async def _open(settings: Settings) -> Database:
+    from bot.config import ConfigError
+    from bot.privacy import KeyMismatch, check_key
+
     db = make_database(settings)
     await upgrade(db)
+    try:
+        await check_key(db)
+    except KeyMismatch as exc:
+        await db.dispose()
+        raise ConfigError(str(exc)) from None
     return db
 
 

@@ -59,6 +59,9 @@ async def never_500(request: web.Request, handler):  # type: ignore[no-untyped-d
 
 def create_app(runtime: Runtime) -> web.Application:
     """The aiohttp app with health, metrics and every enabled platform's routes."""
+    from bot.privacy import install_log_guard
+
+    install_log_guard()
     app = web.Application(middlewares=[never_500], client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
@@ -132,9 +135,15 @@ def serve(settings: Settings) -> int:
 async def _migrate(settings: Settings) -> None:
     from bot.runtime import make_database
 
+    from bot.privacy import KeyMismatch, check_key
+
     db = make_database(settings)
     try:
         await upgrade(db)
+        try:
+            await check_key(db)
+        except KeyMismatch as exc:
+            raise ConfigError(str(exc)) from None
     finally:
         await db.dispose()
 
