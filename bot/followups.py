@@ -19,7 +19,7 @@ from bot.messages import Action, Audience, Button, Kind, Message, Reply
 from bot.views import notice
 from storage import incidents as repo
 from storage import schedule
-from storage.models import Incident, Job
+from storage.models import Event, Incident, Job, OutboxMessage
 
 log = logging.getLogger("haven.followups")
 CHECKIN = "checkin"
@@ -57,18 +57,26 @@ def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:
 async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
     """Send one check-in by DM, unless the reporter said stop (even on a check-in whose
     row was claimed before the stop cancelled the rest)."""
-    assert incident.id is not None and job.id is not None
-    if await _stopped(session, incident.id):
+    assert incident.id is not None
+    if incident.id in await schedule.checkins_stopped(session=session, incident_ids=[incident.id]):
         return
-    await enqueue(session, ctx, incident, Audience.USER, checkin_message(ctx, incident, job.id),
-                  user_id=incident.reporter_id)
-    await repo.add_event(session=session, incident_id=incident.id, kind="checkin_sent", actor="haven",
-                         at=ctx.now(), detail={"checkin": job.id, "step": job.payload.get("step")})
+    add_checkin(session, ctx, job, incident)
+    await session.flush()
 
 
-async def _stopped(session: AsyncSession, incident_id: int) -> bool:
-    jobs = await schedule.jobs_for(session=session, incident_id=incident_id)
-    return any(j.kind == CHECKIN and j.answer == "stop" for j in jobs)
+def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+    """Queue the check-in DM and its ``checkin_sent`` event in the session, unflushed, so
+    the sweeper can queue a whole batch with one flush (the same rows as
+    :func:`bot.context.enqueue` and :func:`storage.incidents.add_event` write)."""
+    assert incident.id is not None and job.id is not None
+    wall = ctx.wall_now()
+    session.add(OutboxMessage(
+        incident_id=incident.id, platform=incident.platform, kind=str(Kind.CHECKIN), op="post",
+        audience=str(Audience.USER), user_id=incident.reporter_id, reply_to=None,
+        payload=checkin_message(ctx, incident, job.id).to_json(), due_at=wall, created_at=wall,
+    ))
+    session.add(Event(incident_id=incident.id, kind="checkin_sent", actor="haven", at=ctx.now(),
+                      detail={"checkin": job.id, "step": job.payload.get("step")}))
 
 
 async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:

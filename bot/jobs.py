@@ -45,8 +45,7 @@ class Sweeper:
                                              lease=JOB_LEASE, limit=self.batch)
             if not jobs:
                 break
-            for job in jobs:
-                done += await self._run(job)
+            done += await self._run_batch(jobs)
             self.ctx.wake()  # deliver this batch while the next one is claimed
         return done
 
@@ -58,6 +57,42 @@ class Sweeper:
             self.ctx.metrics.watchdog_rescued.inc(rescued)
             log.warning("watchdog re-queued %d rows whose lease expired", rescued)
         return rescued
+
+    async def _run_batch(self, jobs: list[Job]) -> int:
+        """Check-ins of a batch in one transaction (the common burst); everything else,
+        and any check-in batch that fails or lost a lease, one job per transaction."""
+        checkins = [j for j in jobs if j.kind == followups.CHECKIN and j.incident_id is not None]
+        done = await self._run_checkins(checkins) if len(checkins) > 1 else 0
+        rest = [j for j in jobs if j not in checkins] if done else jobs
+        for job in rest:
+            done += await self._run(job)
+        return done
+
+    async def _run_checkins(self, jobs: list[Job]) -> int:
+        """All or nothing: the DMs, the events and every row's compare-and-set finish."""
+        ids = [j.id for j in jobs if j.id is not None]
+        try:
+            async with self.ctx.db.session() as session:
+                incidents = await schedule.lock_incidents(
+                    session=session, incident_ids=[j.incident_id for j in jobs if j.incident_id is not None])
+                stopped = await schedule.checkins_stopped(session=session, incident_ids=list(incidents))
+                for job in jobs:
+                    incident = incidents.get(job.incident_id or 0)
+                    if incident is not None and incident.id not in stopped:
+                        followups.add_checkin(session, self.ctx, job, incident)
+                await session.flush()
+                finished = await schedule.finish_jobs(session=session, job_ids=ids, worker=self.worker,
+                                                      at=self.ctx.now())
+                if finished != len(ids):
+                    await session.rollback()
+                    log.warning("%d of %d check-ins lost their lease; running the batch one by one",
+                                len(ids) - finished, len(ids))
+                    return 0
+                await session.commit()
+            return len(ids)
+        except Exception:
+            log.exception("a batch of %d check-ins failed; running them one by one", len(ids))
+            return 0
 
     async def _run(self, job: Job) -> int:
         assert job.id is not None

@@ -130,3 +130,38 @@ async def lock_incident(*, session: AsyncSession, incident_id: int) -> Incident 
     if dialect_name(session) == "postgresql":
         query = query.with_for_update()
     return (await session.exec(query.execution_options(populate_existing=True))).first()
+
+
+async def lock_incidents(*, session: AsyncSession, incident_ids: Collection[int]) -> dict[int, Incident]:
+    """:func:`lock_incident` for a batch (locked in id order, so batches never deadlock)."""
+    if not incident_ids:
+        return {}
+    query = select(Incident).where(col(Incident.id).in_(sorted(set(incident_ids)))).order_by(col(Incident.id))
+    if dialect_name(session) == "postgresql":
+        query = query.with_for_update()
+    rows = (await session.exec(query.execution_options(populate_existing=True))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+async def checkins_stopped(*, session: AsyncSession, incident_ids: Collection[int]) -> set[int]:
+    """Which of these incidents' reporters answered a check-in with ``stop``."""
+    if not incident_ids:
+        return set()
+    query = select(Job.incident_id).where(
+        col(Job.incident_id).in_(sorted(set(incident_ids))), col(Job.kind) == "checkin",
+        col(Job.answer) == "stop",
+    )
+    return {i for i in (await session.exec(query)).all() if i is not None}
+
+
+async def finish_jobs(
+    *, session: AsyncSession, job_ids: Collection[int], worker: str, at: datetime | None = None
+) -> int:
+    """:func:`finish_job` for a batch; returns how many ``worker`` still held (all of
+    them, or the caller must roll back)."""
+    result = await session.exec(
+        update(Job)
+        .where(col(Job.id).in_(list(job_ids)), col(Job.claimed_by) == worker, col(Job.state) == "claimed")
+        .values(state="done", done_at=utc_naive(at or utc_now()), lease_until=None)
+    )
+    return int(result.rowcount)
