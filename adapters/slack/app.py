@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -20,8 +22,17 @@ from bot.runtime import Runtime
 log = logging.getLogger("haven.slack")
 SLACK: web.AppKey[Slack] = web.AppKey("slack", Slack)
 BOLT: web.AppKey[AsyncApp] = web.AppKey("slack_bolt", AsyncApp)
-SOCKET: web.AppKey[object] = web.AppKey("slack_socket", object)
-SESSION: web.AppKey[aiohttp.ClientSession] = web.AppKey("slack_session", aiohttp.ClientSession)
+
+
+@dataclass
+class Connections:
+    """What the Slack side opens at start and closes at clean-up."""
+
+    session: aiohttp.ClientSession | None = None
+    socket: Any = None  # adapters.slack.socket_mode.SocketMode
+
+
+CONNECTIONS: web.AppKey[Connections] = web.AppKey("slack_connections", Connections)
 
 
 def build(runtime: Runtime) -> tuple[AsyncApp, Slack]:
@@ -56,6 +67,7 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     bolt, slack = build(runtime)
     app[SLACK] = slack
     app[BOLT] = bolt
+    app[CONNECTIONS] = Connections()
     settings = runtime.settings
     if settings.slack_app_token:
         app.router.add_post("/slack/events", not_found)
@@ -69,25 +81,31 @@ def mount(app: web.Application, runtime: Runtime) -> None:
 async def _startup(app: web.Application) -> None:
     slack = app[SLACK]
     settings = slack.runtime.settings
-    session = aiohttp.ClientSession()
-    app[SESSION] = session
-    slack.client.session = session  # one connection pool for every Web API call
-    await check_workspace(slack.client, settings)
-    if settings.slack_app_token:
-        from adapters.slack.socket_mode import SocketMode
+    connections = app[CONNECTIONS]
+    connections.session = aiohttp.ClientSession()
+    slack.client.session = connections.session  # one connection pool for every Web API call
+    try:
+        await check_workspace(slack.client, settings)
+        if settings.slack_app_token:
+            from adapters.slack.socket_mode import SocketMode
 
-        socket = SocketMode(app[BOLT], settings.slack_app_token, slack.client)
-        app[SOCKET] = socket
-        await socket.open()
+            connections.socket = SocketMode(app[BOLT], settings.slack_app_token, slack.client)
+            await connections.socket.open()
+    except BaseException:
+        await _cleanup(app)  # aiohttp does not clean up after a failed start
+        raise
     slack.runtime.ready[PLATFORM] = True
     log.info("slack ready (%s)", "socket mode" if settings.slack_app_token else "events over HTTP")
 
 
 async def _cleanup(app: web.Application) -> None:
-    socket = app.get(SOCKET)
+    connections = app[CONNECTIONS]
+    socket, connections.socket = connections.socket, None
     if socket is not None:
-        await socket.close_async()  # type: ignore[attr-defined]
+        await socket.close_async()
     await app[SLACK].locales.close()
-    if SESSION in app:
-        await app[SESSION].close()
+    session, connections.session = connections.session, None
+    app[SLACK].client.session = None  # anything sent while shutting down opens its own
+    if session is not None and not session.closed:
+        await session.close()
 

@@ -16,6 +16,8 @@ class SlackMessenger:
     """Channel audiences go to their configured channel ids; a person gets a DM
     (``chat.postMessage`` with ``channel`` = the user id). Every post carries metadata."""
 
+    pace_per_second: float = 1.0  # Slack accepts about one post a second per channel
+
     def __init__(self, client: AsyncWebClient, *, supervisors: str | None, escalation: str | None) -> None:
         self.client = client
         self.channels = {Audience.SUPERVISORS: supervisors, Audience.ESCALATION: escalation}

@@ -50,7 +50,9 @@ async def start_in_process(fake: FakeSlack, tmp_path: Path, **extra: str) -> tup
     settings = load_settings(slack_env(fake, tmp_path, **extra))
     runtime = build_runtime(settings, clock=FakeClock(NOW))
     await migrate(runtime)
-    server = TestServer(create_app(runtime), host="127.0.0.1")
+    app = create_app(runtime)
+    runtime.ctx.messengers["slack"].pace_per_second = 1000.0  # type: ignore[attr-defined]  # no pacing waits here
+    server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     return server, Haven(url=str(server.make_url("")).rstrip("/"), fake=fake, runtime=runtime)
 
