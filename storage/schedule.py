@@ -2,7 +2,7 @@
 
 States: ``pending`` → ``claimed`` (leased to a worker) → ``done``; or ``cancelled``.
 A job is identified by an idempotency ``key`` (e.g. ``INC-2026-000001:renotify:1``), so
-scheduling twice is harmless. Claims are exactly once (see :mod:`storage._claim`).
+scheduling twice is harmless. Claims are exactly once (see :func:`claim_jobs`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage._claim import claim
 from storage._sql import dialect_name, insert_ignoring_conflicts
 from storage.db import Database, utc_naive, utc_now
 from storage.models import Incident, Job
@@ -41,17 +40,37 @@ async def schedule(
 async def claim_jobs(
     *, db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 100
 ) -> list[Job]:
-    """Claim due jobs for ``worker`` (own transaction), each exactly once, oldest due first."""
+    """Claim due jobs for ``worker`` (own transaction), each exactly once, oldest due first.
+
+    One statement: ``UPDATE jobs … WHERE id IN (SELECT id … WHERE state = 'pending' AND
+    due_at <= now ORDER BY due_at, id LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING *``.
+    On PostgreSQL the sub-select skips rows another worker holds and re-checks the state
+    of each row it locks; on SQLite the transaction holds the write lock (``BEGIN
+    IMMEDIATE``). The outer ``UPDATE`` goes by primary key, so the planner is never
+    tempted to walk every pending row through ``ix_jobs_due`` (``state = 'pending'``
+    matches nearly the whole table when many check-ins wait).
+    """
     now = utc_naive(now)
-    return await claim(
-        db,
-        Job,
-        [col(Job.state) == "pending", col(Job.due_at) <= now],
-        [col(Job.due_at), col(Job.id)],
-        limit,
-        {"state": "claimed", "lease_until": now + lease, "claimed_by": worker,
-         "attempts": Job.attempts + 1},
+    due = (
+        select(col(Job.id))
+        .where(col(Job.state) == "pending", col(Job.due_at) <= now)
+        .order_by(col(Job.due_at), col(Job.id))
+        .limit(limit)
     )
+    if db.dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(Job)
+        .where(col(Job.id).in_(due))
+        .values(state="claimed", lease_until=now + lease, claimed_by=worker, attempts=Job.attempts + 1)
+        .returning(Job)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.session() as session:
+        rows = list((await session.exec(statement)).scalars().all())  # type: ignore[call-overload]
+        await session.commit()
+    rows.sort(key=lambda job: (job.due_at, job.id or 0))
+    return rows
 
 
 async def finish_job(
