@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Context
 from bot.i18n import t
-from bot.messages import Audience, Button, Fact, Kind, Message
+from bot.messages import Button, Fact, Kind, Message
 from bot.views import excerpt, option_label
 from storage import outbox
 from storage.db import utc_naive
@@ -115,12 +115,16 @@ async def _incidents(session: AsyncSession, ids: list[int]) -> list[Incident]:
     return list((await session.exec(query)).all())
 
 
+def lists(message: Message) -> set[str]:
+    """The incident ids a digest lists (one fact per incident, labelled ``INC-… · severity``)."""
+    return {f.label.split(" ", 1)[0] for f in message.facts}
+
+
 async def folded_into(session: AsyncSession, digest: OutboxMessage) -> list[OutboxMessage]:
     """The alert rows a digest stands for (found through the incidents it lists)."""
-    refs = [b.value for b in Message.from_json(digest.payload).buttons]
-    refs += [f.label.split(" ", 1)[0] for f in Message.from_json(digest.payload).facts]
+    refs = lists(Message.from_json(digest.payload))
     query = select(OutboxMessage).join(Incident, col(Incident.id) == col(OutboxMessage.incident_id)).where(
-        col(Incident.ref).in_(set(refs)), col(OutboxMessage.state) == DIGESTED)
+        col(Incident.ref).in_(refs), col(OutboxMessage.state) == DIGESTED)
     rows = list((await session.exec(query)).all())
     return [r for r in rows if (r.sent_ref or {}).get("digest") == digest.id]
 
@@ -133,6 +137,3 @@ def without(message: Message, ref: str, notice: str) -> Message:
     return Message(kind=message.kind, title=message.title, text=text, facts=facts, buttons=buttons,
                    locale=message.locale)
 
-
-def is_channel(audience: str) -> bool:
-    return audience in (Audience.SUPERVISORS, Audience.ESCALATION)

@@ -48,7 +48,7 @@ class Dispatcher:
     def __init__(self, ctx: Context, *, worker: str | None = None, concurrency: int = 8) -> None:
         self.ctx = ctx
         self.worker = worker or f"{socket.gethostname()}-{id(self):x}"
-        self.pacer = Pacer()
+        self.pacer = Pacer(clock=lambda: ctx.wall_now().timestamp())  # the outbox's clock
         self._event = asyncio.Event()
         self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
@@ -113,10 +113,11 @@ class Dispatcher:
             rows = await self._fold(key, rows, rate)
         started = time.monotonic()
         for index, row in enumerate(rows):
-            wait = self.pacer.reserve(key, rate)
+            wait = self.pacer.delay(key)  # also a Retry-After pause of the channel
             if wait > MAX_WAIT or time.monotonic() - started > LEASE.total_seconds() / 2:
-                await delivery.release(self.ctx, rows[index:], delay=max(wait, 0.0))
+                await delivery.release(self.ctx, rows[index:], delay=wait)
                 return
+            wait = self.pacer.reserve(key, rate)
             if wait > 0:
                 await asyncio.sleep(wait)
             async with self._limit:

@@ -38,7 +38,7 @@ def pace_of(messenger: Any, platform: str) -> float | None:
 
 
 class Pacer:
-    """Spaces operations per key ``1 / rate`` seconds apart (monotonic real time)."""
+    """Spaces operations per key ``1 / rate`` seconds apart, on ``clock`` (seconds)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock

@@ -8,11 +8,11 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Context, enqueue
-from bot.digest import DIGESTED, without
+from bot.digest import lists, without
 from bot.i18n import t
 from bot.messages import Audience, Kind, Message
 from storage import incidents as repo
@@ -56,18 +56,13 @@ async def purge(ctx: Context, *, dry_run: bool = False) -> PurgeReport:
 async def _redact_posts(session: AsyncSession, ctx: Context, incident_id: int, ref: str) -> None:
     """Detach the incident's delivered posts, blank their payload, and queue an edit of each.
 
-    A post stays in the outbox (without its incident) only as the address of the edit. An
-    alert that went out inside a digest has the incident's line removed from the digest.
+    A post stays in the outbox (without its incident) only as the address of the edit.
+    Every digest that listed the incident loses the incident's line.
     """
     rows = await outbox.messages_for(session=session, incident_id=incident_id)
     notice_text = t(ctx.channel_locale, "retention.redacted")
     for post in rows:
-        if post.op != "post" or not post.sent_ref:
-            continue
-        if post.state == DIGESTED:
-            await _redact_digest(session, ctx, int(post.sent_ref["digest"]), ref, notice_text)
-            continue
-        if post.state != "sent":
+        if post.op != "post" or post.state != "sent" or not post.sent_ref:
             continue
         notice = Message(kind=Kind(post.kind), text=notice_text, locale=ctx.channel_locale)
         await session.exec(
@@ -76,17 +71,23 @@ async def _redact_posts(session: AsyncSession, ctx: Context, incident_id: int, r
         )
         await enqueue(session, ctx, None, Audience(post.audience), notice, platform=post.platform,
                       user_id=post.user_id, reply_to=post.id, op="update")
+    await _redact_digests(session, ctx, ref, notice_text)
 
 
-async def _redact_digest(session: AsyncSession, ctx: Context, digest_id: int, ref: str, notice: str) -> None:
-    """Rewrite the digest without the incident's excerpt; edit the post if it went out."""
-    digest = await outbox.get_message(session=session, message_id=digest_id)
-    if digest is None:
-        return
-    redacted = without(Message.from_json(digest.payload), ref, notice)
-    await session.exec(
-        update(OutboxMessage).where(col(OutboxMessage.id) == digest_id).values(payload=redacted.to_json())
-    )
-    if digest.state == "sent" and digest.op == "post":  # a digest not yet out carries the new text
-        await enqueue(session, ctx, None, Audience(digest.audience), redacted, platform=digest.platform,
-                      user_id=digest.user_id, reply_to=digest_id, op="update")
+async def _redact_digests(session: AsyncSession, ctx: Context, ref: str, notice: str) -> None:
+    """Rewrite each digest listing ``ref`` without its excerpt; edit the posts already out.
+
+    Digests are few (one per burst), so they are scanned (payloads are encrypted)."""
+    query = select(OutboxMessage).where(col(OutboxMessage.kind) == str(Kind.DIGEST),
+                                        col(OutboxMessage.op) == "post")
+    for digest in (await session.exec(query)).all():
+        message = Message.from_json(digest.payload)
+        if ref not in lists(message):
+            continue
+        redacted = without(message, ref, notice)
+        await session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == digest.id).values(payload=redacted.to_json())
+        )
+        if digest.state == "sent":  # a digest not yet out simply carries the new text
+            await enqueue(session, ctx, None, Audience(digest.audience), redacted, platform=digest.platform,
+                          user_id=digest.user_id, reply_to=digest.id, op="update")
