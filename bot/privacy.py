@@ -27,7 +27,8 @@ from storage.models import Incident, OutboxMessage
 
 LIBRARIES = (
     "slack_sdk", "slack_bolt", "slack", "botbuilder", "botframework", "msrest", "msal",
-    "aiohttp", "sqlalchemy", "asyncio", "urllib3", "requests", "httpx", "httpcore", "jwt",
+    "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "asyncio", "urllib3", "requests", "httpx", "httpcore", "jwt",
+    "haven.slack.sdk", "haven.slack.bolt", "haven.slack.socket",  # SDK loggers the adapter names
 )
 WITHHELD = "[withheld by haven.privacy]"
 _installed = False
@@ -121,7 +122,8 @@ async def check_key(db: Database) -> None:
             encrypted = column.like(TOKEN_PREFIX + "%")
             for pick in (func.min, func.max):
                 first = select(pick(table.id)).where(encrypted).scalar_subquery()
-                stored = (await session.exec(select(column).where(table.id == first))).first()
+                row = (await session.exec(select(column).where(table.id == first))).first()
+                stored = row[0] if row is not None else None
                 if stored is None:
                     continue
                 try:
