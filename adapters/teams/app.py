@@ -73,17 +73,13 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
         body: Any = json.loads(await request.read())
     except (ValueError, UnicodeDecodeError):
         return _error(400, "the body is not JSON")
-    if not isinstance(body, dict):
-        return _error(400, "the body is not an activity")
+    problem = parse.shape_problem(body)
+    if problem:
+        return _error(400, problem)
     try:
         activity = Activity().deserialize(body)
     except Exception:
         return _error(400, "the body is not an activity")
-    conversation = activity.conversation
-    if not activity.type or not activity.service_url or conversation is None or not conversation.id:
-        return _error(400, "the activity lacks type, serviceUrl or conversation")
-    if not isinstance(conversation.id, str) or not isinstance(activity.service_url, str):
-        return _error(400, "the activity is malformed")
     return activity
 
 

@@ -60,6 +60,27 @@ def parse_command(text: str | None) -> Command:
     return Command("unknown", text=cleaned)
 
 
+def shape_problem(body: Any) -> str | None:
+    """Why a JSON body is not an activity Haven can handle, or None (checked before the SDK,
+    which coerces any JSON into strings)."""
+    if not isinstance(body, dict):
+        return "the body is not an activity"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "the activity has no type"
+    service_url = body.get("serviceUrl")
+    if not isinstance(service_url, str) or not service_url.startswith(("https://", "http://")):
+        return "the activity has no serviceUrl"
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str) or not conversation["id"]:
+        return "the activity has no conversation"
+    for name in ("from", "recipient", "channelData"):
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            return f"the activity's {name} is malformed"
+    if body.get("text") is not None and not isinstance(body["text"], str):
+        return "the activity's text is malformed"
+    return None
+
+
 def strip_message_id(conversation_id: str) -> str:
     """``19:abc@thread.tacv2;messageid=123`` → ``19:abc@thread.tacv2`` (a new post, not a reply)."""
     return conversation_id.split(";messageid=", 1)[0]
