@@ -94,3 +94,31 @@ async def test_installing_in_personal_chat_says_how_to_report(teams: Teams) -> N
     assert response.status == 200
     (hello,) = teams.connector.posts()
     assert "abuse" in hello.text and hello.conversation == f"a:personal-{act.REPORTER}"
+
+
+async def test_add_details_opens_the_form_in_place_and_its_submission_fills_the_incident(teams: Teams) -> None:
+    await teams.post(act.personal(teams.service_url, act.REPORTER, "abuse shouted"))
+    data = {"action": "add_details", "incident": "INC-2026-000001"}
+    response = await teams.post(act.card_action(teams.service_url, act.REPORTER, data, channel=None))
+    body = json.loads(await response.text())
+    form = body["value"]
+    assert body["type"] == "application/vnd.microsoft.card.adaptive" and _inputs(form) == list(FIELD_IDS)
+    submit = form["actions"][0]["data"]
+    assert submit == {"action": "report_form", "metadata": "INC-2026-000001"}
+    filled = {**submit, "category": "denigration", "description": "shouted", "customer_ref": "ACME-7"}
+    response = await teams.post(act.card_action(teams.service_url, act.REPORTER, filled, channel=None))
+    body = json.loads(await response.text())
+    assert "INC-2026-000001" in json.dumps(body["value"])
+    record = await detail(teams.runtime.db, "INC-2026-000001")
+    assert record is not None and record["category"] == "denigration"
+    assert await detail(teams.runtime.db, "INC-2026-000002") is None
+
+
+async def test_someone_else_cannot_press_the_reporters_buttons(teams: Teams) -> None:
+    await teams.post(act.personal(teams.service_url, act.REPORTER, "abuse shouted"))
+    data = {"action": "in_danger", "incident": "INC-2026-000001"}
+    response = await teams.post(act.card_action(teams.service_url, act.STRANGER, data, channel=None))
+    body = json.loads(await response.text())
+    assert "Only the person who made the report" in body["value"]
+    record = await detail(teams.runtime.db, "INC-2026-000001")
+    assert record is not None and record["severity"] == "normal"
