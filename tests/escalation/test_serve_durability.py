@@ -69,14 +69,14 @@ async def test_checkins_survive_sigkill_and_none_is_sent_twice(
     first.kill()
     served.set_clock(checkins[0][1])
     await served.start("second")
-    await eventually(lambda: len(events_of(served.fake, "checkin")) == 1, timeout=15)
+    await eventually(lambda: len(events_of(served.fake, "checkin")) == 1, timeout=30)
 
     # 2. SIGKILL while the second check-in is claimed (its lease held by the dying server).
     second = served.processes[-1]
     if database_kind == "postgresql":
         conn, transaction = await _hold_incident_lock(fresh_database_url, ref)
         served.set_clock(checkins[1][1])
-        await eventually(lambda: _claimed(fresh_database_url, checkins[1][0]), timeout=15)
+        await eventually(lambda: _claimed(fresh_database_url, checkins[1][0]), timeout=30)
         second.kill()
         await transaction.rollback()
         await conn.close()
@@ -91,13 +91,16 @@ async def test_checkins_survive_sigkill_and_none_is_sent_twice(
     await asyncio.sleep(1.0)
     assert len(events_of(served.fake, "checkin")) == 1, "a live lease is not stolen"
     served.set_clock(checkins[1][1] + JOB_LEASE + timedelta(seconds=1))
-    await eventually(lambda: len(events_of(served.fake, "checkin")) == 2, timeout=15)
+    try:
+        await eventually(lambda: len(events_of(served.fake, "checkin")) == 2, timeout=30)
+    except AssertionError as missing:
+        raise AssertionError(f"the rescued check-in never came:\n{third.output()}") from missing
     assert served.client is not None
     async with served.client.session.get(third.url + "/metrics") as response:
         assert "haven_watchdog_rescued_total 1.0" in await response.text()
 
     served.set_clock(checkins[2][1])
-    await eventually(lambda: len(events_of(served.fake, "checkin")) == 3, timeout=15)
+    await eventually(lambda: len(events_of(served.fake, "checkin")) == 3, timeout=30)
     await asyncio.sleep(0.6)
     delivered = outbox_ids_by_checkin(served.fake)
     assert sorted(delivered) == sorted(f"{ref}:{job_id}" for job_id, _ in checkins)
