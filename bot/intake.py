@@ -5,21 +5,28 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import escalation, followups
-from bot.context import Context, alert_posts, enqueue, load_view, refresh_alerts
+from bot.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.forms import Submission
+from bot.group_commit import GroupCommit
+from bot.planned_jobs import PlannedJobs
 from bot.inbound import Actor
 from bot.messages import Audience, Kind
-from bot.views import alert, notice
+from bot.views import HistoryLine, IncidentView, alert, notice
 from policy.rules import assess
 from storage import incidents as repo
-from storage.models import Incident
+from storage import outbox
+from storage.db import utc_naive
+from storage.models import Event, Incident
 
 log = logging.getLogger("haven.intake")
 
@@ -29,6 +36,7 @@ class Logged:
     ref: str
     created: bool  # False when the intake key was seen before (a redelivery)
     alerted: bool  # False when no supervisors' channel is reachable on the platform
+    severity: str | None = None  # of a created incident
 
 
 def quick_submission(ctx: Context, text: str) -> Submission:
@@ -44,33 +52,88 @@ def customer_key(reference: str) -> str:
     return unicodedata.normalize("NFKC", reference).casefold().strip()
 
 
+@dataclass(frozen=True)
+class _Report:
+    actor: Actor
+    report: Submission
+    intake_key: str | None
+    alerted: bool
+
+
 async def log_report(
     ctx: Context, actor: Actor, report: Submission, *, intake_key: str | None
 ) -> Logged:
     """Commit the incident, its ``reported`` event, the alert and the schedule; then wake
-    the dispatcher. A second delivery of the same intake key returns the first incident."""
+    the dispatcher. A second delivery of the same intake key returns the first incident.
+
+    Concurrent reports share one transaction (:mod:`bot.group_commit`); each caller
+    returns only once the transaction holding its report has committed."""
     alerted = await _reachable(ctx, actor.platform)
+    return await _group(ctx).submit(_Report(actor, report, intake_key, alerted))
+
+
+_GROUPS: dict[int, tuple[Context, GroupCommit[_Report, Logged]]] = {}
+
+
+def _group(ctx: Context) -> GroupCommit[_Report, Logged]:
+    """One group commit per context (a runtime); kept as long as the context lives."""
+    entry = _GROUPS.get(id(ctx))
+    if entry is None or entry[0] is not ctx:
+        entry = (ctx, GroupCommit(lambda batch: _write(ctx, batch)))
+        _GROUPS[id(ctx)] = entry
+        weakref.finalize(ctx, _GROUPS.pop, id(ctx), None)
+    return entry[1]
+
+
+async def _write(ctx: Context, batch: Sequence[_Report]) -> list[Logged | BaseException]:
+    """One transaction for the batch; if it fails, one per report, so a bad report (or a
+    lost intake-key race) fails alone and nobody gets another report's id."""
     try:
+        logged = await _commit(ctx, batch)
+    except Exception as error:  # noqa: BLE001 - retried report by report below
+        if len(batch) == 1:
+            return [await _alone(ctx, batch[0], error)]
+        log.warning("group commit of %d reports failed (%s); writing them one by one",
+                    len(batch), type(error).__name__)
+        return [await _alone(ctx, item, None) for item in batch]
+    _after_commit(ctx, batch, logged)
+    return list(logged)
+
+
+async def _alone(ctx: Context, item: _Report, error: Exception | None) -> Logged | BaseException:
+    """One report in its own transaction; a redelivery that lost the race gets the winner's id."""
+    try:
+        if error is None:
+            logged = await _commit(ctx, [item])
+            _after_commit(ctx, [item], logged)
+            return logged[0]
+        raise error
+    except IntegrityError as failure:
+        if not item.intake_key:
+            return failure
         async with ctx.db.session() as session:
-            if intake_key:
-                existing = await _by_intake_key(session, intake_key)
-                if existing:
-                    return Logged(existing, created=False, alerted=alerted)
-            incident = await _create(session, ctx, actor, report, intake_key)
-            await session.commit()
-    except IntegrityError:
-        if not intake_key:
-            raise
-        async with ctx.db.session() as session:
-            ref = await _by_intake_key(session, intake_key)
-        if ref is None:
-            raise
-        return Logged(ref, created=False, alerted=alerted)
-    ctx.metrics.incidents_reported.labels(platform=actor.platform, severity=incident.severity).inc()
-    ctx.metrics.open_incidents.inc()
-    log.info("incident %s reported on %s (severity %s)", incident.ref, actor.platform, incident.severity)
-    ctx.wake()
-    return Logged(incident.ref, created=True, alerted=alerted)
+            refs = await _by_intake_keys(session, [item.intake_key])
+        ref = refs.get(item.intake_key)
+        return Logged(ref, created=False, alerted=item.alerted) if ref else failure
+    except Exception as failure:  # noqa: BLE001 - this report's own error, for its caller
+        return failure
+
+
+async def _commit(ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
+    async with ctx.db.session() as session:
+        logged = await _create_all(session, ctx, batch)
+        await session.commit()
+    return logged
+
+
+def _after_commit(ctx: Context, batch: Sequence[_Report], logged: Sequence[Logged]) -> None:
+    for item, result in zip(batch, logged):
+        if result.created:
+            ctx.metrics.incidents_reported.labels(platform=item.actor.platform, severity=result.severity).inc()
+            ctx.metrics.open_incidents.inc()
+            log.info("incident %s reported on %s (severity %s)", result.ref, item.actor.platform, result.severity)
+    if any(r.created for r in logged):
+        ctx.wake()
 
 
 async def _reachable(ctx: Context, platform: str) -> bool:
@@ -84,18 +147,61 @@ async def _reachable(ctx: Context, platform: str) -> bool:
         return True
 
 
-async def _by_intake_key(session: AsyncSession, key: str) -> str | None:
-    from sqlmodel import select
+async def _by_intake_keys(session: AsyncSession, keys: Sequence[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    query = select(Incident.intake_key, Incident.ref).where(col(Incident.intake_key).in_(list(keys)))
+    return {key: ref for key, ref in (await session.exec(query)).all() if key}
 
-    row = (await session.exec(select(Incident.ref).where(Incident.intake_key == key))).first()
-    return row
 
-
-async def _create(
-    session: AsyncSession, ctx: Context, actor: Actor, report: Submission, intake_key: str | None
-) -> Incident:
+async def _create_all(session: AsyncSession, ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
+    """The batch's incidents, events, alerts and jobs in a few multi-row statements.
+    A key already stored, or repeated within the batch, is a redelivery: no new incident."""
+    stored = await _by_intake_keys(session, [i.intake_key for i in batch if i.intake_key])
+    fresh: dict[str, int] = {}  # intake key -> index of the report that creates it
+    new = []
+    for index, item in enumerate(batch):
+        if item.intake_key and (item.intake_key in stored or item.intake_key in fresh):
+            continue
+        if item.intake_key:
+            fresh[item.intake_key] = index
+        new.append(index)
     now = ctx.now()
-    year = now.replace(tzinfo=UTC).astimezone(ctx.policy.zone).year
+    refs = iter(await repo.next_refs(session=session, year=_year(ctx, now), count=len(new)))
+    built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
+    session.add_all([incident for incident, _ in built.values()])
+    await session.flush()
+    for i, (incident, _) in built.items():
+        assert incident.id is not None
+        session.add(Event(incident_id=incident.id, kind="reported", actor=batch[i].actor.user_id, at=utc_naive(now)))
+        await _queue_alert(session, ctx, incident, batch[i].actor, built[i][1], now)
+    jobs = PlannedJobs(session)
+    for incident, _ in built.values():
+        await escalation.plan_on_report(jobs, ctx, incident)  # type: ignore[arg-type]
+        await followups.plan_checkins(jobs, ctx, incident)  # type: ignore[arg-type]
+    await session.flush()
+    await jobs.flush()
+    results: list[Logged] = []
+    for index, item in enumerate(batch):
+        if index in built:
+            incident = built[index][0]
+            results.append(Logged(incident.ref, created=True, alerted=item.alerted, severity=incident.severity))
+        else:
+            key = item.intake_key or ""
+            ref = stored.get(key) or built[fresh[key]][0].ref
+            results.append(Logged(ref, created=False, alerted=item.alerted))
+    return results
+
+
+def _year(ctx: Context, now: datetime) -> int:
+    return now.replace(tzinfo=UTC).astimezone(ctx.policy.zone).year
+
+
+async def _incident(
+    session: AsyncSession, ctx: Context, item: _Report, ref: str, now: datetime
+) -> tuple[Incident, tuple[str, ...]]:
+    """A new incident, assessed (not yet added), and the earlier incidents of its customer."""
+    report = item.report
     customer_hash = ctx.db.cipher.keyed_hash(customer_key(report.customer_ref)) if report.customer_ref else None
     earlier: list[str] = []
     if customer_hash:
@@ -105,11 +211,11 @@ async def _create(
         ctx.policy, category=report.category, in_danger=report.in_danger, earlier_reports=len(earlier)
     )
     incident = Incident(
-        ref=await repo.next_ref(session=session, year=year),
-        intake_key=intake_key,
-        platform=actor.platform,
-        reporter_id=actor.user_id,
-        reporter_locale=actor.locale,
+        ref=ref,
+        intake_key=item.intake_key,
+        platform=item.actor.platform,
+        reporter_id=item.actor.user_id,
+        reporter_locale=item.actor.locale,
         share_name=report.share_name,
         category=report.category,
         severity=assessment.severity,
@@ -128,14 +234,25 @@ async def _create(
         policy_version=ctx.policy.version,
         policy_snapshot=_snapshot(ctx, assessment.severity),
     )
-    incident = await repo.add_incident(session=session, incident=incident)
-    assert incident.id is not None
-    await repo.add_event(session=session, incident_id=incident.id, kind="reported", actor=actor.user_id, at=now)
-    view = await load_view(session, ctx, incident)
-    await enqueue(session, ctx, incident, Audience.SUPERVISORS, alert(ctx.policy, view, ctx.channel_locale))
-    await escalation.plan_on_report(session, ctx, incident)
-    await followups.plan_checkins(session, ctx, incident)
-    return incident
+    return incident, tuple(earlier)
+
+
+async def _queue_alert(session: AsyncSession, ctx: Context, incident: Incident, actor: Actor,
+                       earlier: tuple[str, ...], now: datetime) -> None:
+    """The supervisors' alert of a new incident, rendered from what was just written
+    (one ``reported`` event, no choices yet) without reading it back."""
+    view = IncidentView(
+        ref=incident.ref, reporter_id=incident.reporter_id, share_name=incident.share_name,
+        category=incident.category, severity=incident.severity, flags=tuple(incident.flags or ()),
+        status=incident.status, reported_at=incident.reported_at, contact_channel=incident.contact_channel,
+        customer_ref=incident.customer_ref, description=incident.description or incident.exact_words,
+        earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),),
+    )
+    message = alert(ctx.policy, view, ctx.channel_locale)
+    await outbox.enqueue(
+        session=session, incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
+        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=ctx.wall_now(), flush=False,
+    )
 
 
 def _snapshot(ctx: Context, severity_id: str) -> dict[str, object]:

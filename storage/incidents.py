@@ -23,17 +23,24 @@ from storage.models import Choice, Counter, Event, Incident, Job, OutboxMessage,
 
 async def next_ref(*, session: AsyncSession, year: int) -> str:
     """Allocate the next human id for ``year``: ``INC-2026-000001``, ``INC-2026-000002``…"""
+    return (await next_refs(session=session, year=year, count=1))[0]
+
+
+async def next_refs(*, session: AsyncSession, year: int, count: int) -> list[str]:
+    """Allocate ``count`` consecutive human ids for ``year`` at once (two statements)."""
+    if count < 1:
+        return []
     name = f"incident:{year}"
     await session.exec(insert_ignoring_conflicts(session, Counter, name=name, value=0))
     result = await session.exec(
         update(Counter)
         .where(col(Counter.name) == name)
-        .values(value=Counter.value + 1)
+        .values(value=Counter.value + count)
         .returning(col(Counter.value))
         .execution_options(synchronize_session=False)
     )
-    value = int(result.scalar_one())
-    return f"INC-{year}-{value:06d}"
+    last = int(result.scalar_one())
+    return [f"INC-{year}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
 async def add_incident(*, session: AsyncSession, incident: Incident) -> Incident:

@@ -38,15 +38,20 @@ async def enqueue(
     user_id: str | None = None,
     reply_to: int | None = None,
     created_at: datetime | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Queue a message in the caller's transaction (flushed: ``id`` is set on return)."""
+    """Queue a message in the caller's transaction (flushed: ``id`` is set on return).
+
+    ``flush=False`` only adds the row: for callers that queue many rows and flush once
+    (group commit); its ``id`` is set at their flush."""
     message = OutboxMessage(
         incident_id=incident_id, platform=platform, kind=kind, audience=audience,
         payload=payload, due_at=utc_naive(due_at), op=op, user_id=user_id,
         reply_to=reply_to, created_at=utc_naive(created_at or due_at),
     )
     session.add(message)
-    await session.flush()
+    if flush:
+        await session.flush()
     return message
 
 

@@ -34,6 +34,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--only", choices=("haven", "bolt"), help="run one server only")
     p.add_argument("--bolt-fast", action="store_true",
                    help="baseline with process_before_response=True (no ack() polling) instead of bolt's default")
+    p.add_argument("--profile", type=Path, metavar="FILE",
+                   help="run haven serve under cProfile and write the stats to FILE (slower; for where the time goes)")
+    p.add_argument("--paced", action="store_true",
+                   help="keep Haven's own Slack pacing (~1 post/s per channel; backlogs become digests)")
     p.add_argument("--memory", action="store_true",
                    help="Haven only: RSS after 5,000 vs after 50,000 reports (takes minutes)")
     return p.parse_args(argv)
@@ -53,7 +57,8 @@ async def amain(args: argparse.Namespace) -> int:
             opts = Options(reports=args.reports, warmup=args.warmup, concurrency=args.concurrency,
                            rate=args.rate, alert_seconds=args.alert_seconds, server_core=server_core,
                            logs=logs, fake_url=fake.url, database_url=database_url,
-                           memory=args.memory, bolt_fast=args.bolt_fast)
+                           memory=args.memory, bolt_fast=args.bolt_fast, paced=args.paced,
+                           profile=args.profile.resolve() if args.profile else None)
             if args.only != "haven" and not args.memory:
                 results.append(await run_bolt(opts))
             if args.only != "bolt":

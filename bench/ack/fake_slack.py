@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sys
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+INCIDENT = re.compile(r"INC-\d{4}-\d{6}")
 ALERTS: web.AppKey[list[tuple[str, float]]] = web.AppKey("alerts", list)
 COUNTS: web.AppKey[dict[str, int]] = web.AppKey("counts", dict)
 
@@ -62,10 +64,14 @@ def make_app(supervisors: str) -> web.Application:
             metadata = args.get("metadata")
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
-            if method == "chat.postMessage" and channel == supervisors and isinstance(metadata, dict) \
-                    and metadata.get("event_type") == "haven_alert":
-                incident = (metadata.get("event_payload") or {}).get("incident")
-                request.app[ALERTS].append((str(incident), time.monotonic()))
+            if method == "chat.postMessage" and channel == supervisors and isinstance(metadata, dict):
+                at = time.monotonic()
+                if metadata.get("event_type") == "haven_alert":
+                    incident = (metadata.get("event_payload") or {}).get("incident")
+                    request.app[ALERTS].append((str(incident), at))
+                elif metadata.get("event_type") == "haven_digest":  # --paced: one post, many incidents
+                    for incident in sorted(set(INCIDENT.findall(str(args.get("text", ""))))):
+                        request.app[ALERTS].append((incident, at))
         elif method == "chat.getPermalink":
             body["permalink"] = "https://bench.slack.com/archives/C/p1"
         return web.json_response(body)

@@ -33,6 +33,8 @@ class Options:
     database_url: str
     memory: bool = False
     bolt_fast: bool = False
+    paced: bool = False  # keep Haven's Slack pacing (alerts beyond ~1/s become digests)
+    profile: Path | None = None  # run haven serve under cProfile, writing here
 
 
 def say(text: str) -> None:
@@ -90,7 +92,9 @@ async def run_bolt(opts: Options) -> Result:
 
 async def run_haven(opts: Options) -> Result:
     port = proc.free_port()
-    argv = [sys.executable, "-m", "bot.cli", "serve"]
+    argv = [sys.executable, "-m", "bot.cli", "serve"] if opts.paced else [sys.executable, "-m", "bench.ack.haven_serve"]
+    if opts.profile:
+        argv[1:1] = ["-m", "cProfile", "-o", str(opts.profile)]
     server = proc.start("haven", argv, core=opts.server_core, port=port, env=haven_env(opts, port), logs=opts.logs)
     try:
         await proc.wait_ready(server, "/healthz")
