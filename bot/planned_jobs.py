@@ -15,6 +15,7 @@ transaction then fails as a whole instead of losing a job silently).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.sql.dml import Insert
@@ -42,7 +43,7 @@ class PlannedJobs:
         return getattr(self._session, name)
 
     async def exec(self, statement: Any, **kwargs: Any) -> Any:
-        row = None if kwargs else _single_job_row(statement)
+        row = _single_job_row(statement, kwargs)
         if row is not None:
             self._rows.append(row)
             return _Inserted()
@@ -65,9 +66,14 @@ class PlannedJobs:
             raise RuntimeError(f"planned {len(rows)} jobs, {inserted} were new")
 
 
-def _single_job_row(statement: Any) -> dict[str, Any] | None:
-    """The values of a one-row ``INSERT INTO jobs … VALUES (…)``, else None."""
+def _single_job_row(statement: Any, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """The values of a one-row insert into ``jobs`` (as parameters or in the statement)."""
     if not isinstance(statement, Insert) or getattr(statement.table, "name", None) != JOBS.name:
+        return None
+    params = kwargs.get("params")
+    if set(kwargs) == {"params"} and isinstance(params, Mapping) and not statement._values:  # noqa: SLF001
+        return dict(params)
+    if kwargs:
         return None
     values = statement._values  # noqa: SLF001 - compiling instead costs ~0.4 ms a job
     if not values or statement._multi_values or statement._select_names:  # noqa: SLF001

@@ -30,11 +30,21 @@ async def schedule(
     payload: dict[str, Any] | None = None,
 ) -> bool:
     """Schedule a job once per ``key``. False if a job with that key already exists."""
-    statement = insert_ignoring_conflicts(
-        session, Job, incident_id=incident_id, kind=kind, key=key, due_at=utc_naive(due_at),
-        state="pending", attempts=0, payload=dict(payload or {}),
-    )
-    return (await session.exec(statement)).rowcount == 1
+    values = {"incident_id": incident_id, "kind": kind, "key": key, "due_at": utc_naive(due_at),
+              "state": "pending", "attempts": 0, "payload": dict(payload or {})}
+    return (await session.exec(_insert_job(session), params=values)).rowcount == 1
+
+
+_INSERT_JOB: dict[str, Any] = {}
+
+
+def _insert_job(session: AsyncSession) -> Any:
+    """``INSERT INTO jobs … ON CONFLICT DO NOTHING`` with the values as parameters, built
+    once per dialect (building it per call cost more than running it)."""
+    name = dialect_name(session)
+    if name not in _INSERT_JOB:
+        _INSERT_JOB[name] = insert_ignoring_conflicts(session, Job.__table__)
+    return _INSERT_JOB[name]
 
 
 async def claim_jobs(
