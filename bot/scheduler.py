@@ -13,6 +13,7 @@ process restarted daily still applies retention.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -39,12 +40,13 @@ class Ticker:
     def __init__(self, *, tick: Callable[[], Awaitable[Any]], tick_seconds: float,
                  daily: Callable[[], Awaitable[Any]] | None = None) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._running: set[asyncio.Task[Any]] = set()
         defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         now = datetime.now(UTC)
-        self._scheduler.add_job(_guard(tick, "sweep"), "interval", seconds=tick_seconds,
+        self._scheduler.add_job(_guard(tick, "sweep", self._running), "interval", seconds=tick_seconds,
                                 id="haven-sweep", next_run_time=now, **defaults)
         if daily is not None:
-            self._scheduler.add_job(_guard(daily, "retention"), "interval",
+            self._scheduler.add_job(_guard(daily, "retention", self._running), "interval",
                                     seconds=RETENTION_EVERY.total_seconds(), id="haven-retention",
                                     next_run_time=now + RETENTION_FIRST_DELAY, **defaults)
 
@@ -55,17 +57,33 @@ class Ticker:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    async def aclose(self, timeout: float = 10.0) -> None:
+        """Stop ticking and let a running tick finish: APScheduler's shutdown cancels it,
+        and a sweep cancelled inside a database call can hang the loop's close."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+        running = set(self._running)
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+        self.stop()
+
     def jobs(self) -> dict[str, datetime | None]:
         """Each APScheduler job id with its next run time (for tests and diagnostics)."""
         return {job.id: job.next_run_time for job in self._scheduler.get_jobs()}
 
 
-def _guard(job: Callable[[], Awaitable[Any]], name: str) -> Callable[[], Awaitable[None]]:
+def _guard(job: Callable[[], Awaitable[Any]], name: str,
+           running: set[asyncio.Task[Any]]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            running.add(task)
         try:
             await job()
         except Exception:
             log.exception("%s tick failed; the next tick retries", name)
+        finally:
+            running.discard(task)  # type: ignore[arg-type]
 
     run.__name__ = f"haven_{name}"
     return run

@@ -101,7 +101,7 @@ async def _startup(app: web.Application) -> None:
 
 async def _cleanup(app: web.Application) -> None:
     if TICKER in app:
-        app[TICKER].stop()
+        await app[TICKER].aclose()
     await app[RUNTIME].close()
 
 
