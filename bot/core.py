@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot import intake
 from bot.context import Context, enqueue
@@ -46,11 +47,20 @@ class Haven:
         self.ctx = ctx
         self.commit_wait = commit_wait
         self._tasks: set[asyncio.Task[None]] = set()
+        self._wellbeing: dict[tuple[str, datetime], Message] = {}
 
     # -- reporting ---------------------------------------------------------------------
 
     def wellbeing(self, locale: str) -> Message:
-        return wellbeing(self.ctx.policy, locale, self.ctx.now())
+        """The wellbeing message for this minute (opening hours change by the minute at most)."""
+        now = self.ctx.now()
+        key = (locale, now.replace(second=0, microsecond=0))
+        cached = self._wellbeing.get(key)
+        if cached is None:
+            if len(self._wellbeing) > 16:
+                self._wellbeing.clear()
+            cached = self._wellbeing[key] = wellbeing(self.ctx.policy, locale, now)
+        return cached
 
     async def report(self, report: ReportIn) -> ReportOutcome:
         """``/abuse``: wellbeing first; with text a quick report, without text the form."""

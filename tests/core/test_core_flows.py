@@ -240,3 +240,16 @@ async def test_talk_now_alerts_the_owner_privately(world) -> None:  # type: igno
     await press(runtime, sup("sato"), "acknowledge", outcome.ref)
     await press(runtime, EMPLOYEE, Action.TALK_NOW, outcome.ref, Audience.USER)
     assert [s.meta.kind for s in messenger.to(Audience.USER, "sato")] == ["talk_request"]
+
+
+async def test_wellbeing_follows_the_clock_across_opening_hours(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, _, _, clock = world
+    from datetime import datetime
+
+    def kokoro(message):  # type: ignore[no-untyped-def]
+        return next(r for r in message.resources if "0120-565-455" in (r.contact or ""))
+
+    clock.set(datetime(2026, 12, 1, 7, 59))  # Tuesday 16:59 JST: closed
+    assert not kokoro(runtime.haven.wellbeing("en")).open_now
+    clock.set(datetime(2026, 12, 1, 8, 0))  # 17:00 JST: open
+    assert kokoro(runtime.haven.wellbeing("en")).open_now
