@@ -72,6 +72,8 @@ async def _tell_reporter(session: AsyncSession, ctx: Context, incident: Incident
 
 async def _acknowledge(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
     user = press.actor.user_id
+    if incident.second_responder_id == user:
+        return refuse(ctx, press, "second_cannot_own", "refusal.second_cannot_own", ref=incident.ref)
     async with ctx.db.session() as session:
         assert incident.id is not None
         now = ctx.now()

@@ -326,7 +326,7 @@ async def mark_in_danger(ctx: Context, actor: Actor, incident: Incident) -> None
         )
         await enqueue(session, ctx, fresh, Audience.SUPERVISORS, urgent,
                       reply_to=posts[0].id if posts else None)
-        if raised and fresh.status == "open":
+        if raised and fresh.status != "resolved":
             await escalation.replan(session, ctx, fresh)
         await session.commit()
     ctx.wake()

@@ -253,3 +253,25 @@ async def test_wellbeing_follows_the_clock_across_opening_hours(world) -> None: 
     assert not kokoro(runtime.haven.wellbeing("en")).open_now
     clock.set(datetime(2026, 12, 1, 8, 0))  # 17:00 JST: open
     assert kokoro(runtime.haven.wellbeing("en")).open_now
+
+
+async def test_a_second_responder_cannot_also_own_the_incident(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, _, _, _ = world
+    outcome = await form_report(runtime, "denigration")
+    assert (await press(runtime, sup("suzuki"), Action.JOIN, outcome.ref)).changed
+    refused = await press(runtime, sup("suzuki"), "acknowledge", outcome.ref)
+    assert not refused.changed and "second responder" in refused.replies[0].message.text
+    assert (await press(runtime, sup("sato"), "acknowledge", outcome.ref)).changed
+    data = await detail(runtime.db, outcome.ref)
+    assert (data["owner_id"], data["second_responder_id"]) == ("sato", "suzuki")
+
+
+async def test_in_danger_after_acknowledgement_asks_for_a_second_responder(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, _, _, _ = world
+    outcome = await quick(runtime)  # normal: one responder
+    await press(runtime, sup("sato"), "acknowledge", outcome.ref)
+    assert not [t for t in (await detail(runtime.db, outcome.ref))["timers"] if t["kind"] == "ask_join"]
+    await press(runtime, EMPLOYEE, Action.IN_DANGER, outcome.ref, Audience.USER)
+    data = await detail(runtime.db, outcome.ref)
+    assert data["severity"] == "critical"
+    assert [t for t in data["timers"] if t["kind"] == "ask_join" and t["state"] == "pending"]
