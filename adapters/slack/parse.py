@@ -140,10 +140,33 @@ def check_payload(payload: dict[str, Any]) -> dict[str, Any]:
         actions = payload["actions"]
         if not isinstance(actions, list) or not actions or not all(isinstance(a, dict) for a in actions):
             raise BadRequest("block_actions without actions")
-    for part in ("view", "channel", "message", "container"):
-        if part in payload and payload[part] is not None and not isinstance(payload[part], dict):
-            raise BadRequest(f"payload {part} is not an object")
-    return payload
+    return check_shapes(payload)
+
+
+_OBJECTS = ("view", "container", "event", "message", "previous_message")
+_IDS = ("enterprise", "team", "user", "channel")
+
+
+def check_shapes(body: dict[str, Any], depth: int = 0) -> dict[str, Any]:
+    """The parts slack-bolt reads from any body (to find the team, user and channel, even
+    for a request no listener handles) must have the types it assumes."""
+    for part in _OBJECTS:
+        if part in body and not isinstance(body[part], dict):
+            raise BadRequest(f"{part} is not an object")
+    for part in _IDS:
+        if body.get(part) is not None and not isinstance(body[part], (str, dict)):
+            raise BadRequest(f"{part} is neither an id nor an object")
+    authorizations = body.get("authorizations")
+    if authorizations is not None and not (
+            isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)):
+        raise BadRequest("authorizations is not a list of objects")
+    if depth < 2:
+        for part in ("event", "message", "previous_message"):
+            if isinstance(body.get(part), dict):
+                check_shapes(body[part], depth + 1)
+        for item in authorizations or ():
+            check_shapes(item, depth + 1)
+    return body
 
 
 def check_envelope(body: dict[str, Any]) -> dict[str, Any]:
@@ -159,7 +182,7 @@ def check_envelope(body: dict[str, Any]) -> dict[str, Any]:
             raise BadRequest("event_callback without an event")
         if not isinstance(body.get("event_id"), str):
             raise BadRequest("event_callback without an event_id")
-    return body
+    return check_shapes(body)
 
 
 def event_id(body: dict[str, Any]) -> str | None:

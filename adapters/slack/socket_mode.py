@@ -26,7 +26,7 @@ from adapters.slack.api import call, quiet_logger
 from adapters.slack.endpoint import Seen
 from adapters.slack.listeners import AFTER, run_later
 from bot.config import ConfigError
-from bot.errors import BadRequest
+from bot.errors import BadRequest, log_unexpected
 from bot.ports import DeliveryError
 
 log = logging.getLogger("haven.slack")
@@ -67,7 +67,12 @@ class SocketMode(AsyncSocketModeHandler):
         steps: list[Any] = []
         request = AsyncBoltRequest(mode="socket_mode", body=payload, headers=build_headers(req),
                                    context={AFTER: steps})
-        response = await self.app.async_dispatch(request)
+        try:
+            response = await self.app.async_dispatch(request)
+        except Exception:  # bolt tripped over a shape Haven's checks let through
+            log_unexpected("slack socket dispatch")
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
         await send_async_response(client, req, response, start)
         await run_later(steps)
 

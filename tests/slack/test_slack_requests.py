@@ -58,6 +58,10 @@ MALFORMED = [
     (payload_body({"type": "view_submission", "user": {"id": EMPLOYEE}, "view": [1]}), "application/x-www-form-urlencoded"),
     (payload_body({"type": "message_action", "user": {"id": EMPLOYEE}}), "application/x-www-form-urlencoded"),
     (payload_body({"user": {"id": EMPLOYEE}}), "application/x-www-form-urlencoded"),
+    (payload_body({"type": "something_else", "view": None}), "application/x-www-form-urlencoded"),
+    (payload_body({"type": "something_else", "team": 7}), "application/x-www-form-urlencoded"),
+    (payload_body({"type": "something_else", "authorizations": [1]}), "application/x-www-form-urlencoded"),
+    (b'{"type": "event_callback", "event_id": "Ev9", "event": {"type": "x", "user": 5}}', JSON),
 ]
 
 
