@@ -16,7 +16,7 @@ from adapters.slack.directory import Locales, SlackDirectory
 from adapters.slack.endpoint import Endpoint, not_found
 from adapters.slack.listeners import PLATFORM, Slack, register
 from adapters.slack.messenger import SlackMessenger
-from adapters.slack.startup import check_settings, check_workspace
+from adapters.slack.startup import check_settings, check_workspace, seed_authorization
 from bot.runtime import Runtime
 
 log = logging.getLogger("haven.slack")
@@ -85,7 +85,7 @@ async def _startup(app: web.Application) -> None:
     connections.session = aiohttp.ClientSession()
     slack.client.session = connections.session  # one connection pool for every Web API call
     try:
-        await check_workspace(slack.client, settings)
+        seed_authorization(app[BOLT], await check_workspace(slack.client, settings))
         if settings.slack_app_token:
             from adapters.slack.socket_mode import SocketMode
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.api import call
+from adapters.slack.api import call, delivery_error
 from bot.config import ConfigError, Settings
 from bot.ports import DeliveryError
 
@@ -24,18 +27,28 @@ def check_settings(settings: Settings) -> None:
                           "(the id of the supervisors' private channel, e.g. C0123456789)")
 
 
-async def check_workspace(client: AsyncWebClient, settings: Settings) -> None:
+async def check_workspace(client: AsyncWebClient, settings: Settings) -> AsyncSlackResponse:
     """The token works, and every channel Haven posts to is private, not shared
-    outside the organisation, and has Haven as a member."""
+    outside the organisation, and has Haven as a member. Returns ``auth.test``'s answer."""
     try:
-        await call(client.auth_test())
-    except DeliveryError as error:
+        auth: AsyncSlackResponse = await client.auth_test()
+    except Exception as exc:  # noqa: BLE001 - any failure here is one clear start-up line
         raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.slack_api_url} "
-                          f"({error.reason})") from None
+                          f"({delivery_error(exc).reason})") from None
     assert settings.slack_supervisor_channel
     await check_channel(client, "HAVEN_SLACK_SUPERVISOR_CHANNEL", settings.slack_supervisor_channel)
     if settings.slack_escalation_channel:
         await check_channel(client, "HAVEN_SLACK_ESCALATION_CHANNEL", settings.slack_escalation_channel)
+    return auth
+
+
+def seed_authorization(bolt: AsyncApp, auth: AsyncSlackResponse) -> None:
+    """Give bolt the start-up ``auth.test`` answer, so it never calls ``auth.test`` on a
+    report: bolt's own first-request call adds a round trip, and when it fails bolt answers
+    with an install hint instead of Haven's wellbeing message."""
+    for middleware in bolt._async_middleware_list:  # bolt < 2 keeps its middleware here
+        if isinstance(middleware, AsyncSingleTeamAuthorization):
+            middleware.auth_test_result = auth
 
 
 async def check_channel(client: AsyncWebClient, variable: str, channel: str) -> None:

@@ -49,6 +49,12 @@ def test_refuses_to_start_without_required_settings(fake_slack: FakeSlack, tmp_p
         create_app(build_runtime(settings))
 
 
+async def test_bolt_reuses_the_start_up_auth_test(haven: Haven) -> None:
+    await haven.command("he threatened me")
+    await haven.command("", trigger="trig-2")
+    assert len(haven.fake.calls_to("auth.test")) == 1
+
+
 async def test_healthz_waits_for_slack_to_be_ready(haven: Haven) -> None:
     assert haven.runtime is not None and haven.runtime.ready["slack"] is True
     async with haven.session.get(haven.url + "/healthz") as response:
