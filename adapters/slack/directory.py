@@ -25,6 +25,7 @@ MEMBERS_TTL = 60.0
 LOCALE_TTL = 3600.0
 LOCALE_WAIT = 0.3
 PAGE_SIZE = 200
+LOOKUP_SECONDS = 2.0  # a press is answered within Slack's 3 s: a slower look-up fails closed
 MAX_PAGES = 100
 
 
@@ -60,7 +61,11 @@ class SlackDirectory:
             cached = self._members.get(channel)
             if cached and self.monotonic() - cached[0] < self.ttl:
                 return cached[1]
-            members = await self._fetch(channel)
+            try:
+                members = await asyncio.wait_for(self._fetch(channel), timeout=LOOKUP_SECONDS)
+            except TimeoutError:
+                log.warning("listing the members of %s took too long", channel)
+                raise LookupFailed("conversations.members timed out") from None
             self._members[channel] = (self.monotonic(), members)
             return members
 

@@ -131,3 +131,14 @@ async def test_a_failed_page_fails_closed(client: AsyncWebClient, fake_slack: Fa
     fake_slack.rate_limit("conversations.members", retry_after=1)
     with pytest.raises(LookupFailed):
         await directory.is_supervisor("USUP1", audience=Audience.SUPERVISORS)
+
+
+async def test_a_slow_membership_lookup_fails_closed_in_time(client: AsyncWebClient, fake_slack: FakeSlack,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.slack.directory as directory_module
+
+    monkeypatch.setattr(directory_module, "LOOKUP_SECONDS", 0.2)
+    fake_slack.delay("conversations.members", 1.0)
+    with pytest.raises(LookupFailed):
+        await SlackDirectory(client, supervisors=SUPERVISORS, escalation=None).is_supervisor(
+            "USUP1", audience=Audience.SUPERVISORS)
