@@ -7,7 +7,7 @@ and queueing an outbound message in the caller's transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from bot.ports import Clock, Directory, Messenger
 from bot.views import HistoryLine, IncidentView
 from policy.calendar import BusinessCalendar
 from policy.model import Policy
+from policy.rules import repeated_window_start
 from storage import incidents as repo
 from storage import outbox
 from storage.db import Database
@@ -65,13 +66,8 @@ async def load_view(session: AsyncSession, ctx: Context, incident: Incident) -> 
     assert incident.id is not None
     events = await repo.events_for(session=session, incident_id=incident.id)
     chosen = await repo.chosen_options(session=session, incident_id=incident.id)
-    earlier: tuple[str, ...] = ()
-    if incident.customer_hash:
-        since = incident.reported_at - ctx.policy.rules.repeated.window
-        refs = await repo.earlier_by_customer(
-            session=session, customer_hash=incident.customer_hash, since=since
-        )
-        earlier = tuple(r for r in refs if r < incident.ref)
+    earlier = tuple(await earlier_refs(session, ctx, incident.customer_hash,
+                                      at=incident.reported_at, before=incident.ref))
     return IncidentView(
         ref=incident.ref,
         reporter_id=incident.reporter_id,
@@ -91,6 +87,16 @@ async def load_view(session: AsyncSession, ctx: Context, incident: Incident) -> 
         history=tuple(HistoryLine(e.kind, e.actor, e.at, e.option) for e in events),
         legal_hold=incident.legal_hold,
     )
+
+
+async def earlier_refs(session: AsyncSession, ctx: Context, customer_hash: str | None, *,
+                       at: datetime, before: str | None = None) -> list[str]:
+    """Refs of earlier reports on the same customer within the repeated rule's window."""
+    if not customer_hash:
+        return []
+    since = repeated_window_start(ctx.policy, at)
+    refs = await repo.earlier_by_customer(session=session, customer_hash=customer_hash, since=since)
+    return [r for r in refs if before is None or r < before]
 
 
 async def enqueue(

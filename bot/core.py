@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import intake
+from bot import intake, reporter
 from bot.context import Context, enqueue
 from bot.core_forms import details_form, new_form
 from bot.decisions import PressResult, refuse, supervisor_press
@@ -84,7 +84,7 @@ class Haven:
             return FormOutcome(errors=errors)
         ref, _ = split_value(submitted.metadata)
         if ref.startswith("INC-"):
-            if await intake.add_details(self.ctx, submitted.actor, ref, submission):
+            if await reporter.add_details(self.ctx, submitted.actor, ref, submission):
                 return FormOutcome(errors={}, ref=ref,
                                    receipt=notice(Kind.REPORTER_UPDATE, locale, "reporter.details_added", ref=ref))
         outcome = await self._log(submitted.actor, self.wellbeing(locale), submission, submitted.intake_key)
@@ -102,8 +102,6 @@ class Haven:
             code = log_unexpected("report")
             failed = notice(Kind.RECEIPT, actor.locale, "receipt.failed", code=code)
             return ReportOutcome(wellbeing=first, receipt=failed)
-        if not logged.created:
-            return ReportOutcome(wellbeing=first, ref=logged.ref, receipt=receipt(logged.ref, actor.locale, alerted=logged.alerted))
         return ReportOutcome(wellbeing=first, ref=logged.ref,
                              receipt=receipt(logged.ref, actor.locale, alerted=logged.alerted))
 

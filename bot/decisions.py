@@ -150,7 +150,6 @@ async def _resolve(session: AsyncSession, ctx: Context, press: PressIn, incident
                              actor=press.actor.user_id, at=now, option=RESOLVE)
         await escalation.on_resolved(session, ctx, incident)
         await _tell_reporter(session, ctx, incident, "reporter.resolved")
-        ctx.metrics.open_incidents.dec()
 
 
 async def _propose(session: AsyncSession, ctx: Context, press: PressIn, incident: Incident) -> None:

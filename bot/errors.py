@@ -8,15 +8,6 @@ import secrets
 log = logging.getLogger("haven.errors")
 
 
-class HavenError(Exception):
-    """A known problem with a message key for the user."""
-
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key = key
-        self.values = values
-
-
 class BadRequest(Exception):
     """Input Haven cannot read: answered with a 4xx, never a 500."""
 

@@ -89,7 +89,7 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
 
         return PressResult(form=await details_form(ctx, press.actor, incident))
     if press.action == Action.IN_DANGER:
-        from bot.intake import mark_in_danger
+        from bot.reporter import mark_in_danger
 
         await mark_in_danger(ctx, press.actor, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))

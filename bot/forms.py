@@ -94,7 +94,7 @@ def report_form(
 
 
 def check(
-    policy: Policy, values: dict[str, object], locale: str, *, zone_now: datetime | None = None
+    policy: Policy, values: dict[str, object], locale: str
 ) -> tuple[Submission | None, dict[str, str]]:
     """Check raw answers; returns the submission, or field id → error message."""
     errors: dict[str, str] = {}
@@ -176,11 +176,17 @@ def _instant(value: str | None, policy: Policy) -> datetime | None:
     if value is None:
         return None
     if re.fullmatch(r"\d{9,11}", value):
-        return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
+        try:
+            return datetime.fromtimestamp(int(value), UTC).replace(tzinfo=None)
+        except (OverflowError, OSError, ValueError):
+            return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("/", "-"))
     except ValueError:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=policy.zone)
-    return to_naive_utc(moment)
+    try:
+        return to_naive_utc(moment)
+    except (OverflowError, ValueError):  # e.g. year 1 or 9999 shifted out of range
+        return None

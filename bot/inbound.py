@@ -54,6 +54,6 @@ def normalize(text: str | None) -> str:
 def split_value(value: str) -> tuple[str, int | None]:
     """``INC-2026-000001:42`` → (``INC-2026-000001``, 42); a bad suffix → None."""
     ref, _, extra = normalize(value).partition(":")
-    if extra.isdigit():
+    if extra.isascii() and extra.isdecimal() and len(extra) <= 9:
         return ref, int(extra)
     return ref, None

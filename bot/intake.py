@@ -7,7 +7,7 @@ import logging
 import unicodedata
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -15,13 +15,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import escalation, followups
-from bot.context import Context, alert_posts, enqueue, refresh_alerts
+from bot.context import Context, earlier_refs
 from bot.forms import Submission
 from bot.group_commit import GroupCommit
 from bot.planned_jobs import PlannedJobs
 from bot.inbound import Actor
-from bot.messages import Audience, Kind
-from bot.views import HistoryLine, IncidentView, alert, notice
+from bot.messages import Audience
+from bot.views import HistoryLine, IncidentView, alert
 from policy.rules import assess
 from storage import incidents as repo
 from storage import outbox
@@ -130,7 +130,6 @@ def _after_commit(ctx: Context, batch: Sequence[_Report], logged: Sequence[Logge
     for item, result in zip(batch, logged):
         if result.created:
             ctx.metrics.incidents_reported.labels(platform=item.actor.platform, severity=result.severity).inc()
-            ctx.metrics.open_incidents.inc()
             log.info("incident %s reported on %s (severity %s)", result.ref, item.actor.platform, result.severity)
     if any(r.created for r in logged):
         ctx.wake()
@@ -203,10 +202,7 @@ async def _incident(
     """A new incident, assessed (not yet added), and the earlier incidents of its customer."""
     report = item.report
     customer_hash = ctx.db.cipher.keyed_hash(customer_key(report.customer_ref)) if report.customer_ref else None
-    earlier: list[str] = []
-    if customer_hash:
-        since = now - ctx.policy.rules.repeated.window
-        earlier = await repo.earlier_by_customer(session=session, customer_hash=customer_hash, since=since)
+    earlier = await earlier_refs(session, ctx, customer_hash, at=now)
     assessment = assess(
         ctx.policy, category=report.category, in_danger=report.in_danger, earlier_reports=len(earlier)
     )
@@ -262,71 +258,3 @@ def _snapshot(ctx: Context, severity_id: str) -> dict[str, object]:
         "severity": severity.model_dump(mode="json"),
         "options": [o.id for o in ctx.policy.options if severity_id in o.severities],
     }
-
-
-async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) -> bool:
-    """The reporter's "add details" form: fill in the existing incident, re-assess, update."""
-    async with ctx.db.session() as session:
-        incident = await repo.get_incident(session=session, ref=ref)
-        if incident is None or incident.reporter_id != actor.user_id or incident.platform != actor.platform:
-            return False
-        assert incident.id is not None
-        now = ctx.now()
-        if report.customer_ref:
-            incident.customer_ref = report.customer_ref
-            incident.customer_hash = ctx.db.cipher.keyed_hash(customer_key(report.customer_ref))
-        for name in ("description", "exact_words", "demands", "location", "evidence",
-                     "contact_channel", "occurred_at", "held_minutes"):
-            value = getattr(report, name)
-            if value is not None:
-                setattr(incident, name, value)
-        incident.category = report.category
-        incident.share_name = report.share_name
-        await _reassess(session, ctx, incident, in_danger=report.in_danger or "in_danger" in incident.flags)
-        incident.version += 1
-        session.add(incident)
-        await repo.add_event(session=session, incident_id=incident.id, kind="details_added", actor=actor.user_id, at=now)
-        await refresh_alerts(session, ctx, incident)
-        await session.commit()
-    ctx.wake()
-    return True
-
-
-async def _reassess(session: AsyncSession, ctx: Context, incident: Incident, *, in_danger: bool) -> bool:
-    """Re-run the rules; returns True when the severity rose."""
-    earlier: list[str] = []
-    if incident.customer_hash:
-        since = incident.reported_at - ctx.policy.rules.repeated.window
-        earlier = [r for r in await repo.earlier_by_customer(
-            session=session, customer_hash=incident.customer_hash, since=since) if r < incident.ref]
-    assessment = assess(ctx.policy, category=incident.category, in_danger=in_danger, earlier_reports=len(earlier))
-    raised = ctx.policy.rank(assessment.severity) < ctx.policy.rank(incident.severity)
-    if raised:
-        incident.severity = assessment.severity
-        incident.policy_snapshot = _snapshot(ctx, assessment.severity)
-    incident.flags = sorted(set(incident.flags or ()) | set(assessment.flags))
-    return raised
-
-
-async def mark_in_danger(ctx: Context, actor: Actor, incident: Incident) -> None:
-    """"I am in danger now": critical, the channel told at once, deadlines re-planned."""
-    async with ctx.db.session() as session:
-        fresh = await repo.get_incident(session=session, ref=incident.ref)
-        assert fresh is not None and fresh.id is not None
-        raised = await _reassess(session, ctx, fresh, in_danger=True)
-        fresh.version += 1
-        session.add(fresh)
-        now = ctx.now()
-        await repo.add_event(session=session, incident_id=fresh.id, kind="in_danger", actor=actor.user_id, at=now)
-        await refresh_alerts(session, ctx, fresh)
-        posts = await alert_posts(session, fresh)
-        urgent = replace(
-            notice(Kind.RENOTIFY, ctx.channel_locale, "alert.now_critical", ref=fresh.ref),
-            mention_channel=True,
-        )
-        await enqueue(session, ctx, fresh, Audience.SUPERVISORS, urgent,
-                      reply_to=posts[0].id if posts else None)
-        if raised and fresh.status != "resolved":
-            await escalation.replan(session, ctx, fresh)
-        await session.commit()
-    ctx.wake()

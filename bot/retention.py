@@ -44,7 +44,9 @@ async def purge(ctx: Context, *, dry_run: bool = False) -> PurgeReport:
         async with ctx.db.session() as session:
             assert incident.id is not None
             await _redact_posts(session, ctx, incident.id, incident.ref)
-            await repo.delete_incident(session=session, incident_id=incident.id)
+            if not await repo.delete_incident(session=session, incident_id=incident.id):
+                await session.rollback()  # put on hold (or reopened) since it was listed
+                continue
             await session.commit()
         purged.append(incident.ref)
         log.info("purged %s", incident.ref)

@@ -71,9 +71,8 @@ async def migrate(runtime: Runtime) -> None:
 
 
 async def count_open(runtime: Runtime) -> None:
-    """Set the open-incidents gauge from the database (at start)."""
+    """Set the open-incidents gauge from the database: exact across replicas."""
     from storage import incidents as repo
 
     async with runtime.db.session() as session:
-        rows = await repo.list_incidents(session=session, statuses=("open", "acknowledged"))
-    runtime.metrics.open_incidents.set(len(rows))
+        runtime.metrics.open_incidents.set(await repo.count_open(session=session))

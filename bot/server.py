@@ -36,6 +36,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
+    await count_open(runtime)
     response = web.Response(body=runtime.metrics.render())
     response.headers["Content-Type"] = runtime.metrics.content_type
     return response
@@ -43,7 +44,8 @@ async def metrics(request: web.Request) -> web.Response:
 
 @web.middleware
 async def never_500(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    """The last line of defence: an unexpected error is logged with a code, answered calmly."""
+    """The last line of defence: an unexpected error is logged with a code and answered
+    503 (try again), never a 500."""
     try:
         return await handler(request)
     except web.HTTPException:
@@ -54,7 +56,7 @@ async def never_500(request: web.Request, handler):  # type: ignore[no-untyped-d
         from bot.errors import log_unexpected
 
         code = log_unexpected(f"{request.method} {request.path}")
-        return web.json_response({"error": "internal", "ref": code}, status=500)
+        return web.json_response({"error": "unavailable", "ref": code}, status=503)
 
 
 def create_app(runtime: Runtime) -> web.Application:

@@ -190,7 +190,7 @@ def _facts(policy: Policy, view: IncidentView, locale: str) -> tuple[Fact, ...]:
     if view.second_responder_id:
         facts.append(Fact(t(locale, "alert.second_responder"), mention(view.second_responder_id)))
     if view.legal_hold:
-        facts.append(Fact(t(locale, "alert.flags"), t(locale, "alert.held")))
+        facts.append(Fact(t(locale, "alert.legal_hold"), t(locale, "alert.held")))
     return tuple(facts)
 
 
@@ -236,7 +236,7 @@ def _history_what(policy: Policy, line: HistoryLine, locale: str) -> str:
     if line.kind == "acknowledged":
         return option_done(policy, "acknowledge", locale)
     if line.kind == "resolved":
-        return option_done(policy, "resolve", locale) if _has(policy, "resolve") else "resolve"
+        return option_done(policy, "resolve", locale) if _has(policy, "resolve") else t(locale, "alert.resolved_fallback")
     return option_done(policy, line.option, locale) if line.option else ""
 
 

@@ -107,6 +107,7 @@ async def claim_owner(*, session: AsyncSession, incident_id: int, owner: str, at
             col(Incident.id) == incident_id,
             col(Incident.owner_id).is_(None),
             col(Incident.status) == "open",
+            or_(col(Incident.second_responder_id).is_(None), col(Incident.second_responder_id) != owner),
         ),
         {
             "owner_id": owner,
@@ -268,11 +269,19 @@ async def purgeable(
     return list((await session.exec(query)).all())
 
 
-async def delete_incident(*, session: AsyncSession, incident_id: int) -> None:
-    """Delete an incident with its events, choices, proposals, jobs and outbox rows."""
+async def delete_incident(*, session: AsyncSession, incident_id: int) -> bool:
+    """Delete a resolved incident not on legal hold, with its events, choices, proposals,
+    jobs and outbox rows. False (nothing deleted) when it is open or held."""
+    guard = await session.exec(
+        select(Incident.id).where(col(Incident.id) == incident_id, col(Incident.status) == "resolved",
+                                  col(Incident.legal_hold).is_(False)).with_for_update()
+    )
+    if guard.first() is None:
+        return False
     for model in (Event, Choice, Proposal, Job, OutboxMessage):
         await session.exec(delete(model).where(model.incident_id == incident_id))
     await session.exec(delete(Incident).where(col(Incident.id) == incident_id))
+    return True
 
 
 async def count_open(*, session: AsyncSession) -> int:

@@ -168,7 +168,10 @@ async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdi
             if interactive:
                 session.out.write("> ")
                 session.out.flush()
-            answer = normalize(stdin.readline())
+            raw = stdin.readline()
+            if not raw:  # EOF while the form is open: nothing is sent, the console ends
+                return
+            answer = normalize(raw)
             values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
         outcome = await runtime.haven.submit_form(FormIn(actor=session.actor(), values=values,
                                                          metadata=form.private_metadata))

@@ -65,3 +65,9 @@ def test_console_form_without_text(tmp_path: Path) -> None:
 def test_console_eof_exits_zero(tmp_path: Path) -> None:
     result = run_console(tmp_path, [], "en")
     assert result.returncode == 0 and "Haven console" in result.stdout
+
+
+def test_console_eof_inside_the_form_exits_zero(tmp_path: Path) -> None:
+    result = run_console(tmp_path, ["/abuse", "1"], "en")
+    assert result.returncode == 0
+    assert "Logged as" not in result.stdout and len(result.stdout.splitlines()) < 200

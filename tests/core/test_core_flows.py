@@ -275,3 +275,59 @@ async def test_in_danger_after_acknowledgement_asks_for_a_second_responder(world
     data = await detail(runtime.db, outcome.ref)
     assert data["severity"] == "critical"
     assert [t for t in data["timers"] if t["kind"] == "ask_join" and t["state"] == "pending"]
+
+
+async def test_pressing_in_danger_twice_pings_the_channel_once(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, messenger, _, _ = world
+    outcome = await quick(runtime)
+    for _ in range(3):
+        result = await press(runtime, EMPLOYEE, Action.IN_DANGER, outcome.ref, Audience.USER)
+        assert result.replies, "the reporter always gets the private reply"
+    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.meta.kind == "renotify"]
+    assert len(urgent) == 1
+    kinds = [e["kind"] for e in (await detail(runtime.db, outcome.ref))["events"]]
+    assert kinds.count("in_danger") == 1
+
+
+async def test_details_that_raise_the_severity_replan_and_announce(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, messenger, _, _ = world
+    outcome = await quick(runtime)  # normal
+    before = {t["kind"] for t in (await detail(runtime.db, outcome.ref))["timers"]}
+    assert "ask_join" not in before
+    form = await runtime.haven.details_form(EMPLOYEE, outcome.ref)
+    assert form is not None and form.private_metadata == outcome.ref
+    answers = {f.id: f.initial for f in form.fields if f.initial is not None}
+    answers.update({"category": "violence", "exact_words": "I will hurt you"})
+    result = await runtime.haven.submit_form(FormIn(actor=EMPLOYEE, values=answers, metadata=form.private_metadata))
+    await runtime.dispatcher.drain()
+    assert result.ref == outcome.ref and not result.errors
+    data = await detail(runtime.db, outcome.ref)
+    assert data["severity"] == "critical" and data["exact_words"] == "I will hurt you"
+    pending = {t["kind"] for t in data["timers"] if t["state"] == "pending"}
+    assert "ask_join" in pending, "critical needs two responders: re-planned"
+
+
+async def test_open_incidents_gauge_is_read_from_the_database(world) -> None:  # type: ignore[no-untyped-def]
+    from bot.runtime import count_open
+
+    runtime, _, _, _ = world
+    first = await quick(runtime)
+    await quick(runtime, "another one")
+    await press(runtime, sup("sato"), "resolve", first.ref)
+    await count_open(runtime)
+    assert b"haven_open_incidents 1.0" in runtime.metrics.render()
+
+
+async def test_odd_button_values_are_refused_not_crashed(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, _, _, _ = world
+    outcome = await quick(runtime)
+    for value in (f"{outcome.ref}:፩", f"{outcome.ref}:99999999999999999999", "INC-9999-999999", ""):
+        result = await press(runtime, sup("sato"), Action.APPROVE, value)
+        assert not result.changed and result.replies[0].message.kind == Kind.REFUSAL
+
+
+async def test_a_date_out_of_range_is_a_field_error(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, _, _, _ = world
+    outcome = await runtime.haven.submit_form(FormIn(actor=EMPLOYEE, values={
+        "category": "other", "description": "x", "occurred_at": "0001-01-01T00:00"}))
+    assert set(outcome.errors) == {"occurred_at"}

@@ -298,7 +298,12 @@ async def test_delete_incident_removes_everything_about_it(
                                  kind="alert", audience="supervisors", payload="{}", due_at=T0)
             await session.commit()
     async with db.session() as session:
-        await incidents.delete_incident(session=session, incident_id=gone.id)
+        assert not await incidents.delete_incident(session=session, incident_id=gone.id), "open: kept"
+        await incidents.resolve(session=session, incident_id=gone.id, at=T0)
+        await incidents.set_legal_hold(session=session, incident_id=kept.id, hold=True)
+        await incidents.resolve(session=session, incident_id=kept.id, at=T0)
+        assert not await incidents.delete_incident(session=session, incident_id=kept.id), "held: kept"
+        assert await incidents.delete_incident(session=session, incident_id=gone.id)
         await session.commit()
     async with db.session() as session:
         assert await incidents.get_incident(session=session, ref=gone.ref) is None

@@ -15,6 +15,9 @@ from pathlib import Path
 import aiohttp
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -57,7 +60,9 @@ def haven_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SLACK_", "MICROSOFT_APP_", "HAVEN_"))}
     env.update({"HAVEN_DATABASE_URL": database_url, "HAVEN_TICK_SECONDS": "0.2",
-                "PYTHONUNBUFFERED": "1", "HAVEN_HOST": "127.0.0.1"})
+                "PYTHONUNBUFFERED": "1", "HAVEN_HOST": "127.0.0.1",
+                # this checkout's code, whatever copy of haven-bot pip last installed
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))})
     env.update(extra)
     return env
 

@@ -1,0 +1,95 @@
+"""The reporter changes their report: "add details" and "I am in danger now".
+
+Both re-assess the incident; a higher severity re-plans its deadlines, and a newly
+endangered employee is announced in the alert's thread with the channel mention.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import escalation
+from bot.context import Context, alert_posts, earlier_refs, enqueue, refresh_alerts
+from bot.forms import Submission
+from bot.inbound import Actor
+from bot.intake import _snapshot, customer_key
+from bot.messages import Audience, Kind
+from bot.views import notice
+from policy.rules import assess
+from storage import incidents as repo
+from storage.models import Incident
+
+IN_DANGER = "in_danger"
+DETAIL_FIELDS = ("description", "exact_words", "demands", "location", "evidence",
+                 "contact_channel", "occurred_at", "held_minutes")
+
+
+async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) -> bool:
+    """Fill in the existing incident from the details form; False if it is not theirs."""
+    async with ctx.db.session() as session:
+        incident = await repo.get_incident(session=session, ref=ref)
+        if incident is None or incident.reporter_id != actor.user_id or incident.platform != actor.platform:
+            return False
+        assert incident.id is not None
+        if report.customer_ref:
+            incident.customer_ref = report.customer_ref
+            incident.customer_hash = ctx.db.cipher.keyed_hash(customer_key(report.customer_ref))
+        for name in DETAIL_FIELDS:
+            value = getattr(report, name)
+            if value is not None:
+                setattr(incident, name, value)
+        incident.category = report.category
+        incident.share_name = report.share_name
+        await repo.add_event(session=session, incident_id=incident.id, kind="details_added",
+                             actor=actor.user_id, at=ctx.now())
+        await _reassess_and_escalate(session, ctx, incident, in_danger=report.in_danger)
+        await session.commit()
+    ctx.wake()
+    return True
+
+
+async def mark_in_danger(ctx: Context, actor: Actor, incident: Incident) -> None:
+    """"I am in danger now": critical, the channel told once, deadlines re-planned."""
+    async with ctx.db.session() as session:
+        fresh = await repo.get_incident(session=session, ref=incident.ref)
+        assert fresh is not None and fresh.id is not None
+        if IN_DANGER in (fresh.flags or ()) or fresh.status == "resolved":
+            return  # already announced; the reporter still gets the private reply
+        await repo.add_event(session=session, incident_id=fresh.id, kind=IN_DANGER,
+                             actor=actor.user_id, at=ctx.now())
+        await _reassess_and_escalate(session, ctx, fresh, in_danger=True)
+        await session.commit()
+    ctx.wake()
+
+
+async def _reassess_and_escalate(session: AsyncSession, ctx: Context, incident: Incident, *, in_danger: bool) -> None:
+    newly_in_danger = in_danger and IN_DANGER not in (incident.flags or ())
+    raised = await _reassess(session, ctx, incident, in_danger=in_danger or IN_DANGER in (incident.flags or ()))
+    incident.version += 1
+    session.add(incident)
+    await session.flush()
+    await refresh_alerts(session, ctx, incident)
+    if incident.status == "resolved":
+        return
+    if newly_in_danger:
+        posts = await alert_posts(session, incident)
+        urgent = replace(notice(Kind.RENOTIFY, ctx.channel_locale, "alert.now_critical", ref=incident.ref),
+                         mention_channel=True)
+        await enqueue(session, ctx, incident, Audience.SUPERVISORS, urgent,
+                      reply_to=posts[0].id if posts else None)
+    if raised:
+        await escalation.replan(session, ctx, incident)
+
+
+async def _reassess(session: AsyncSession, ctx: Context, incident: Incident, *, in_danger: bool) -> bool:
+    """Re-run the rules; returns True when the severity rose (it never falls)."""
+    earlier = await earlier_refs(session, ctx, incident.customer_hash, at=incident.reported_at, before=incident.ref)
+    assessment = assess(ctx.policy, category=incident.category, in_danger=in_danger, earlier_reports=len(earlier))
+    raised = ctx.policy.rank(assessment.severity) < ctx.policy.rank(incident.severity)
+    if raised:
+        incident.severity = assessment.severity
+        incident.policy_snapshot = _snapshot(ctx, assessment.severity)
+    incident.flags = sorted(set(incident.flags or ()) | set(assessment.flags))
+    return raised
