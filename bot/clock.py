@@ -7,15 +7,11 @@ read this one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-
-def to_naive_utc(moment: datetime) -> datetime:
-    """Aware datetimes become naive UTC; naive ones are taken to be UTC already."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
+from storage.db import utc_naive as to_naive_utc
+from storage.db import utc_now
 
 
 def parse_instant(text: str) -> datetime:
@@ -33,7 +29,7 @@ def iso(moment: datetime) -> str:
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(UTC).replace(tzinfo=None)
+        return utc_now()
 
 
 @dataclass

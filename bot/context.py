@@ -17,7 +17,7 @@ from bot.clock import SystemClock
 from bot.messages import Audience, Kind, Message
 from bot.metrics import Metrics
 from bot.ports import Clock, Directory, Messenger
-from bot.views import HistoryLine, IncidentView
+from bot.views import HistoryLine, IncidentView, alert
 from policy.calendar import BusinessCalendar
 from policy.model import Policy
 from policy.rules import repeated_window_start
@@ -138,8 +138,6 @@ async def alert_posts(session: AsyncSession, incident: Incident) -> list[OutboxM
 
 async def refresh_alerts(session: AsyncSession, ctx: Context, incident: Incident) -> None:
     """Queue an in-place update of every alert and page; rendered from state when sent."""
-    from bot.views import alert
-
     view = await load_view(session, ctx, incident)
     for post in await alert_posts(session, incident):
         message = alert(ctx.policy, view, ctx.channel_locale, kind=Kind(post.kind))

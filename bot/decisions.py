@@ -15,7 +15,7 @@ from bot import escalation
 from bot.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.i18n import t
 from bot.inbound import PressIn, split_value
-from bot.messages import Action, Audience, Form, Kind, Message, Reply, mention
+from bot.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
 from bot.ports import LookupFailed
 from bot.views import notice, option_done, option_label
 from policy.rules import options_for
@@ -161,8 +161,6 @@ async def _propose(session: AsyncSession, ctx: Context, press: PressIn, incident
                          actor=press.actor.user_id, at=now, option=press.action)
     locale = ctx.channel_locale
     value = f"{incident.ref}:{proposal.id}"
-    from bot.messages import Button
-
     message = Message(
         kind=Kind.APPROVAL_REQUEST,
         text=t(locale, "decision.proposal", actor=mention(press.actor.user_id), ref=incident.ref,

@@ -12,6 +12,7 @@ import logging
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Context, enqueue
+from bot.core_forms import details_form
 from bot.decisions import PressResult, refuse
 from bot.i18n import t
 from bot.inbound import PressIn, split_value
@@ -85,8 +86,6 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
         return refuse(ctx, press, "not_reporter", "refusal.not_reporter")
     locale = press.actor.locale
     if press.action == Action.ADD_DETAILS:
-        from bot.core_forms import details_form
-
         return PressResult(form=await details_form(ctx, press.actor, incident))
     if press.action == Action.IN_DANGER:
         from bot.reporter import mark_in_danger
