@@ -28,6 +28,7 @@ from bot.home import home
 from bot.i18n import t
 from bot.inbound import Actor, FormIn, PressIn, ReportIn
 from bot.messages import Audience, Form, Kind, Message
+from bot.notify import tell_user
 from bot.ports import DeliveryError, LookupFailed, Meta, Target
 from bot.runtime import Runtime
 
@@ -75,9 +76,20 @@ class Slack:
             await call(self.client.views_open(trigger_id=trigger_id, view=views.modal(form)))
 
     async def direct(self, user_id: str, message: Message) -> None:
-        """A DM outside the outbox (the receipt of a submitted form)."""
+        """A private answer by DM outside the outbox (it answers an interaction now)."""
         meta = Meta(kind=str(message.kind), incident=message.incident, outbox_id=0)
         await self.messenger.post(Target(Audience.USER, user_id), message, meta=meta)
+
+    async def tell(self, context: dict[str, Any], user_id: str, message: Message) -> None:
+        """A DM that must arrive (a form's receipt): queued in the outbox before the HTTP
+        answer, so it is retried when Slack fails. Only when the database itself fails is
+        it sent directly (best effort, after the answer)."""
+        try:
+            await tell_user(self.runtime.ctx, platform=PLATFORM, user_id=user_id, message=message,
+                            incident_ref=message.incident)
+        except Exception:
+            log_unexpected("slack receipt queue")
+            later(context, lambda: self.direct(user_id, message))
 
     async def private(self, channel_id: str | None, user_id: str, message: Message) -> None:
         if channel_id:
@@ -148,8 +160,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
             return
         await ack()
         if outcome.receipt is not None:
-            receipt = outcome.receipt
-            later(context, lambda: slack.direct(sent.user_id, receipt))
+            await slack.tell(context, sent.user_id, outcome.receipt)
 
     @app.view_closed(views.CALLBACK_ID)
     async def closed(ack: Any, body: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ class Canned:
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    channel: str | None = None  # answer only a call to this channel
 
 
 @dataclass
@@ -81,13 +82,15 @@ class FakeSlack:
         self.locales[user_id] = locale
 
     def script(self, method: str, *, status: int = 200, body: dict[str, Any] | None = None,
-               headers: dict[str, str] | None = None, delay: float = 0.0, times: int = 1) -> None:
-        """Queue ``times`` canned answers for ``method`` (used before the normal ones)."""
+               headers: dict[str, str] | None = None, delay: float = 0.0, times: int = 1,
+               channel: str | None = None) -> None:
+        """Queue ``times`` canned answers for ``method`` (used before the normal ones);
+        with ``channel``, only for calls to that channel."""
         for _ in range(times):
-            self.canned[method].append(Canned(status, body, dict(headers or {}), delay))
+            self.canned[method].append(Canned(status, body, dict(headers or {}), delay, channel))
 
-    def fail(self, method: str, error: str, *, times: int = 1) -> None:
-        self.script(method, body={"ok": False, "error": error}, times=times)
+    def fail(self, method: str, error: str, *, times: int = 1, channel: str | None = None) -> None:
+        self.script(method, body={"ok": False, "error": error}, times=times, channel=channel)
 
     def rate_limit(self, method: str, retry_after: int = 1, *, times: int = 1) -> None:
         self.script(method, status=429, body={"ok": False, "error": "ratelimited"},
@@ -155,8 +158,8 @@ class FakeSlack:
         token = auth[7:] if auth.startswith("Bearer ") else args.pop("token", None)
         self.calls.append(Call(method, args, token))
         self._changed.set()
-        if self.canned[method]:
-            canned = self.canned[method].popleft()
+        canned = self._canned(method, args)
+        if canned is not None:
             if canned.delay:
                 await asyncio.sleep(canned.delay)
             if canned.body is not None or canned.status != 200:
@@ -169,6 +172,14 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(handler(args))
+
+    def _canned(self, method: str, args: dict[str, Any]) -> Canned | None:
+        queue = self.canned[method]
+        for canned in queue:
+            if canned.channel is None or canned.channel == args.get("channel"):
+                queue.remove(canned)
+                return canned
+        return None
 
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"

@@ -101,9 +101,24 @@ async def test_submitted_form_is_logged_and_the_receipt_sent_by_dm(haven: Haven)
     dm = next(c for c in calls if c.args["channel"] == EMPLOYEE)
     assert "INC-2026-000001" in dm.args["text"]
     assert metadata_of(dm)["event_type"] == "haven_receipt"
+    assert metadata_of(dm)["event_payload"]["outbox_id"] > 0  # sent through the outbox
     alert = next(c for c in calls if c.args["channel"] == SUPERVISORS)
     assert "<!here>" in all_text(alert.args["blocks"])  # violence is critical
     assert "<@UEMPLOYEE>" not in all_text(alert.args["blocks"])  # the name was not shared
+
+
+async def test_a_form_receipt_that_slack_fails_once_is_sent_again(haven: Haven) -> None:
+    haven.fake.fail("chat.postMessage", "internal_error", channel=EMPLOYEE)
+    state = form_state(category=select_value("other"), description=text_value("he shouted"))
+    status, _ = await haven.interact(view_payload("view_submission", state))
+    assert status == 200
+    await haven.fake.wait_for("chat.postMessage", 3)
+    failed, sent = [c for c in haven.fake.calls_to("chat.postMessage") if c.args["channel"] == EMPLOYEE]
+    assert metadata_of(failed) == metadata_of(sent)  # the same outbox row, retried
+    assert metadata_of(sent)["event_type"] == "haven_receipt"
+    assert metadata_of(sent)["event_payload"]["incident"] == "INC-2026-000001"
+    assert metadata_of(sent)["event_payload"]["outbox_id"] > 0
+    assert "INC-2026-000001" in sent.args["text"]
 
 
 async def test_the_same_form_submitted_twice_is_one_incident(haven: Haven) -> None:
