@@ -59,8 +59,17 @@ async def send(ctx: Context, row: OutboxMessage) -> None:
             thread = await _digest_ref(ctx, parent)
         target = Target(Audience(row.audience), row.user_id)
         ref = await messenger.post(target, message, meta=meta, thread=thread)
-    await outbox.mark_sent(db=ctx.db, message_id=row.id, ref=ref.data, at=ctx.wall_now())
-    _count_sent(ctx, row, message)
+    if await outbox.mark_sent(db=ctx.db, message_id=row.id, ref=ref.data, at=ctx.wall_now(),
+                              worker=row.claimed_by):
+        _count_sent(ctx, row, message)
+    else:
+        _lost(row, "sent")
+
+
+def _lost(row: OutboxMessage, outcome: str) -> None:
+    """The lease ran out before the outcome was recorded: another worker has the row now."""
+    log.warning("outbox %s (%s, %s): %s, but no longer held by %s; not recorded",
+                row.id, row.platform, row.kind, outcome, row.claimed_by)
 
 
 def _count_sent(ctx: Context, row: OutboxMessage, message: Message) -> None:
@@ -121,7 +130,8 @@ async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float) 
         for row in rows:
             await session.exec(
                 update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.state) == "sending")
+                .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.state) == "sending",
+                       col(OutboxMessage.claimed_by) == row.claimed_by)
                 .values(state="pending", due_at=due, lease_until=None, claimed_by=None,
                         attempts=OutboxMessage.attempts - 1)
             )
@@ -136,8 +146,10 @@ async def failed(ctx: Context, row: OutboxMessage, error: DeliveryError) -> None
         await dead_letter(ctx, row, error.reason)
         return
     delay = error.retry_after if error.retry_after is not None else backoff(row.attempts)
-    await outbox.mark_retry(db=ctx.db, message_id=row.id, due_at=now + timedelta(seconds=delay),
-                            error=error.reason[:ERROR_CHARS])
+    if not await outbox.mark_retry(db=ctx.db, message_id=row.id, due_at=now + timedelta(seconds=delay),
+                                   error=error.reason[:ERROR_CHARS], worker=row.claimed_by):
+        _lost(row, "failed")
+        return
     ctx.metrics.outbox_retries.labels(platform=row.platform).inc()
     log.warning("outbox %s (%s, %s) will retry in %.1fs: %s", row.id, row.platform, row.kind, delay,
                 error.reason[:ERROR_CHARS])
@@ -148,7 +160,10 @@ async def dead_letter(ctx: Context, row: OutboxMessage, reason: str) -> None:
     incident (for a digest: for every incident it listed, whose alerts die with it)."""
     assert row.id is not None
     now = ctx.wall_now()
-    await outbox.mark_dead(db=ctx.db, message_id=row.id, error=reason[:ERROR_CHARS], at=now)
+    if await outbox.mark_dead(db=ctx.db, message_id=row.id, error=reason[:ERROR_CHARS], at=now,
+                              worker=row.claimed_by) is None:
+        _lost(row, "failed for good")
+        return
     ctx.metrics.outbox_dead_letters.labels(platform=row.platform, kind=row.kind).inc()
     log.error("outbox %s (%s, %s) dead-lettered: %s", row.id, row.platform, row.kind, reason[:ERROR_CHARS])
     async with ctx.db.session() as session:

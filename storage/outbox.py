@@ -10,6 +10,7 @@ back another's alerts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -93,37 +94,79 @@ async def claim_messages(
     )
 
 
-async def _set(db: Database, message_id: int, values: dict[str, Any]) -> None:
+def _held(message_id: int, worker: str | None) -> list[Any]:
+    """The row is still this worker's claim: ``sending`` and (given a worker) claimed by it.
+
+    A worker whose lease expired may finish late, after the row was rescued and claimed
+    (and perhaps sent) by another: its result must then change nothing."""
+    where = [col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == "sending"]
+    if worker is not None:
+        where.append(col(OutboxMessage.claimed_by) == worker)
+    return where
+
+
+async def _set(db: Database, where: list[Any], values: dict[str, Any]) -> bool:
     async with db.session() as session:
-        await session.exec(
-            update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
-        )
+        result = await session.exec(update(OutboxMessage).where(*where).values(**values))
         await session.commit()
+    return bool(result.rowcount)
 
 
-async def mark_sent(*, db: Database, message_id: int, ref: dict[str, Any], at: datetime) -> None:
-    """Record a delivery and the platform's reference to the post (ts, activity id…)."""
-    await _set(
-        db, message_id,
-        {"state": "sent", "sent_ref": dict(ref), "sent_at": utc_naive(at), "lease_until": None},
-    )
+def _sent_values(ref: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {"state": "sent", "sent_ref": dict(ref), "sent_at": utc_naive(at), "lease_until": None}
 
 
-async def mark_retry(*, db: Database, message_id: int, due_at: datetime, error: str) -> None:
-    """Put the message back to ``pending`` until ``due_at`` (``error``: a code, no user text)."""
-    await _set(
-        db, message_id,
+async def mark_sent(
+    *, db: Database, message_id: int, ref: dict[str, Any], at: datetime, worker: str | None = None
+) -> bool:
+    """Record a delivery and the platform's reference to the post (ts, activity id…).
+
+    Applies only while the row is ``sending`` (and claimed by ``worker`` when given);
+    returns whether it did."""
+    return await _set(db, _held(message_id, worker), _sent_values(ref, at))
+
+
+async def mark_sent_many(
+    *, db: Database, sent: Sequence[tuple[int, dict[str, Any]]], at: datetime, worker: str
+) -> set[int]:
+    """:func:`mark_sent` for many rows in one transaction; returns the ids it applied to."""
+    applied: set[int] = set()
+    if not sent:
+        return applied
+    async with db.session() as session:
+        for message_id, ref in sent:
+            result = await session.exec(
+                update(OutboxMessage).where(*_held(message_id, worker)).values(**_sent_values(ref, at))
+            )
+            if result.rowcount:
+                applied.add(message_id)
+        await session.commit()
+    return applied
+
+
+async def mark_retry(
+    *, db: Database, message_id: int, due_at: datetime, error: str, worker: str | None = None
+) -> bool:
+    """Put the message back to ``pending`` until ``due_at`` (``error``: a code, no user text).
+
+    Applies only while the row is ``sending`` (and claimed by ``worker`` when given), so a
+    late retry never turns a row another worker re-claimed or sent back to ``pending``."""
+    return await _set(
+        db, _held(message_id, worker),
         {"state": "pending", "due_at": utc_naive(due_at), "lease_until": None,
          "last_error": error[:_ERROR_LIMIT]},
     )
 
 
-async def mark_dead(*, db: Database, message_id: int, error: str, at: datetime) -> OutboxMessage:
-    """Give up on the message (dead letter) and return the updated row."""
+async def mark_dead(
+    *, db: Database, message_id: int, error: str, at: datetime, worker: str | None = None
+) -> OutboxMessage | None:
+    """Give up on the message (dead letter) and return the updated row, or None when the
+    row is no longer ``sending`` (claimed by ``worker`` when given): nothing changed then."""
     async with db.session() as session:
-        await session.exec(
+        result = await session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id)
+            .where(*_held(message_id, worker))
             .values(state="dead", last_error=error[:_ERROR_LIMIT], dead_at=utc_naive(at),
                     lease_until=None)
         )
@@ -131,7 +174,7 @@ async def mark_dead(*, db: Database, message_id: int, error: str, at: datetime) 
         await session.commit()
     if message is None:
         raise LookupError(f"outbox message {message_id} does not exist")
-    return message
+    return message if result.rowcount else None
 
 
 async def rescue_expired(*, db: Database, now: datetime) -> int:
