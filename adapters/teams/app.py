@@ -22,6 +22,7 @@ from adapters.teams import auth, parse
 from adapters.teams.bot import HavenTeamsBot
 from adapters.teams.directory import TeamsDirectory
 from adapters.teams.messenger import TeamsMessenger
+from adapters.teams.names import Names
 from adapters.teams.store import TeamsLinks
 from bot.config import Settings
 from bot.errors import log_unexpected
@@ -101,9 +102,18 @@ def mount(app: web.Application, runtime: Runtime) -> None:
     adapter = auth.make_adapter(settings)
     app_id = settings.microsoft_app_id or ""
     links = TeamsLinks(runtime.ctx)
-    messenger = TeamsMessenger(adapter, links, app_id)
+    people = Names(adapter, links, app_id)
+    messenger = TeamsMessenger(adapter, links, app_id, people)
     runtime.ctx.messengers[PLATFORM] = messenger
-    runtime.ctx.directories[PLATFORM] = TeamsDirectory(adapter, links, app_id)
+    runtime.ctx.directories[PLATFORM] = TeamsDirectory(adapter, links, app_id, on_name=people.seen)
     bot = HavenTeamsBot(runtime, links, messenger)
     app.router.add_post("/api/messages", MessagesEndpoint(settings, adapter, bot))
+    app.on_startup.append(lambda _: _forget_names(links))
     runtime.ready[PLATFORM] = True
+
+
+async def _forget_names(links: TeamsLinks) -> None:
+    try:
+        await links.forget_names()
+    except Exception:
+        log_unexpected("teams forget stored names")

@@ -58,17 +58,20 @@ class HavenTeamsBot(ActivityHandler):
         return Actor("teams", sender.aad_object_id or sender.id or "", self._locale(turn_context))
 
     async def _remember(self, turn_context: TurnContext) -> None:
-        """Store where to reach the sender later (names for mentions, 1:1 chats)."""
+        """Store where to reach the sender later (ids only: 1:1 chats); names stay in memory."""
         activity = turn_context.activity
         data = activity.serialize()
         aad, user_id, name = parse.user_of(data)
         if not aad or not activity.service_url:
             return
         personal = parse.conversation_type(data) == "personal"
+        self.messenger.people.seen(aad, name)
+        if not personal:
+            self.messenger.people.channel_seen(*parse.channel_of(data))
         recipient = activity.recipient or ChannelAccount()
         await self.links.remember_user(aad, {
             "serviceUrl": activity.service_url, "tenantId": parse.tenant_of(data), "userId": user_id,
-            "name": name, "botId": recipient.id, "botName": recipient.name,
+            "botId": recipient.id, "botName": recipient.name,
             "conversationId": activity.conversation.id if personal and activity.conversation else None,
         })
 
@@ -112,7 +115,7 @@ class HavenTeamsBot(ActivityHandler):
         locale = self._locale(turn_context)
         aad, _, _ = parse.user_of(data)
         team = parse.team_of(data)
-        channel_id, channel_name = parse.channel_of(data)
+        channel_id, _ = parse.channel_of(data)
         if not aad or aad not in self.admins:
             log.info("teams registration refused for %s", aad)
             await turn_context.send_activity(MessageFactory.text(t(locale, "teams.register_refused")))
@@ -123,7 +126,7 @@ class HavenTeamsBot(ActivityHandler):
         activity = turn_context.activity
         recipient = activity.recipient or ChannelAccount()
         await self.links.save(channel_key(audience), {
-            "teamId": team, "channelId": channel_id, "channelName": channel_name,
+            "teamId": team, "channelId": channel_id,
             "tenantId": parse.tenant_of(data), "serviceUrl": activity.service_url,
             "botId": recipient.id, "botName": recipient.name, "registeredBy": aad,
         })
@@ -187,7 +190,7 @@ class HavenTeamsBot(ActivityHandler):
             kind = Kind.PAGE if audience == Audience.ESCALATION else Kind.ALERT
             alert = await current_alert(self.runtime.ctx, ref, kind=kind)
             if alert is not None:
-                names = await self.messenger.names(alert)
+                names = await self.messenger.names(alert, ask=False)  # answer the invoke at once
                 return render.invoke_card(render.message_card(alert, names))
         return render.invoke_message(t(actor.locale, "teams.recorded", ref=ref))
 
@@ -203,7 +206,7 @@ class HavenTeamsBot(ActivityHandler):
             return render.invoke_card(render.form_card(form))
         if outcome.receipt is None:
             return render.invoke_message(t(actor.locale, "teams.recorded", ref=outcome.ref or ""))
-        names = await self.messenger.names(outcome.receipt)
+        names = await self.messenger.names(outcome.receipt, ask=False)
         return render.invoke_card(render.message_card(outcome.receipt, names))
 
     async def _audience(self, turn_context: TurnContext) -> Audience:

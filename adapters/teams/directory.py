@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import AuthenticationConstants
@@ -24,8 +25,10 @@ LOOKUP_TIMEOUT = 10.0
 
 class TeamsDirectory:
     def __init__(self, adapter: CloudAdapter, links: TeamsLinks, app_id: str, *,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 on_name: Callable[[str, str], None] | None = None) -> None:
         self.adapter = adapter
+        self.on_name = on_name
         self.links = links
         self.app_id = app_id
         self.monotonic = monotonic
@@ -53,13 +56,8 @@ class TeamsDirectory:
         return member
 
     async def _look_up(self, team_id: str, service_url: str, user_id: str) -> bool:
-        claims = self.adapter.create_claims_identity(self.app_id)
-        claims.claims[AuthenticationConstants.SERVICE_URL_CLAIM] = service_url
         try:
-            factory = self.adapter.bot_framework_authentication.create_connector_factory(claims)
-            client = await factory.create(service_url, None)
-            await asyncio.wait_for(
-                client.conversations.get_conversation_member(team_id, user_id), LOOKUP_TIMEOUT)
+            member = await get_member(self.adapter, self.app_id, team_id, service_url, user_id)
         except HttpOperationError as exc:
             status = getattr(getattr(exc, "response", None), "status_code", None)
             if status == 404:
@@ -69,4 +67,17 @@ class TeamsDirectory:
         except Exception as exc:
             log.warning("Teams member look-up failed: %s", type(exc).__name__)
             raise LookupFailed(type(exc).__name__) from None
+        if self.on_name is not None and member.name:
+            self.on_name(user_id, str(member.name))  # kept in memory only, for mentions
         return True
+
+
+async def get_member(adapter: CloudAdapter, app_id: str, conversation: str, service_url: str,
+                     user_id: str, *, timeout: float = LOOKUP_TIMEOUT) -> Any:
+    """``GET {serviceUrl}/v3/conversations/{conversation}/members/{user_id}`` (a team or a
+    1:1 chat); raises ``HttpOperationError`` (404: not a member) or a connection error."""
+    claims = adapter.create_claims_identity(app_id)
+    claims.claims[AuthenticationConstants.SERVICE_URL_CLAIM] = service_url
+    factory = adapter.bot_framework_authentication.create_connector_factory(claims)
+    client = await factory.create(service_url, None)
+    return await asyncio.wait_for(client.conversations.get_conversation_member(conversation, user_id), timeout)

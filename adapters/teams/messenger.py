@@ -22,6 +22,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import render
+from adapters.teams.names import Names
 from adapters.teams.store import TeamsLinks, channel_key
 from bot.messages import MENTION, Audience, Message
 from bot.ports import DeliveryError, Meta, PostRef, Target
@@ -71,10 +72,11 @@ def reference(data: dict[str, Any], conversation_id: str) -> ConversationReferen
 class TeamsMessenger:
     """Sends neutral messages to Teams as Adaptive Cards."""
 
-    def __init__(self, adapter: CloudAdapter, links: TeamsLinks, app_id: str) -> None:
+    def __init__(self, adapter: CloudAdapter, links: TeamsLinks, app_id: str, people: Names) -> None:
         self.adapter = adapter
         self.links = links
         self.app_id = app_id
+        self.people = people
 
     async def reachable(self, audience: Audience) -> bool:
         if audience in (Audience.SUPERVISORS, Audience.ESCALATION):
@@ -171,17 +173,19 @@ class TeamsMessenger:
         body: dict[str, Any] = {"type": "message", "summary": render.summary(message, names),
                                 "attachments": [render.attachment(card)]}
         activity = Activity().deserialize(body)
-        if message.mention_channel and channel and channel.get("channelName"):
-            text, entity = render.channel_mention(channel["channelId"], channel["channelName"])
+        channel_name = self.people.channel(channel["channelId"]) if channel else None
+        if message.mention_channel and channel and channel_name:
+            text, entity = render.channel_mention(channel["channelId"], channel_name)
             activity.text = text
             activity.entities = [_Mention(**entity)]
         return activity
 
-    async def names(self, message: Message) -> dict[str, str]:
+    async def names(self, message: Message, *, ask: bool = True) -> dict[str, str]:
+        """Display names of the people ``message`` mentions (``ask``: look unknown ones up)."""
         texts = [message.title or "", message.text, message.note or ""]
         texts += [f.value for f in message.facts if not f.user_text]
         ids = {m for text in texts for m in MENTION.findall(text)} | set(message.mentions)
-        return await self.links.names(ids)
+        return await self.people.of(ids, ask=ask)
 
 
 class _Mention(Entity):  # type: ignore[misc]

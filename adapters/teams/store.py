@@ -1,14 +1,14 @@
 """What the Teams adapter remembers, through the neutral :mod:`bot.links` port.
 
-Keys: ``user:<aadObjectId>`` → {serviceUrl, tenantId, userId (``29:…``), name, botId,
-botName, conversationId (the 1:1 chat, once known)}; ``channel:supervisors`` and
-``channel:escalation`` → {teamId, channelId (no ``;messageid=``), channelName, tenantId,
-serviceUrl, botId, botName, registeredBy}.
+Keys: ``user:<aadObjectId>`` → {serviceUrl, tenantId, userId (``29:…``), botId, botName,
+conversationId (the 1:1 chat, once known)}; ``channel:supervisors`` and
+``channel:escalation`` → {teamId, channelId (no ``;messageid=``), tenantId, serviceUrl,
+botId, botName, registeredBy}. Ids only: people's and channels' names are never stored
+(:mod:`adapters.teams.names` keeps them in memory for mentions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from bot.context import Context
@@ -16,6 +16,7 @@ from bot.links import load_link, save_link
 from bot.messages import Audience
 
 PLATFORM = "teams"
+NAME_FIELDS = ("name", "channelName")  # written by earlier versions; dropped on the next write
 
 
 def channel_key(audience: Audience | str) -> str:
@@ -38,13 +39,14 @@ class TeamsLinks:
         """Merge what an activity told us about a person (keeps a known 1:1 conversation)."""
         known = await self.load(f"user:{aad_id}") or {}
         merged = {**known, **{k: v for k, v in data.items() if v}}
+        for field in NAME_FIELDS:
+            merged.pop(field, None)
         if merged != known:
             await self.save(f"user:{aad_id}", merged)
 
-    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for user_id in sorted(set(user_ids)):
-            data = await self.load(f"user:{user_id}")
-            if data and data.get("name"):
-                names[user_id] = str(data["name"])
-        return names
+    async def forget_names(self) -> None:
+        """Drop names an earlier version stored with the channel registrations."""
+        for audience in (Audience.SUPERVISORS, Audience.ESCALATION):
+            data = await self.load(channel_key(audience))
+            if data and any(field in data for field in NAME_FIELDS):
+                await self.save(channel_key(audience), {k: v for k, v in data.items() if k not in NAME_FIELDS})

@@ -67,6 +67,7 @@ class FakeBotConnector:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.members: dict[str, set[str]] = {}
+        self.names: dict[str, str] = {}
         self.faults: list[Fault] = []
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -74,8 +75,11 @@ class FakeBotConnector:
 
     # -- scripting ---------------------------------------------------------------------
 
-    def add_member(self, team_id: str, aad_id: str) -> None:
+    def add_member(self, team_id: str, aad_id: str, name: str | None = None) -> None:
+        """``team_id`` may be a team or a 1:1 conversation; ``name`` is the display name."""
         self.members.setdefault(team_id, set()).add(aad_id)
+        if name:
+            self.names[aad_id] = name
 
     def remove_member(self, team_id: str, aad_id: str) -> None:
         self.members.get(team_id, set()).discard(aad_id)
@@ -170,6 +174,9 @@ class FakeBotConnector:
         if fault:
             return fault
         if member in self.members.get(team, set()):
-            return web.json_response({"id": f"29:{member}", "aadObjectId": member, "name": member})
+            found = {"id": f"29:{member}", "aadObjectId": member}
+            if member in self.names:
+                found["name"] = self.names[member]
+            return web.json_response(found)
         return web.json_response({"error": {"code": "MemberNotFoundInConversation",
                                             "message": "not a member"}}, status=404)
