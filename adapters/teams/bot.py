@@ -15,7 +15,7 @@ from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, Tur
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from adapters.teams import parse, render
-from adapters.teams.messenger import TeamsMessenger
+from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
 from adapters.teams.store import TeamsLinks, channel_key
 from bot.errors import log_unexpected
 from bot.i18n import normalize_locale, t
@@ -170,8 +170,14 @@ class HavenTeamsBot(ActivityHandler):
             await turn_context.send_activity(MessageFactory.text(text))
             return
         aad, _, _ = parse.user_of(data)
-        if aad:
+        if not aad:
+            return
+        try:
             await self.messenger.direct(aad, MessageFactory.text(text))
+        except CONNECTOR_ERRORS as exc:  # never a public "unexpected error" in the channel
+            log.warning("teams private reply to %s failed: %s", aad, delivery_error(exc).reason)
+        except Exception:
+            log_unexpected("teams private reply")
 
     async def _act(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
         """A button or a form submission → the invoke body (a card or a private message)."""

@@ -30,6 +30,7 @@ from bot.ports import DeliveryError, Meta, PostRef, Target
 log = logging.getLogger("haven.teams")
 CALL_TIMEOUT = 30.0
 PERMANENT = (400, 403, 404)
+CONNECTOR_ERRORS = (DeliveryError, HttpOperationError, ClientRequestError, TimeoutError, OSError)
 
 
 def delivery_error(exc: BaseException) -> DeliveryError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from bot.links import load_link
 from bot.records import detail
 from tests.fakes.bot_connector import Call
@@ -155,3 +157,19 @@ async def test_talk_now_reaches_an_owner_who_never_wrote_to_the_bot(teams: Teams
     assert REF in talk.text
     stored = await load_link(teams.runtime.ctx, "teams", f"user:{act.SUPERVISOR}")
     assert stored is not None and stored["conversationId"] == talk.conversation
+
+
+async def test_a_private_refusal_whose_dm_fails_is_not_posted_in_the_channel(
+        teams: Teams, caplog: pytest.LogCaptureFixture) -> None:
+    await _report(teams)
+    before = len(teams.connector.posts())
+    teams.connector.fail(502, kind="create")  # the 1:1 chat carrying the refusal cannot be opened
+    response = await teams.post(act.card_submit(teams.service_url, act.STRANGER,
+                                                {"action": "acknowledge", "incident": REF}))
+    assert response.status == 200
+    assert teams.connector.posts()[before:] == []  # nothing public, no "unexpected error"
+    failed = [r.getMessage() for r in caplog.records if "private reply" in r.getMessage()]
+    assert failed and act.STRANGER in failed[0] and "502" in failed[0]
+    assert not any(act.NAMES[act.STRANGER] in r.getMessage() for r in caplog.records)
+    record = await detail(teams.runtime.db, REF)
+    assert record is not None and record["status"] == "open"
