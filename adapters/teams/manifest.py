@@ -1,4 +1,5 @@
-"""The Teams app package: ``manifest.json`` (schema 1.17) and the two icons, zipped.
+"""The Teams app package: ``manifest.json`` (schema 1.17), the two icons and ``ja.json``
+(the Japanese localization), zipped. Texts are ``manifest.*`` in ``bot/locales``.
 
 ``manifest/teams/`` in the repository holds the same files with placeholders
 (``haven manifest teams`` fills in the app id and the base URL). The messaging
@@ -14,20 +15,52 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adapters.teams.icons import color_icon, outline_icon
+from bot.i18n import t
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
+LOCALIZATION_SCHEMA = ("https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/"
+                       "MicrosoftTeams.Localization.schema.json")
+LANGUAGES = {"ja": "ja.json"}  # additional languages: tag → file (English is the default)
+# (scopes, [(title, text key)]) per command list; titles are what people type: never translated
+COMMANDS = (
+    (["personal"], [("abuse", "teams_abuse"), ("help", "teams_help")]),
+    (["team"], [("register supervisors", "teams_register_supervisors"),
+                ("register escalation", "teams_register_escalation"), ("help", "teams_help_team")]),
+)
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_URL = "https://haven.example.com"
 
 
-def _commands(*pairs: tuple[str, str]) -> list[dict[str, str]]:
-    return [{"title": title, "description": description} for title, description in pairs]
+def _texts(locale: str) -> dict[str, str]:
+    """Every translatable manifest text, keyed as in a Teams localization file."""
+    texts = {
+        "name.short": "Haven",
+        "name.full": t(locale, "manifest.name_full"),
+        "description.short": t(locale, "manifest.description_short"),
+        "description.full": t(locale, "manifest.description_full"),
+    }
+    for i, (_, commands) in enumerate(COMMANDS):
+        for j, (_, key) in enumerate(commands):
+            texts[f"bots[0].commandLists[{i}].commands[{j}].description"] = t(locale, f"manifest.{key}")
+    return texts
+
+
+def localization(locale: str) -> dict[str, Any]:
+    """A Teams localization file (``ja.json``)."""
+    return {"$schema": LOCALIZATION_SCHEMA, **_texts(locale)}
 
 
 def build_manifest(*, url: str, app_id: str) -> dict[str, Any]:
     """The manifest for a bot whose Azure app id is ``app_id``, served from ``url``."""
     base = url.rstrip("/")
     host = urlsplit(base).hostname or base
+    texts = _texts("en")
+    command_lists = [
+        {"scopes": scopes, "commands": [
+            {"title": title, "description": texts[f"bots[0].commandLists[{i}].commands[{j}].description"]}
+            for j, (title, _) in enumerate(commands)]}
+        for i, (scopes, commands) in enumerate(COMMANDS)
+    ]
     return {
         "$schema": SCHEMA,
         "manifestVersion": "1.17",
@@ -35,13 +68,10 @@ def build_manifest(*, url: str, app_id: str) -> dict[str, Any]:
         "id": app_id,
         "developer": {"name": "Haven", "websiteUrl": base, "privacyUrl": f"{base}/privacy",
                       "termsOfUseUrl": f"{base}/terms"},
-        "name": {"short": "Haven", "full": "Haven: customer-abuse reporting"},
-        "description": {
-            "short": "Report customer abuse in seconds; get support first.",
-            "full": ("Haven lets an employee who has just been abused by a customer log the incident in "
-                     "seconds, shows wellbeing help first, and alerts supervisors in real time, following "
-                     "the company's customer-harassment policy. カスタマーハラスメントをすぐに報告できます。"),
-        },
+        "name": {"short": texts["name.short"], "full": texts["name.full"]},
+        "description": {"short": texts["description.short"], "full": texts["description.full"]},
+        "localizationInfo": {"defaultLanguageTag": "en", "additionalLanguages": [
+            {"languageTag": tag, "file": file} for tag, file in LANGUAGES.items()]},
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#1F6F6B",
         "bots": [{
@@ -49,15 +79,7 @@ def build_manifest(*, url: str, app_id: str) -> dict[str, Any]:
             "scopes": ["personal", "team"],
             "isNotificationOnly": False,
             "supportsFiles": False,
-            "commandLists": [
-                {"scopes": ["personal"], "commands": _commands(
-                    ("abuse", "Report customer abuse (add what happened, or send it alone for the form)"),
-                    ("help", "How to use Haven"))},
-                {"scopes": ["team"], "commands": _commands(
-                    ("register supervisors", "Make this channel the supervisors' channel (admins)"),
-                    ("register escalation", "Make this channel the escalation channel (admins)"),
-                    ("help", "How Haven uses this team"))},
-            ],
+            "commandLists": command_lists,
         }],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host],
@@ -65,8 +87,15 @@ def build_manifest(*, url: str, app_id: str) -> dict[str, Any]:
 
 
 def package_files(*, url: str, app_id: str) -> dict[str, bytes]:
-    manifest = json.dumps(build_manifest(url=url, app_id=app_id), ensure_ascii=False, indent=2) + "\n"
-    return {"manifest.json": manifest.encode("utf-8"), "color.png": color_icon(), "outline.png": outline_icon()}
+    files = {"manifest.json": _json(build_manifest(url=url, app_id=app_id)),
+             "color.png": color_icon(), "outline.png": outline_icon()}
+    for tag, file in LANGUAGES.items():
+        files[file] = _json(localization(tag))
+    return files
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def write_teams_package(*, url: str, app_id: str, out: str | None) -> str:

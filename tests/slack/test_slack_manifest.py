@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from adapters.slack.manifest import EXAMPLE_URL, slack_manifest
+from adapters.slack.manifest import EXAMPLE_URL, manifest, slack_manifest
+from bot.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,3 +42,12 @@ def test_haven_manifest_slack_prints_it() -> None:
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load(result.stdout)["settings"]["interactivity"]["request_url"] == "https://h.example/slack/events"
+
+
+def test_the_manifest_texts_come_from_the_locales() -> None:
+    english, japanese = manifest(EXAMPLE_URL), manifest(EXAMPLE_URL, locale="ja")
+    assert english["display_information"]["description"] == t("en", "manifest.slack_description")
+    assert japanese["features"]["shortcuts"][0]["name"] == t("ja", "manifest.shortcut_name")
+    assert japanese["features"]["slash_commands"][0]["description"] == t("ja", "manifest.abuse_description")
+    assert len(japanese["features"]["shortcuts"][0]["name"]) <= 24
+    assert len(english["display_information"]["description"]) <= 140

@@ -10,7 +10,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from adapters.teams.manifest import PLACEHOLDER_ID, PLACEHOLDER_URL, package_files
+from adapters.teams.manifest import PLACEHOLDER_ID, PLACEHOLDER_URL, build_manifest, localization, package_files
+from bot.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -55,8 +56,11 @@ def test_haven_manifest_teams_writes_an_uploadable_zip(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == ["color.png", "ja.json", "manifest.json", "outline.png"]
         manifest = json.loads(archive.read("manifest.json"))
+        japanese = json.loads(archive.read("ja.json"))
+    assert manifest["localizationInfo"]["additionalLanguages"] == [{"languageTag": "ja", "file": "ja.json"}]
+    assert japanese["description.short"] == t("ja", "manifest.description_short")
     assert manifest["manifestVersion"] == "1.17" and manifest["id"] == APP_ID
     (bot,) = manifest["bots"]
     assert bot["botId"] == APP_ID and bot["scopes"] == ["personal", "team"]
@@ -64,3 +68,18 @@ def test_haven_manifest_teams_writes_an_uploadable_zip(tmp_path: Path) -> None:
     assert {"abuse", "help", "register supervisors"} <= titles
     assert manifest["validDomains"] == ["haven.example.org"]
     assert "messaging" not in json.dumps(manifest).lower()  # the endpoint lives on the Azure Bot resource
+
+
+def test_manifest_texts_come_from_the_locales_and_japanese_translates_every_one() -> None:
+    manifest = build_manifest(url=PLACEHOLDER_URL, app_id=PLACEHOLDER_ID)
+    assert manifest["description"]["full"] == t("en", "manifest.description_full")
+    japanese = localization("ja")
+    descriptions = [(i, j, c["description"]) for i, group in enumerate(manifest["bots"][0]["commandLists"])
+                    for j, c in enumerate(group["commands"])]
+    for i, j, english in descriptions:
+        translated = japanese[f"bots[0].commandLists[{i}].commands[{j}].description"]
+        assert translated != english and any("\u3040" <= ch <= "\u9fff" for ch in translated)
+    for key in ("name.full", "description.short", "description.full"):
+        assert any("\u3040" <= ch <= "\u9fff" for ch in japanese[key]), key
+    assert len(japanese["description.short"]) <= 80 and len(manifest["description"]["short"]) <= 80
+    assert "カスタマー" not in manifest["description"]["full"]  # English stays English
