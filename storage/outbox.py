@@ -2,10 +2,13 @@
 
 States: ``pending`` → ``sending`` (claimed, leased) → ``sent`` | ``dead``; a retry goes
 back to ``pending`` with a later ``due_at``; an expired lease is rescued to ``pending``.
-Order is kept per incident: a row is claimable only when no earlier row (smaller id) of
-the same incident is ``pending`` or ``sending``. Sent and dead rows do not block, and
-rows without an incident are independent, so one incident stuck in retries never holds
-back another's alerts.
+Order is kept per incident and destination: a row is claimable only when no earlier row
+(smaller id) of the same incident and the same destination (audience and user id), nor
+the post it replies to or updates (``reply_to``), is ``pending`` or ``sending``. So an
+alert goes out before its updates and thread replies, while a supervisors' alert stuck
+in retries never holds back the reporter's DMs about the same incident. Sent and dead
+rows do not block, and rows without an incident are independent, so one incident stuck
+in retries never holds back another's alerts.
 """
 
 from __future__ import annotations
@@ -58,12 +61,15 @@ async def enqueue(
 
 def _claimable(now: datetime) -> list[Any]:
     earlier = aliased(OutboxMessage)
+    same_destination = (col(earlier.audience) == col(OutboxMessage.audience)) & col(
+        earlier.user_id).is_not_distinct_from(col(OutboxMessage.user_id))
     blocked = (
         select(earlier.id)
         .where(
             col(earlier.incident_id) == col(OutboxMessage.incident_id),
             col(earlier.id) < col(OutboxMessage.id),
             col(earlier.state).in_(["pending", "sending"]),
+            same_destination | (col(earlier.id) == col(OutboxMessage.reply_to)),
         )
         .exists()
     )

@@ -6,12 +6,13 @@ import json
 from datetime import datetime, timedelta
 
 from bot import delivery
-from bot.inbound import Actor, ReportIn
+from bot.inbound import Actor, PressIn, ReportIn
+from bot.messages import Audience
 from bot.ports import DeliveryError
 from bot.records import detail
-from storage import outbox
+from storage import incidents, outbox
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import Incident, OutboxMessage
 from tests.reliability.conftest import World
 from tests.support.recording import PLATFORM
 
@@ -99,3 +100,66 @@ async def test_a_late_failure_counts_no_metric_and_writes_no_dead_letter_event(w
     assert metrics.outbox_dead_letters.labels(platform=PLATFORM, kind="alert")._value.get() == 0
     assert metrics.outbox_retries.labels(platform=PLATFORM)._value.get() == 0
 
+
+async def _incident(db: Database) -> int:
+    async with db.session() as session:
+        ref = await incidents.next_ref(session=session, year=2026)
+        made = await incidents.add_incident(session=session, incident=Incident(
+            ref=ref, platform="slack", reporter_id="emp1", category="other", severity="normal",
+            reported_at=T0, policy_version="test"))
+        await session.commit()
+    assert made.id is not None
+    return made.id
+
+
+async def _add(db: Database, incident_id: int, audience: str, **fields: object) -> int:
+    async with db.session() as session:
+        row = await outbox.enqueue(session=session, incident_id=incident_id, platform="slack",
+                                   kind=str(fields.pop("kind", "alert")), audience=audience,
+                                   payload="{}", due_at=T0, **fields)  # type: ignore[arg-type]
+        await session.commit()
+    assert row.id is not None
+    return row.id
+
+
+async def test_order_is_kept_per_incident_and_destination_and_a_parent_goes_first(db: Database) -> None:
+    incident = await _incident(db)
+    alert = await _add(db, incident, "supervisors")
+    reply = await _add(db, incident, "supervisors", reply_to=alert, kind="renotify")
+    page = await _add(db, incident, "escalation", kind="page")
+    approval = await _add(db, incident, "escalation", reply_to=alert, kind="approval_request")
+    dm1 = await _add(db, incident, "user", user_id="emp1", kind="receipt")
+    dm2 = await _add(db, incident, "user", user_id="emp1", kind="reporter_update")
+    owner = await _add(db, incident, "user", user_id="sato", kind="reminder")
+
+    first = await outbox.claim_messages(db=db, now=T0, worker="w", lease=LEASE)
+    assert {m.id for m in first} == {alert, page, dm1, owner}
+    # the supervisors' alert is stuck in retries: the reporter's and the owner's DMs go on
+    assert await outbox.mark_retry(db=db, message_id=alert, due_at=T0 + timedelta(hours=1), error="http_500",
+                                   worker="w")
+    for done in (page, dm1, owner):
+        assert await outbox.mark_sent(db=db, message_id=done, ref={"ts": str(done)}, at=T0, worker="w")
+    second = await outbox.claim_messages(db=db, now=T0, worker="w", lease=LEASE)
+    assert [m.id for m in second] == [dm2], "the alert's reply and the escalation reply wait for it"
+    later = await outbox.claim_messages(db=db, now=T0 + timedelta(hours=1), worker="w", lease=LEASE)
+    assert [m.id for m in later] == [alert]
+    assert await outbox.mark_sent(db=db, message_id=alert, ref={"ts": "1"}, at=T0, worker="w")
+    last = await outbox.claim_messages(db=db, now=T0 + timedelta(hours=1), worker="w", lease=LEASE)
+    assert {m.id for m in last} == {reply, approval}
+
+
+async def test_a_stuck_supervisors_alert_does_not_hold_back_the_reporters_dm(world: World) -> None:
+    runtime, messenger = world.runtime, world.messenger
+    messenger.failures = [DeliveryError("slack http_500")]
+    logged = await runtime.haven.report(ReportIn(actor=Actor(PLATFORM, "emp1", "en"), text="he threw a cup"))
+    assert logged.ref is not None
+    await runtime.dispatcher.drain()
+    assert messenger.sent == [], "the alert failed and waits for its retry"
+    await runtime.haven.press(PressIn(actor=Actor(PLATFORM, "sato", "en"), action="acknowledge", value=logged.ref))
+    await runtime.dispatcher.drain()
+    assert [(s.op, s.meta.kind) for s in messenger.to(Audience.USER, "emp1")] == [("post", "reporter_update")]
+    assert [s for s in messenger.sent if s.meta.kind == "alert"] == [], "the update waits for its alert"
+    world.wall.advance(timedelta(minutes=15))
+    await runtime.dispatcher.drain()
+    assert [(s.op, s.meta.kind) for s in messenger.sent if s.meta.kind == "alert"] == [
+        ("post", "alert"), ("update", "alert")]
