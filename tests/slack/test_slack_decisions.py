@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.records import detail
 from tests.slack.conftest import metadata_of
 from tests.slack.support import (
@@ -132,3 +134,24 @@ async def test_add_details_opens_the_prefilled_form(haven: Haven) -> None:
     assert view["private_metadata"] == REF
     fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert fields["description"]["initial_value"] == "he threatened me"
+
+
+async def test_a_page_in_the_escalation_channel_can_be_acknowledged_by_its_members(haven: Haven) -> None:
+    await _alert_ts(haven)
+    assert haven.runtime is not None
+    haven.runtime.ctx.clock.advance(timedelta(hours=2, minutes=1))  # type: ignore[attr-defined]
+    await haven.runtime.sweeper.tick()
+    await haven.fake.wait_for("chat.postMessage", 3)  # the alert, the re-notification, the page
+    [page] = [c for c in haven.fake.calls_to("chat.postMessage") if c.args["channel"] == ESCALATION]
+    assert metadata_of(page)["event_type"] == "haven_page"
+    ts = next(ts for (channel, ts) in haven.fake.messages if channel == ESCALATION)
+    button = next(e for b in page.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["action_id"] == "acknowledge")
+    status, _ = await haven.interact(press_payload("acknowledge", button["value"], user=MANAGER,
+                                                   channel=ESCALATION, ts=ts))
+    assert status == 200
+    record = await detail(haven.runtime.db, REF)
+    assert record["status"] == "acknowledged" and record["events"][-1]["actor"] == MANAGER
+    updates = await haven.fake.wait_for("chat.update", 2)
+    assert (ESCALATION, ts) in {(u.args["channel"], u.args["ts"]) for u in updates}  # the page, in place
+    assert haven.fake.calls_to("chat.postEphemeral") == []  # not refused

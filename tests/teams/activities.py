@@ -10,6 +10,8 @@ BOT = {"id": "28:haven-bot", "name": "Haven"}
 TEAM = "19:team-general@thread.tacv2"
 CHANNEL = "19:supervisors@thread.tacv2"
 ESCALATION_CHANNEL = "19:managers@thread.tacv2"
+ESCALATION_TEAM = "19:team-managers@thread.tacv2"
+MANAGER = "aad-manager-0006"
 ADMIN = "aad-admin-0001"
 SUPERVISOR = "aad-super-0002"
 SECOND = "aad-super-0003"
@@ -41,20 +43,21 @@ def personal(service_url: str, aad: str, text: str, *, locale: str = "en-US") ->
                  channelData={"tenant": {"id": TENANT}})
 
 
-def _channel_parts(channel: str, *, thread: str | None = None, tenant: str = TENANT) -> dict[str, Any]:
+def _channel_parts(channel: str, *, thread: str | None = None, tenant: str = TENANT,
+                   team: str = TEAM) -> dict[str, Any]:
     conversation = f"{channel};messageid={thread}" if thread else channel
     return {"conversation": {"id": conversation, "isGroup": True, "conversationType": "channel",
                              "tenantId": tenant},
-            "channelData": {"teamsChannelId": channel, "teamsTeamId": TEAM,
+            "channelData": {"teamsChannelId": channel, "teamsTeamId": team,
                             "channel": {"id": channel, "name": "Supervisors"},
-                            "team": {"id": TEAM, "name": "Store 12"}, "tenant": {"id": tenant}}}
+                            "team": {"id": team, "name": "Store 12"}, "tenant": {"id": tenant}}}
 
 
 def channel_mention(service_url: str, aad: str, text: str, *, channel: str = CHANNEL,
-                    tenant: str = TENANT) -> dict[str, Any]:
+                    tenant: str = TENANT, team: str = TEAM) -> dict[str, Any]:
     """``@Haven <text>`` in a team channel, with the mention entity Teams adds."""
-    activity = _base(service_url, aad, type="message", text=f"<at>Haven</at> {text}",
-                     textFormat="plain", **_channel_parts(channel, thread=f"{next(_ids)}", tenant=tenant))
+    activity = _base(service_url, aad, type="message", text=f"<at>Haven</at> {text}", textFormat="plain",
+                     **_channel_parts(channel, thread=f"{next(_ids)}", tenant=tenant, team=team))
     activity["entities"].append({"type": "mention", "text": "<at>Haven</at>", "mentioned": dict(BOT)})
     return activity
 
@@ -66,9 +69,9 @@ def installed_personal(service_url: str, aad: str) -> dict[str, Any]:
 
 
 def card_action(service_url: str, aad: str, data: dict[str, Any], *, channel: str | None = CHANNEL,
-                reply_to: str = "activity-1", locale: str = "en-US") -> dict[str, Any]:
+                reply_to: str = "activity-1", locale: str = "en-US", team: str = TEAM) -> dict[str, Any]:
     """``invoke`` ``adaptiveCard/action`` from an Action.Execute (inputs merged into data)."""
-    parts = (_channel_parts(channel, thread=reply_to) if channel else
+    parts = (_channel_parts(channel, thread=reply_to, team=team) if channel else
              {"conversation": {"id": f"a:personal-{aad}", "conversationType": "personal", "tenantId": TENANT},
               "channelData": {"tenant": {"id": TENANT}}})
     return _base(service_url, aad, locale=locale, type="invoke", name="adaptiveCard/action",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -173,3 +174,28 @@ async def test_a_private_refusal_whose_dm_fails_is_not_posted_in_the_channel(
     assert not any(act.NAMES[act.STRANGER] in r.getMessage() for r in caplog.records)
     record = await detail(teams.runtime.db, REF)
     assert record is not None and record["status"] == "open"
+
+
+async def test_a_page_in_the_escalation_channel_can_be_acknowledged_by_that_teams_members(teams: Teams) -> None:
+    await teams.register()
+    response = await teams.post(act.channel_mention(teams.service_url, act.ADMIN, "register escalation",
+                                                    channel=act.ESCALATION_CHANNEL, team=act.ESCALATION_TEAM))
+    assert response.status == 200
+    await teams.post(act.personal(teams.service_url, act.REPORTER, "abuse he threatened me"))
+    await teams.drain()
+    teams.runtime.ctx.clock.advance(timedelta(hours=2, minutes=1))  # type: ignore[attr-defined]
+    await teams.runtime.sweeper.tick()
+    await teams.drain()
+    [page] = [c for c in teams.connector.posts_to(act.ESCALATION_CHANNEL) if REF in c.text]
+    teams.connector.add_member(act.ESCALATION_TEAM, act.MANAGER)  # not in the supervisors' team
+    here = {"channel": act.ESCALATION_CHANNEL, "team": act.ESCALATION_TEAM, "reply_to": page.activity_id}
+    body = await _press(teams, act.MANAGER, "acknowledge", **here)
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    record = await detail(teams.runtime.db, REF)
+    assert record is not None and record["status"] == "acknowledged"
+    assert record["events"][-1]["actor"] == act.MANAGER
+    await teams.drain()
+    assert (act.ESCALATION_CHANNEL, page.activity_id) in {(u.conversation, u.activity_id)
+                                                          for u in teams.connector.of("update")}
+    body = await _press(teams, act.MANAGER, "request_understanding")  # but not on the supervisors' alert
+    assert "Only supervisors" in body["value"]
