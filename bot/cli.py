@@ -121,7 +121,7 @@ def _manifest(args: argparse.Namespace, settings: Settings) -> int:
     if args.platform == "slack":
         from adapters.slack.manifest import slack_manifest
 
-        sys.stdout.write(slack_manifest(args.url))
+        sys.stdout.write(slack_manifest(args.url, locale=settings.locale))
         return 0
     from adapters.teams.manifest import write_teams_package
 
