@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -35,8 +37,19 @@ def backoff(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-async def send(ctx: Context, row: OutboxMessage) -> None:
-    """Post or update one row; raises :class:`DeliveryError` when the platform refuses."""
+@dataclass(frozen=True)
+class Delivered:
+    """A row the platform accepted, not yet recorded as sent (see :func:`record_sent`)."""
+
+    row: OutboxMessage
+    ref: dict[str, Any]
+    message: Message
+
+
+async def send(ctx: Context, row: OutboxMessage) -> Delivered:
+    """Post or update one row; raises :class:`DeliveryError` when the platform refuses.
+
+    The caller records the delivery with :func:`record_sent` (many at once)."""
     assert row.id is not None
     messenger = ctx.messengers.get(row.platform)
     if messenger is None:
@@ -59,11 +72,22 @@ async def send(ctx: Context, row: OutboxMessage) -> None:
             thread = await _digest_ref(ctx, parent)
         target = Target(Audience(row.audience), row.user_id)
         ref = await messenger.post(target, message, meta=meta, thread=thread)
-    if await outbox.mark_sent(db=ctx.db, message_id=row.id, ref=ref.data, at=ctx.wall_now(),
-                              worker=row.claimed_by):
-        _count_sent(ctx, row, message)
-    else:
-        _lost(row, "sent")
+    return Delivered(row, dict(ref.data), message)
+
+
+async def record_sent(ctx: Context, delivered: Sequence[Delivered], *, worker: str) -> set[int]:
+    """Mark deliveries sent in one transaction (rows ``worker`` still holds) and count them.
+
+    Returns the ids recorded; a row whose lease ran out meanwhile is left to its new holder."""
+    applied = await outbox.mark_sent_many(
+        db=ctx.db, sent=[(d.row.id, d.ref) for d in delivered if d.row.id is not None],
+        at=ctx.wall_now(), worker=worker)
+    for item in delivered:
+        if item.row.id in applied:
+            _count_sent(ctx, item.row, item.message)
+        else:
+            _lost(item.row, "sent")
+    return applied
 
 
 def _lost(row: OutboxMessage, outcome: str) -> None:

@@ -4,7 +4,8 @@ Woken at commit (``wake``), and by itself when the next retry falls due; the per
 sweep only rescues expired leases. Delivery is at-least-once; each message carries its
 outbox id in its metadata.
 
-* Order per incident comes from the claim (:func:`storage.outbox.claim_messages`).
+* Order per incident and destination comes from the claim
+  (:func:`storage.outbox.claim_messages`).
 * Each claimed batch is split by channel (:func:`bot.pacing.pace_key`); channels are
   sent concurrently, each one paced (:class:`bot.pacing.Pacer`). A row that would wait
   longer than :data:`MAX_WAIT` goes back to ``pending`` until its slot, uncounted.
@@ -13,6 +14,9 @@ outbox id in its metadata.
 * Failures: ``Retry-After`` is honoured (and pauses that channel); other transient
   failures back off exponentially with jitter; they are retried for
   :data:`GIVE_UP_AFTER` (48 h). Permanent failures are dead letters at once.
+* Deliveries are marked sent by group commit: one transaction for every row delivered
+  while the previous one committed (and the outcome of a row whose lease ran out and
+  went to another worker is not recorded; see :func:`storage.outbox.mark_sent`).
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ import logging
 import socket
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import timedelta
 
 from bot import delivery
 from bot.context import Context
 from bot.digest import fold
+from bot.group_commit import GroupCommit
 from bot.messages import Kind
 from bot.pacing import Key, Pacer, pace_key, pace_of
 from bot.ports import DeliveryError
@@ -53,6 +59,7 @@ class Dispatcher:
         self._limit = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._recorder: GroupCommit[delivery.Delivered, int] = GroupCommit(self._record, limit=200)
 
     def wake(self) -> None:
         self._event.set()
@@ -120,8 +127,7 @@ class Dispatcher:
             wait = self.pacer.reserve(key, rate)
             if wait > 0:
                 await asyncio.sleep(wait)
-            async with self._limit:
-                await self._guarded(key, row)
+            await self._guarded(key, row)
 
     async def _fold(self, key: Key, rows: list[OutboxMessage], rate: float) -> list[OutboxMessage]:
         alerts = [r for r in rows if r.op == "post" and r.kind in (Kind.ALERT, Kind.PAGE)
@@ -134,9 +140,20 @@ class Dispatcher:
         self.wake()  # the digests are new pending rows
         return [r for r in rows if r.id not in folded]
 
+    async def _record(self, sent: Sequence[delivery.Delivered]) -> list[int]:
+        """Mark the deliveries of all channels that finished meanwhile sent: one commit."""
+        await delivery.record_sent(self.ctx, sent, worker=self.worker)
+        return [len(sent)] * len(sent)
+
     async def _guarded(self, key: Key, row: OutboxMessage) -> None:
+        """Send one row and record the outcome; the channel's next row starts after both.
+
+        Deliveries are recorded by group commit (:class:`bot.group_commit.GroupCommit`):
+        while one transaction marks rows sent, the rows other channels delivered meanwhile
+        queue for the next, so a burst costs a few commits instead of one per message."""
         try:
-            await delivery.send(self.ctx, row)
+            async with self._limit:
+                delivered = await delivery.send(self.ctx, row)
         except DeliveryError as error:
             if error.retry_after is not None:
                 self.pacer.push_back(key, error.retry_after)
@@ -144,3 +161,8 @@ class Dispatcher:
         except Exception as exc:  # never let one message stop the others
             log.exception("unexpected error sending outbox %s", row.id)
             await delivery.failed(self.ctx, row, DeliveryError(type(exc).__name__))
+        else:
+            try:
+                await self._recorder.submit(delivered)
+            except Exception:  # the row stays leased; after the lease it is sent again
+                log.exception("could not record outbox %s as sent", row.id)

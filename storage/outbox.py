@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +27,7 @@ from storage.db import Database, utc_naive
 from storage.models import OutboxMessage
 
 _ERROR_LIMIT = 500
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 async def enqueue(
@@ -135,17 +136,25 @@ async def mark_sent(
 async def mark_sent_many(
     *, db: Database, sent: Sequence[tuple[int, dict[str, Any]]], at: datetime, worker: str
 ) -> set[int]:
-    """:func:`mark_sent` for many rows in one transaction; returns the ids it applied to."""
-    applied: set[int] = set()
-    if not sent:
-        return applied
+    """:func:`mark_sent` for many rows, in one transaction of two statements (the state of
+    every row ``worker`` still holds, then each one's reference); returns the ids applied."""
+    refs = {message_id: ref for message_id, ref in sent}
+    if not refs:
+        return set()
+    table = _OUTBOX
     async with db.session() as session:
-        for message_id, ref in sent:
-            result = await session.exec(
-                update(OutboxMessage).where(*_held(message_id, worker)).values(**_sent_values(ref, at))
+        result = await session.exec(
+            update(table)
+            .where(table.c.id.in_(list(refs)), table.c.state == "sending", table.c.claimed_by == worker)
+            .values(state="sent", sent_at=utc_naive(at), lease_until=None)
+            .returning(table.c.id)
+        )
+        applied = {int(message_id) for message_id in result.scalars().all()}
+        if applied:
+            await session.exec(  # type: ignore[call-overload]
+                update(table).where(table.c.id == bindparam("message_id")).values(sent_ref=bindparam("ref")),
+                params=[{"message_id": message_id, "ref": dict(refs[message_id])} for message_id in applied],
             )
-            if result.rowcount:
-                applied.add(message_id)
         await session.commit()
     return applied
 

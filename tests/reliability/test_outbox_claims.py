@@ -163,3 +163,15 @@ async def test_a_stuck_supervisors_alert_does_not_hold_back_the_reporters_dm(wor
     await runtime.dispatcher.drain()
     assert [(s.op, s.meta.kind) for s in messenger.sent if s.meta.kind == "alert"] == [
         ("post", "alert"), ("update", "alert")]
+
+
+async def test_a_batch_is_marked_sent_only_where_the_worker_still_holds_the_row(db: Database) -> None:
+    stolen, later = await _stolen(db)
+    mine = await _queue(db)
+    assert [m.id for m in await outbox.claim_messages(db=db, now=later, worker="late", lease=LEASE)] == [mine]
+    applied = await outbox.mark_sent_many(db=db, sent=[(stolen, {"ts": "1"}), (mine, {"ts": "3"})], at=later,
+                                          worker="late")
+    assert applied == {mine}
+    assert ((await _row(db, mine)).state, (await _row(db, mine)).sent_ref) == ("sent", {"ts": "3"})
+    row = await _row(db, stolen)
+    assert (row.state, row.claimed_by, row.sent_ref) == ("sending", "fresh", None)
