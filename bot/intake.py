@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +30,9 @@ from storage.db import utc_naive
 from storage.models import Event, Incident
 
 log = logging.getLogger("haven.intake")
+INCIDENTS = Incident.__table__  # type: ignore[attr-defined]
+EVENTS = Event.__table__  # type: ignore[attr-defined]
+_INCIDENT_COLUMNS = [c.key for c in INCIDENTS.columns if c.key != "id"]
 
 
 @dataclass(frozen=True)
@@ -168,17 +172,19 @@ async def _create_all(session: AsyncSession, ctx: Context, batch: Sequence[_Repo
     now = ctx.now()
     refs = iter(await repo.next_refs(session=session, year=_year(ctx, now), count=len(new)))
     built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
-    session.add_all([incident for incident, _ in built.values()])
-    await session.flush()
-    for i, (incident, _) in built.items():
-        assert incident.id is not None
-        session.add(Event(incident_id=incident.id, kind="reported", actor=batch[i].actor.user_id, at=utc_naive(now)))
-        await _queue_alert(session, ctx, incident, batch[i].actor, built[i][1], now)
+    await _insert_incidents(session, [incident for incident, _ in built.values()])
+    events, alerts = [], []
+    for i, (incident, earlier) in built.items():
+        events.append({"incident_id": incident.id, "kind": "reported", "actor": batch[i].actor.user_id,
+                       "option": None, "at": utc_naive(now), "detail": {}})
+        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
+    if events:
+        await session.exec(insert(EVENTS), params=events)  # type: ignore[call-overload]
+        await outbox.enqueue_many(session=session, rows=alerts)
     jobs = PlannedJobs(session)
     for incident, _ in built.values():
         await escalation.plan_on_report(jobs, ctx, incident)  # type: ignore[arg-type]
         await followups.plan_checkins(jobs, ctx, incident)  # type: ignore[arg-type]
-    await session.flush()
     await jobs.flush()
     results: list[Logged] = []
     for index, item in enumerate(batch):
@@ -233,8 +239,20 @@ async def _incident(
     return incident, tuple(earlier)
 
 
-async def _queue_alert(session: AsyncSession, ctx: Context, incident: Incident, actor: Actor,
-                       earlier: tuple[str, ...], now: datetime) -> None:
+async def _insert_incidents(session: AsyncSession, incidents: Sequence[Incident]) -> None:
+    """One multi-row ``INSERT … RETURNING id`` (SQLAlchemy Core: no unit of work); sets
+    each incident's ``id``. The objects stay outside the session (plain values from here)."""
+    if not incidents:
+        return
+    rows = [{name: getattr(incident, name) for name in _INCIDENT_COLUMNS} for incident in incidents]
+    statement = insert(INCIDENTS).returning(INCIDENTS.c.id, INCIDENTS.c.ref)
+    ids = {ref: id_ for id_, ref in (await session.exec(statement, params=rows)).all()}  # type: ignore[call-overload]
+    for incident in incidents:
+        incident.id = ids[incident.ref]
+
+
+def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[str, ...],
+               now: datetime) -> dict[str, object]:
     """The supervisors' alert of a new incident, rendered from what was just written
     (one ``reported`` event, no choices yet) without reading it back."""
     view = IncidentView(
@@ -245,9 +263,9 @@ async def _queue_alert(session: AsyncSession, ctx: Context, incident: Incident, 
         earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),),
     )
     message = alert(ctx.policy, view, ctx.channel_locale)
-    await outbox.enqueue(
-        session=session, incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
-        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=ctx.wall_now(), flush=False,
+    return outbox.message_row(
+        incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
+        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=ctx.wall_now(),
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +28,28 @@ from storage.models import OutboxMessage
 
 _ERROR_LIMIT = 500
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def message_row(
+    *,
+    incident_id: int | None,
+    platform: str,
+    kind: str,
+    audience: str,
+    payload: str,
+    due_at: datetime,
+    op: str = "post",
+    user_id: str | None = None,
+    reply_to: int | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of a new outbox row (for :func:`enqueue_many`)."""
+    return {
+        "incident_id": incident_id, "platform": platform, "kind": kind, "op": op,
+        "audience": audience, "user_id": user_id, "reply_to": reply_to, "payload": payload,
+        "state": "pending", "due_at": utc_naive(due_at), "attempts": 0,
+        "created_at": utc_naive(created_at or due_at),
+    }
 
 
 async def enqueue(
@@ -47,17 +69,22 @@ async def enqueue(
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction (flushed: ``id`` is set on return).
 
-    ``flush=False`` only adds the row: for callers that queue many rows and flush once
-    (group commit); its ``id`` is set at their flush."""
-    message = OutboxMessage(
-        incident_id=incident_id, platform=platform, kind=kind, audience=audience,
-        payload=payload, due_at=utc_naive(due_at), op=op, user_id=user_id,
-        reply_to=reply_to, created_at=utc_naive(created_at or due_at),
-    )
+    ``flush=False`` only adds the row: for callers that queue many rows and flush once;
+    its ``id`` is set at their flush."""
+    message = OutboxMessage(**message_row(
+        incident_id=incident_id, platform=platform, kind=kind, audience=audience, payload=payload,
+        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at))
     session.add(message)
     if flush:
         await session.flush()
     return message
+
+
+async def enqueue_many(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue many messages (rows of :func:`message_row`) in the caller's transaction with
+    one multi-row ``INSERT`` (SQLAlchemy Core; payloads are encrypted all the same)."""
+    if rows:
+        await session.exec(insert(_OUTBOX), params=list(rows))  # type: ignore[call-overload]
 
 
 def _claimable(now: datetime) -> list[Any]:
