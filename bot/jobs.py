@@ -63,7 +63,8 @@ class Sweeper:
         and any check-in batch that fails or lost a lease, one job per transaction."""
         checkins = [j for j in jobs if j.kind == followups.CHECKIN and j.incident_id is not None]
         done = await self._run_checkins(checkins) if len(checkins) > 1 else 0
-        rest = [j for j in jobs if j not in checkins] if done else jobs
+        batched = {id(j) for j in checkins}
+        rest = [j for j in jobs if id(j) not in batched] if done else jobs
         for job in rest:
             done += await self._run(job)
         return done
