@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +37,12 @@ async def world(fresh_database_url: str) -> AsyncIterator[World]:
     finally:
         await runtime.haven.close()
         await runtime.db.dispose()
+
+
+@pytest.fixture
+async def slack(tmp_path: Path) -> AsyncIterator[object]:
+    """Haven in process against a fake Slack (supervisors' and escalation channels)."""
+    from tests.reliability.support import slack_haven
+
+    async with slack_haven(tmp_path) as haven:
+        yield haven

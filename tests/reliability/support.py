@@ -10,6 +10,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.runtime import Runtime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.support import SUPERVISORS
 
@@ -79,3 +82,21 @@ def blocks_text(message: dict[str, Any]) -> str:
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     return json.dumps(blocks or [], ensure_ascii=False) + str(message.get("text", ""))
+
+
+@asynccontextmanager
+async def slack_haven(tmp_path: Path, fake: FakeSlack | None = None, **env: str) -> AsyncIterator[Any]:
+    """Haven in process against a fake Slack with the supervisors' and escalation channels."""
+    from tests.slack.conftest import start_in_process
+    from tests.slack.support import ESCALATION, MANAGER, SUPERVISOR_IDS
+
+    fake = await (fake or FakeSlack()).start()
+    fake.add_channel(SUPERVISORS, SUPERVISOR_IDS)
+    fake.add_channel(ESCALATION, [MANAGER])
+    server, haven = await start_in_process(fake, tmp_path, **env)
+    try:
+        yield haven
+    finally:
+        await haven.close()
+        await server.close()
+        await fake.stop()

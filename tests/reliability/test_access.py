@@ -4,36 +4,18 @@ supervisors only when shared."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.records import detail
-from tests.fakes.slack_api import FakeSlack
 from tests.reliability.support import blocks_text, supervisor_posts
-from tests.slack.conftest import start_in_process
 from tests.slack.support import (
-    EMPLOYEE, ESCALATION, MANAGER, STRANGER, SUPERVISOR_IDS, SUPERVISORS, Haven, form_state, press_payload,
+    EMPLOYEE, ESCALATION, STRANGER, SUPERVISORS, Haven, form_state, press_payload,
     select_value, text_value, view_payload,
 )
 from tests.support.serve import eventually
 
 REF = "INC-2026-000001"
-
-
-@pytest.fixture
-async def slack(tmp_path: Path) -> AsyncIterator[Haven]:
-    fake = await FakeSlack().start()
-    fake.add_channel(SUPERVISORS, SUPERVISOR_IDS)
-    fake.add_channel(ESCALATION, [MANAGER])
-    server, haven = await start_in_process(fake, tmp_path)
-    try:
-        yield haven
-    finally:
-        await haven.close()
-        await server.close()
-        await fake.stop()
 
 
 async def test_an_unshared_name_appears_in_no_supervisor_facing_post_or_update(slack: Haven) -> None:

@@ -15,7 +15,7 @@ from tests.fakes.slack_api import FakeSlack
 from tests.reliability.support import kind_of, outbox_id, supervisor_posts
 from tests.slack.conftest import slack_env, start_in_process
 from tests.slack.support import (
-    EMPLOYEE, ESCALATION, MANAGER, SUPERVISOR_IDS, SUPERVISORS, Haven, command_body, event_body, form_state,
+    EMPLOYEE, ESCALATION, MANAGER, SUPERVISOR_IDS, SUPERVISORS, Haven, command_body, form_state,
     press_payload, select_value, sign, text_value, view_payload,
 )
 from tests.support.serve import eventually, haven_env, start_haven

@@ -17,9 +17,7 @@ from hypothesis import strategies as st
 from bot.clock import FakeClock
 from bot.records import detail
 from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.slack_api import FakeSlack
-from tests.slack.conftest import start_in_process
-from tests.slack.support import ESCALATION, MANAGER, SUPERVISOR_IDS, SUPERVISORS, Haven, command_body
+from tests.slack.support import SUPERVISORS, Haven, command_body
 from tests.teams import activities as act
 from tests.teams.conftest import NOW as TEAMS_NOW
 from tests.teams.conftest import Teams, start_teams
@@ -45,20 +43,6 @@ TYPES = ["block_actions", "view_submission", "view_closed", "shortcut", "message
 
 def unexpected(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("haven")]
-
-
-@pytest.fixture
-async def slack(tmp_path: Path) -> AsyncIterator[Haven]:
-    fake = await FakeSlack().start()
-    fake.add_channel(SUPERVISORS, SUPERVISOR_IDS)
-    fake.add_channel(ESCALATION, [MANAGER])
-    server, haven = await start_in_process(fake, tmp_path)
-    try:
-        yield haven
-    finally:
-        await haven.close()
-        await server.close()
-        await fake.stop()
 
 
 @pytest.fixture

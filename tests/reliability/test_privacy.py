@@ -22,11 +22,9 @@ from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Incident, OutboxMessage
 from storage.rekey import rekey
-from tests.fakes.slack_api import FakeSlack
-from tests.reliability.support import blocks_text, supervisor_posts
-from tests.slack.conftest import start_in_process
+from tests.reliability.support import blocks_text, slack_haven, supervisor_posts
 from tests.slack.support import (
-    ESCALATION, MANAGER, SUPERVISOR_IDS, SUPERVISORS, Haven, form_state, press_payload, select_value, text_value,
+    SUPERVISORS, Haven, form_state, press_payload, select_value, text_value,
     view_payload,
 )
 from tests.support.serve import eventually, haven_env
@@ -41,16 +39,8 @@ async def keyed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterat
     caplog.set_level(logging.DEBUG)  # the root logger at DEBUG, before any SDK logger exists
     for name in ("slack_sdk", "slack_bolt", "botbuilder", "aiohttp.access", "haven.slack.sdk", "haven.slack.bolt"):
         logging.getLogger(name).setLevel(logging.DEBUG)
-    fake = await FakeSlack().start()
-    fake.add_channel(SUPERVISORS, SUPERVISOR_IDS)
-    fake.add_channel(ESCALATION, [MANAGER])
-    server, haven = await start_in_process(fake, tmp_path, HAVEN_ENCRYPTION_KEY=KEY)
-    try:
+    async with slack_haven(tmp_path, HAVEN_ENCRYPTION_KEY=KEY) as haven:
         yield haven
-    finally:
-        await haven.close()
-        await server.close()
-        await fake.stop()
 
 
 async def full_flow(haven: Haven) -> str:

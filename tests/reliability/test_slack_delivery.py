@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from adapters.slack.api import make_client
 from bot import delivery
 from bot.records import detail
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
+from tests.fakes.slack_api import BOT_TOKEN
 from tests.reliability.support import (
     PacedSlack, blocks_text, counter, kind_of, outbox_id, refs_reached, supervisor_posts,
 )
@@ -28,20 +27,6 @@ FAULTS = ["429", "500", "timeout", "refused"]
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Backoff with jitter is tested in-process; here the first retry comes quickly."""
     monkeypatch.setattr(delivery, "backoff", lambda attempts: 0.2)
-
-
-@pytest.fixture
-async def slack(tmp_path: Path) -> AsyncIterator[Haven]:
-    fake = await FakeSlack().start()
-    fake.add_channel(SUPERVISORS, SUPERVISOR_IDS)
-    fake.add_channel(ESCALATION, [MANAGER])
-    server, haven = await start_in_process(fake, tmp_path)
-    try:
-        yield haven
-    finally:
-        await haven.close()
-        await server.close()
-        await fake.stop()
 
 
 def inject(haven: Haven, fault: str, methods: tuple[str, ...], times: int) -> None:
