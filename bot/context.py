@@ -68,6 +68,13 @@ async def load_view(session: AsyncSession, ctx: Context, incident: Incident) -> 
     chosen = await repo.chosen_options(session=session, incident_id=incident.id)
     earlier = tuple(await earlier_refs(session, ctx, incident.customer_hash,
                                       at=incident.reported_at, before=incident.ref))
+    history = tuple(HistoryLine(e.kind, e.actor, e.at, e.option) for e in events)
+    return view_of(incident, earlier=earlier, chosen=chosen, history=history)
+
+
+def view_of(incident: Incident, *, earlier: tuple[str, ...] = (), chosen: dict[str, str] | None = None,
+            history: tuple[HistoryLine, ...] = ()) -> IncidentView:
+    """The read-only snapshot an alert is rendered from (free text already decrypted)."""
     return IncidentView(
         ref=incident.ref,
         reporter_id=incident.reporter_id,
@@ -83,8 +90,8 @@ async def load_view(session: AsyncSession, ctx: Context, incident: Incident) -> 
         customer_ref=incident.customer_ref,
         description=incident.description or incident.exact_words,
         earlier=earlier,
-        chosen=chosen,
-        history=tuple(HistoryLine(e.kind, e.actor, e.at, e.option) for e in events),
+        chosen=chosen or {},
+        history=history,
         legal_hold=incident.legal_hold,
     )
 

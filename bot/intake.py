@@ -16,13 +16,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import escalation, followups
-from bot.context import Context, earlier_refs
+from bot.context import Context, earlier_refs, view_of
 from bot.forms import Submission
 from bot.group_commit import GroupCommit
 from bot.planned_jobs import PlannedJobs
 from bot.inbound import Actor
 from bot.messages import Audience
-from bot.views import HistoryLine, IncidentView, alert
+from bot.views import HistoryLine, alert
 from policy.rules import assess
 from storage import incidents as repo
 from storage import outbox
@@ -255,13 +255,7 @@ def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[st
                now: datetime) -> dict[str, object]:
     """The supervisors' alert of a new incident, rendered from what was just written
     (one ``reported`` event, no choices yet) without reading it back."""
-    view = IncidentView(
-        ref=incident.ref, reporter_id=incident.reporter_id, share_name=incident.share_name,
-        category=incident.category, severity=incident.severity, flags=tuple(incident.flags or ()),
-        status=incident.status, reported_at=incident.reported_at, contact_channel=incident.contact_channel,
-        customer_ref=incident.customer_ref, description=incident.description or incident.exact_words,
-        earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),),
-    )
+    view = view_of(incident, earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),))
     message = alert(ctx.policy, view, ctx.channel_locale)
     return outbox.message_row(
         incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
