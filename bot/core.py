@@ -7,17 +7,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import intake, reporter
-from bot.context import Context, enqueue
-from bot.core_forms import details_form, new_form
-from bot.decisions import PressResult, refuse, supervisor_press
-from bot.errors import log_unexpected
-from bot.followups import REPORTER_ACTIONS, reporter_press
-from bot.forms import check
-from bot.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
-from bot.messages import Audience, Form, Kind, Message
-from bot.ports import Target
-from bot.views import notice, receipt, saving, wellbeing
+from bot.flows import intake
+from bot.flows import reporter
+from bot.flows.context import Context, enqueue
+from bot.flows.report_forms import details_form, new_form
+from bot.flows.decisions import PressResult, refuse, supervisor_press
+from bot.model.errors import log_unexpected
+from bot.flows.followups import REPORTER_ACTIONS, reporter_press
+from bot.model.forms import check
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
+from bot.model.messages import Audience, Form, Kind, Message
+from bot.model.ports import Target
+from bot.model.views import notice, receipt, saving, wellbeing
 from storage import incidents as repo
 
 log = logging.getLogger("haven.core")
@@ -130,7 +131,7 @@ class Haven:
         messenger = self.ctx.messengers.get(actor.platform)
         if messenger is None:
             return
-        from bot.ports import Meta
+        from bot.model.ports import Meta
 
         try:
             await messenger.post(Target(Audience.USER, actor.user_id), message,

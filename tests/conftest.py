@@ -10,7 +10,7 @@ import pytest
 
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.testing import TEST_DATABASE_ENV, drop_test_database, make_test_database_url
+from tests.support.databases import TEST_DATABASE_ENV, drop_test_database, make_test_database_url
 
 DATABASE_KINDS = [
     pytest.param("sqlite", id="sqlite"),

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp")
-COMPOSITION_ROOTS = {"bot/server.py", "bot/cli.py"}
+COMPOSITION_ROOTS = {"bot/app/server.py", "bot/app/cli.py"}
 
 
 def imports(path: Path) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError, check_safety, load_settings
+from bot.app.config import ConfigError, check_safety, load_settings
 
 
 def test_defaults_follow_the_spec() -> None:

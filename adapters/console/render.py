@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import t
-from bot.messages import MENTION, Form, FormField, Message
+from bot.model.i18n import t
+from bot.model.messages import MENTION, Form, FormField, Message
 
 
 def plain(text: str) -> str:

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from adapters.console.render import field_prompt, form_header, render_message
-from bot.config import Settings
-from bot.i18n import t
-from bot.inbound import Actor, FormIn, PressIn, ReportIn, normalize
-from bot.messages import Audience, Button, Form, Message
-from bot.ports import Meta, PostRef, Target
-from bot.runtime import Runtime, build_runtime, migrate
+from bot.app.config import Settings
+from bot.model.i18n import t
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize
+from bot.model.messages import Audience, Button, Form, Message
+from bot.model.ports import Meta, PostRef, Target
+from bot.app.runtime import Runtime, build_runtime, migrate
 
 _AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
@@ -194,7 +194,7 @@ def _answer(form_field, answer: str) -> object:  # type: ignore[no-untyped-def]
 
 
 async def _show(runtime: Runtime, session: ConsoleSession, ref: str) -> None:
-    from bot.records import detail
+    from bot.app.records import detail
 
     data = await detail(runtime.db, ref)
     if data is None:

@@ -16,7 +16,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ports import DeliveryError
+from bot.model.ports import DeliveryError
 
 TIMEOUT_SECONDS = 10
 PERMANENT = frozenset({

@@ -1,5 +1,5 @@
 """Haven in Slack: the bolt app, its route, its start-up checks (the composition of
-``adapters/slack``). ``bot.server`` calls :func:`mount` when ``SLACK_BOT_TOKEN`` is set."""
+``adapters/slack``). ``bot.app.server`` calls :func:`mount` when ``SLACK_BOT_TOKEN`` is set."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from adapters.slack.endpoint import Endpoint, not_found
 from adapters.slack.listeners import PLATFORM, Slack, register
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.startup import check_settings, check_workspace, seed_authorization
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 
 log = logging.getLogger("haven.slack")
 SLACK: web.AppKey[Slack] = web.AppKey("slack", Slack)

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.api import call
-from bot.i18n import normalize_locale
-from bot.messages import Audience
-from bot.ports import DeliveryError, LookupFailed
+from bot.model.i18n import normalize_locale
+from bot.model.messages import Audience
+from bot.model.ports import DeliveryError, LookupFailed
 
 log = logging.getLogger("haven.slack")
 MEMBERS_TTL = 60.0
@@ -30,7 +30,7 @@ MAX_PAGES = 100
 
 
 class SlackDirectory:
-    """The :class:`bot.ports.Directory` port for Slack."""
+    """The :class:`bot.model.ports.Directory` port for Slack."""
 
     def __init__(self, client: AsyncWebClient, *, supervisors: str | None, escalation: str | None,
                  ttl: float = MEMBERS_TTL, monotonic: Callable[[], float] = time.monotonic) -> None:

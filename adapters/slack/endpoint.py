@@ -24,7 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import parse
 from adapters.slack.listeners import AFTER, run_later
-from bot.errors import BadRequest, log_unexpected
+from bot.model.errors import BadRequest, log_unexpected
 
 log = logging.getLogger("haven.slack")
 DEDUP_SECONDS = 3600.0

@@ -19,18 +19,20 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import parse, render, views
+from adapters.slack import parse
+from adapters.slack import render
+from adapters.slack import modals as views
 from adapters.slack.api import call
 from adapters.slack.directory import Locales, SlackDirectory
 from adapters.slack.messenger import SlackMessenger
-from bot.errors import log_unexpected
-from bot.home import home
-from bot.i18n import t
-from bot.inbound import Actor, FormIn, PressIn, ReportIn
-from bot.messages import Audience, Form, Kind, Message
-from bot.notify import tell_user
-from bot.ports import DeliveryError, LookupFailed, Meta, Target
-from bot.runtime import Runtime
+from bot.model.errors import log_unexpected
+from bot.flows.home import home
+from bot.model.i18n import t
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
+from bot.model.messages import Audience, Form, Kind, Message
+from bot.flows.notify import tell_user
+from bot.model.ports import DeliveryError, LookupFailed, Meta, Target
+from bot.app.runtime import Runtime
 
 log = logging.getLogger("haven.slack")
 AFTER = "haven_after"

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.i18n import t
+from bot.model.i18n import t
 
 EXAMPLE_URL = "https://haven.example.com"
 SCOPES = ["chat:write", "commands", "groups:read", "users:read"]

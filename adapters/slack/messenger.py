@@ -1,4 +1,4 @@
-"""Posting and updating Haven's messages in Slack (the :class:`bot.ports.Messenger` port)."""
+"""Posting and updating Haven's messages in Slack (the :class:`bot.model.ports.Messenger` port)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
 from adapters.slack.api import call
-from bot.messages import Audience, Message
-from bot.ports import DeliveryError, Meta, PostRef, Target
+from bot.model.messages import Audience, Message
+from bot.model.ports import DeliveryError, Meta, PostRef, Target
 
 
 class SlackMessenger:

@@ -3,7 +3,7 @@
 Every body is checked here before slack-bolt sees it: bolt parses before it verifies
 and answers 500 to a payload it cannot read, and its form parser loses a slash
 command whose text contains the word "payload". Anything malformed raises
-:class:`bot.errors.BadRequest` (a 400), never an exception that becomes a 500.
+:class:`bot.model.errors.BadRequest` (a 400), never an exception that becomes a 500.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.errors import BadRequest
-from bot.messages import Audience
+from bot.model.errors import BadRequest
+from bot.model.messages import Audience
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

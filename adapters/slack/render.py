@@ -12,9 +12,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.clock import parse_instant
-from bot.i18n import t
-from bot.messages import Button, Fact, Message, Resource
+from bot.model.clock import parse_instant
+from bot.model.i18n import t
+from bot.model.messages import Button, Fact, Message, Resource
 
 Block = dict[str, Any]
 

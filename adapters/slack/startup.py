@@ -1,6 +1,6 @@
 """Start-up checks: Haven refuses to run with an unsafe or broken Slack set-up.
 
-Each failure is one :class:`bot.config.ConfigError` line naming the variable.
+Each failure is one :class:`bot.app.config.ConfigError` line naming the variable.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.api import call, delivery_error
-from bot.config import ConfigError, Settings
-from bot.ports import DeliveryError
+from bot.app.config import ConfigError, Settings
+from bot.model.ports import DeliveryError
 
 
 def check_settings(settings: Settings) -> None:

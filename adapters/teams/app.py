@@ -24,9 +24,9 @@ from adapters.teams.directory import TeamsDirectory
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.names import Names
 from adapters.teams.store import TeamsLinks
-from bot.config import Settings
-from bot.errors import log_unexpected
-from bot.runtime import Runtime
+from bot.app.config import Settings
+from bot.model.errors import log_unexpected
+from bot.app.runtime import Runtime
 
 log = logging.getLogger("haven.teams")
 PLATFORM = "teams"

@@ -16,7 +16,7 @@ from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 
-from bot.config import ConfigError, Settings
+from bot.app.config import ConfigError, Settings
 
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 

@@ -17,12 +17,12 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
 from adapters.teams.store import TeamsLinks, channel_key
-from bot.errors import log_unexpected
-from bot.i18n import normalize_locale, t
-from bot.inbound import Actor, FormIn, PressIn, ReportIn
-from bot.links import current_alert
-from bot.messages import Action, Audience, Form, Kind, Message
-from bot.runtime import Runtime
+from bot.model.errors import log_unexpected
+from bot.model.i18n import normalize_locale, t
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
+from bot.flows.links import current_alert
+from bot.model.messages import Action, Audience, Form, Kind, Message
+from bot.app.runtime import Runtime
 
 log = logging.getLogger("haven.teams")
 

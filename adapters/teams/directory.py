@@ -1,4 +1,4 @@
-"""The Teams :class:`bot.ports.Directory`: a supervisor is a member of the team that owns
+"""The Teams :class:`bot.model.ports.Directory`: a supervisor is a member of the team that owns
 the registered channel, per ``GET {serviceUrl}/v3/conversations/{teamId}/members/{aadObjectId}``
 (200 member, 404 not), cached at most 60 s; any other answer fails closed."""
 
@@ -15,8 +15,8 @@ from botframework.connector.auth import AuthenticationConstants
 from msrest.exceptions import HttpOperationError
 
 from adapters.teams.store import TeamsLinks, channel_key
-from bot.messages import Audience
-from bot.ports import LookupFailed
+from bot.model.messages import Audience
+from bot.model.ports import LookupFailed
 
 log = logging.getLogger("haven.teams")
 CACHE_SECONDS = 60.0

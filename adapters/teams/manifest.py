@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adapters.teams.icons import color_icon, outline_icon
-from bot.i18n import t
+from bot.model.i18n import t
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 LOCALIZATION_SCHEMA = ("https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/"

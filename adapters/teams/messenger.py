@@ -1,4 +1,4 @@
-"""The Teams :class:`bot.ports.Messenger`: posts, updates and 1:1 messages through CloudAdapter.
+"""The Teams :class:`bot.model.ports.Messenger`: posts, updates and 1:1 messages through CloudAdapter.
 
 Channel alerts are new top-level posts (``continue_conversation`` on the channel id
 without ``;messageid=``); thread replies go to ``<channel>;messageid=<post id>``; a
@@ -24,8 +24,8 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.teams import render
 from adapters.teams.names import Names
 from adapters.teams.store import TeamsLinks, channel_key
-from bot.messages import MENTION, Audience, Message
-from bot.ports import DeliveryError, Meta, PostRef, Target
+from bot.model.messages import MENTION, Audience, Message
+from bot.model.ports import DeliveryError, Meta, PostRef, Target
 
 log = logging.getLogger("haven.teams")
 CALL_TIMEOUT = 30.0

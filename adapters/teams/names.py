@@ -18,7 +18,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from adapters.teams.directory import get_member
 from adapters.teams.store import TeamsLinks, channel_key
-from bot.messages import Audience
+from bot.model.messages import Audience
 
 log = logging.getLogger("haven.teams")
 KEEP_SECONDS = 3600.0

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.teams.parse import FORM_ACTION
-from bot.i18n import t
-from bot.messages import MENTION, Button, Form, FormField, Message
+from bot.model.i18n import t
+from bot.model.messages import MENTION, Button, Form, FormField, Message
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"

@@ -1,4 +1,4 @@
-"""What the Teams adapter remembers, through the neutral :mod:`bot.links` port.
+"""What the Teams adapter remembers, through the neutral :mod:`bot.flows.links` port.
 
 Keys: ``user:<aadObjectId>`` → {serviceUrl, tenantId, userId (``29:…``), botId, botName,
 conversationId (the 1:1 chat, once known)}; ``channel:supervisors`` and
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import Context
-from bot.links import load_link, save_link
-from bot.messages import Audience
+from bot.flows.context import Context
+from bot.flows.links import load_link, save_link
+from bot.model.messages import Audience
 
 PLATFORM = "teams"
 NAME_FIELDS = ("name", "channelName")  # written by earlier versions; dropped on the next write

@@ -1,6 +1,6 @@
 """Where a report's time goes, in-process: ``python -m bench.ack.intake_profile``.
 
-Drives the core's report path (``Haven.report`` → ``bot.intake.log_report`` → storage)
+Drives the core's report path (``Haven.report`` → ``bot.flows.intake.log_report`` → storage)
 with quick reports from 16 concurrent tasks on a fresh SQLite (or ``--postgresql URL``)
 database, no HTTP and no dispatcher, and prints reports/s, then the cProfile top
 functions of the main thread. SQLite itself runs in aiosqlite's thread (not profiled):
@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from bench.ack.runner import FERNET_KEY
-from bot.config import Settings
-from bot.inbound import Actor, ReportIn
-from bot.runtime import build_runtime, migrate
+from bot.app.config import Settings
+from bot.model.inbound import Actor, ReportIn
+from bot.app.runtime import build_runtime, migrate
 
 
 async def drive(url: str, total: int, concurrency: int, profile: cProfile.Profile | None) -> float:

@@ -34,17 +34,18 @@ from sqlalchemy import update
 from sqlmodel import col, func, select
 
 from bench.checkins.seed import seed
-from bot.clock import FakeClock, iso
-from bot.config import Settings
-from bot.jobs import JOB_LEASE
-from bot.messages import Audience, Message
-from bot.ports import Meta, PostRef, Target
-from bot.runtime import build_runtime
-from bot.scheduler import Ticker
+from bot.model.clock import iso
+from tests.support.clock import FakeClock
+from bot.app.config import Settings
+from bot.delivery.sweep import JOB_LEASE
+from bot.model.messages import Audience, Message
+from bot.model.ports import Meta, PostRef, Target
+from bot.app.runtime import build_runtime
+from bot.delivery.scheduler import Ticker
 from storage import schedule
 from storage.db import Database
 from storage.models import Job, OutboxMessage
-from storage.testing import drop_test_database, make_test_database_url
+from tests.support.databases import drop_test_database, make_test_database_url
 from tests.support.serve import free_port, haven_env, start_haven
 
 T0 = datetime(2026, 12, 1, 1, 0)  # the burst the server process sweeps

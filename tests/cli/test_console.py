@@ -24,7 +24,7 @@ def run_console(tmp_path: Path, lines: list[str], locale: str) -> subprocess.Com
     clock.write_text("2026-12-01T02:00:00Z")
     env = haven_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'console.db'}",
                     HAVEN_LOCALE=locale, HAVEN_CLOCK_FILE=str(clock))
-    return subprocess.run([sys.executable, "-m", "bot.cli", "console"], input="\n".join(lines) + "\n",
+    return subprocess.run([sys.executable, "-m", "bot.app.cli", "console"], input="\n".join(lines) + "\n",
                           env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
 
 

@@ -15,7 +15,7 @@ from tests.support.serve import haven_env
 
 def haven(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full = haven_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'console.db'}", **env)
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=full, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "bot.app.cli", *args], env=full, capture_output=True,
                           text=True, timeout=120, cwd=tmp_path)
 
 

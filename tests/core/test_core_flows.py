@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.inbound import Actor, FormIn, PressIn, ReportIn
-from bot.messages import Action, Audience, Kind
-from bot.records import detail
-from bot.retention import purge
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
+from bot.model.messages import Action, Audience, Kind
+from bot.app.records import detail
+from bot.flows.retention import purge
 from tests.support.recording import PLATFORM
 
 EMPLOYEE = Actor(PLATFORM, "emp1", "en")
@@ -308,7 +308,7 @@ async def test_details_that_raise_the_severity_replan_and_announce(world) -> Non
 
 
 async def test_open_incidents_gauge_is_read_from_the_database(world) -> None:  # type: ignore[no-untyped-def]
-    from bot.runtime import count_open
+    from bot.app.runtime import count_open
 
     runtime, _, _, _ = world
     first = await quick(runtime)

@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 from sqlmodel import col, func, select
 
-from bot import intake
-from bot.group_commit import GroupCommit
-from bot.inbound import Actor, ReportIn
-from bot.messages import Audience
-from bot.records import detail
+from bot.flows import intake
+from bot.delivery.group_commit import GroupCommit
+from bot.model.inbound import Actor, ReportIn
+from bot.model.messages import Audience
+from bot.app.records import detail
 from storage.models import Incident, Job, OutboxMessage
 from tests.support.recording import PLATFORM
 

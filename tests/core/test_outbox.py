@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.clock import FakeClock
-from bot.inbound import Actor, ReportIn
-from bot.messages import Audience, Kind
-from bot.ports import DeliveryError
-from bot.records import detail
+from tests.support.clock import FakeClock
+from bot.model.inbound import Actor, ReportIn
+from bot.model.messages import Audience, Kind
+from bot.model.ports import DeliveryError
+from bot.app.records import detail
 from tests.support.recording import PLATFORM
 
 EMPLOYEE = Actor(PLATFORM, "emp1", "en")

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.decisions import PressResult
-from bot.inbound import Actor, FormIn, PressIn, ReportIn
-from bot.messages import Audience
-from bot.records import detail
-from bot.runtime import Runtime
+from tests.support.clock import FakeClock
+from bot.flows.decisions import PressResult
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
+from bot.model.messages import Audience
+from bot.app.records import detail
+from bot.app.runtime import Runtime
 from tests.support.recording import PLATFORM, RecordingDirectory, RecordingMessenger, Sent, make_runtime
 
 JST = ZoneInfo("Asia/Tokyo")

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.clock import iso
+from bot.model.clock import iso
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.slack.support import ESCALATION, MANAGER, SECRET, SUPERVISOR_IDS, SUPERVISORS, Haven
 from tests.support.serve import HavenProcess, haven_env, start_haven

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.messages import Audience
+from bot.model.messages import Audience
 from tests.escalation.conftest import REPORTER, SECOND, World, jst, make_world
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Audience
+from bot.model.messages import Audience
 from tests.escalation.conftest import SECOND, World, jst
 
 MINUTE = timedelta(minutes=1)

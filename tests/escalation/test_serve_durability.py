@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from bench.checkins.seed import seed
-from bot.jobs import JOB_LEASE
-from bot.records import detail
+from bot.delivery.sweep import JOB_LEASE
+from bot.app.records import detail
 from storage import schedule
 from storage.db import Database
 from tests.escalation.conftest import jst

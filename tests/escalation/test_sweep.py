@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.jobs import JOB_LEASE, Sweeper
-from bot.messages import Audience
-from bot.scheduler import RETENTION_EVERY, Ticker
+from bot.delivery.sweep import JOB_LEASE, Sweeper
+from bot.model.messages import Audience
+from bot.delivery.scheduler import RETENTION_EVERY, Ticker
 from storage import schedule
 from tests.escalation.conftest import World, make_world
 
@@ -61,7 +61,7 @@ async def test_two_workers_sweeping_at_once_send_each_checkin_once(fresh_databas
 
 
 async def test_a_failing_job_is_retried_later_not_lost(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from bot import followups
+    from bot.flows import followups
 
     ref = await world.quick()
     real = followups.run_checkin

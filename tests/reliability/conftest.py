@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.runtime import Runtime
+from tests.support.clock import FakeClock
+from bot.app.runtime import Runtime
 from tests.support.recording import RecordingDirectory, RecordingMessenger, make_runtime
 
 # Tuesday 2026-12-01 11:00 JST: inside business hours.

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path

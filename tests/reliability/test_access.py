@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bot.records import detail
+from bot.app.records import detail
 from tests.reliability.support import blocks_text, supervisor_posts
 from tests.slack.support import (
     EMPLOYEE, ESCALATION, STRANGER, SUPERVISORS, Haven, form_state, press_payload,

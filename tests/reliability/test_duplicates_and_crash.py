@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.records import detail
+from bot.app.records import detail
 from storage.db import Database
 from tests.fakes.slack_api import FakeSlack
 from tests.reliability.support import kind_of, outbox_id, supervisor_posts

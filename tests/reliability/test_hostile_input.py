@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FakeClock
-from bot.records import detail
+from tests.support.clock import FakeClock
+from bot.app.records import detail
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.slack.support import SUPERVISORS, Haven, command_body
 from tests.teams import activities as act

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from bot import delivery
-from bot.inbound import Actor, PressIn, ReportIn
-from bot.messages import Audience
-from bot.ports import DeliveryError
-from bot.records import detail
-from storage import incidents, outbox
+from bot.delivery import sender as delivery
+from bot.model.inbound import Actor, PressIn, ReportIn
+from bot.model.messages import Audience
+from bot.model.ports import DeliveryError
+from bot.app.records import detail
+from storage import incidents
+from storage import outbox
 from storage.db import Database
 from storage.models import Incident, OutboxMessage
 from tests.reliability.conftest import World

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.inbound import Actor, PressIn, ReportIn
-from bot.messages import Audience
-from bot.pacing import Pacer
-from bot.ports import DeliveryError
-from bot.records import detail
-from bot.retention import purge
+from bot.model.inbound import Actor, PressIn, ReportIn
+from bot.model.messages import Audience
+from bot.delivery.pacing import Pacer
+from bot.model.ports import DeliveryError
+from bot.app.records import detail
+from bot.flows.retention import purge
 from tests.reliability.conftest import World
 from tests.support.recording import PLATFORM
 

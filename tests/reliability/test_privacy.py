@@ -15,9 +15,9 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Text, select, type_coerce
 from sqlmodel import select as select_models
 
-from bot.clock import FakeClock
-from bot.records import detail
-from bot.retention import purge
+from tests.support.clock import FakeClock
+from bot.app.records import detail
+from bot.flows.retention import purge
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Incident, OutboxMessage
@@ -108,7 +108,7 @@ def haven_cli(tmp_path: Path, *args: str, key: str | None) -> subprocess.Complet
     env.pop("HAVEN_ENCRYPTION_KEY", None)
     if key is not None:
         env["HAVEN_ENCRYPTION_KEY"] = key
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "bot.app.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 

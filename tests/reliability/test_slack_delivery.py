@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from adapters.slack.api import make_client
-from bot import delivery
-from bot.records import detail
+from bot.delivery import sender as delivery
+from bot.app.records import detail
 from tests.fakes.slack_api import BOT_TOKEN
 from tests.reliability.support import (
     PacedSlack, blocks_text, counter, kind_of, outbox_id, refs_reached, supervisor_posts,

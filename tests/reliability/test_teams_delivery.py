@@ -8,9 +8,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot import delivery
-from bot.clock import FakeClock
-from bot.records import detail
+from bot.delivery import sender as delivery
+from tests.support.clock import FakeClock
+from bot.app.records import detail
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.reliability.support import counter
 from tests.support.serve import eventually

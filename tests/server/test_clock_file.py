@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.clock import FileClock, parse_instant
+from bot.model.clock import FileClock, parse_instant
 
 
 def test_file_clock_rereads_the_file_on_every_call(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ async def test_unknown_path_is_404_not_500(tmp_path: Path) -> None:
 
 def test_bad_port_is_one_clear_line(tmp_path: Path) -> None:
     env = haven_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}", HAVEN_PORT="abc")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "bot.app.cli", "serve"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -53,6 +53,6 @@ def test_bad_port_is_one_clear_line(tmp_path: Path) -> None:
 def test_clock_file_is_refused_off_loopback(tmp_path: Path) -> None:
     env = haven_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'h.db'}",
                     HAVEN_CLOCK_FILE=str(tmp_path / "clock"), HAVEN_HOST="0.0.0.0", HAVEN_PORT="1")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "bot.app.cli", "serve"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2 and "HAVEN_CLOCK_FILE" in result.stderr

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.clock import FakeClock
-from bot.config import load_settings
-from bot.runtime import build_runtime, migrate
-from bot.server import create_app
+from tests.support.clock import FakeClock
+from bot.app.config import load_settings
+from bot.app.runtime import build_runtime, migrate
+from bot.app.server import create_app
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.slack.support import ESCALATION, MANAGER, SECRET, SUPERVISOR_IDS, SUPERVISORS, Haven
 

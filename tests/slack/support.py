@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
 from tests.fakes.slack_api import FakeSlack
 
 SECRET = "test-signing-secret"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.records import detail
+from bot.app.records import detail
 from tests.slack.conftest import metadata_of
 from tests.slack.support import (
     EMPLOYEE, ESCALATION, MANAGER, STRANGER, SUPERVISORS, Haven, all_text, press_payload,

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from adapters.slack.manifest import EXAMPLE_URL, manifest, slack_manifest
-from bot.i18n import t
+from bot.model.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def test_the_checked_in_manifest_is_the_generated_one() -> None:
 
 
 def test_haven_manifest_slack_prints_it() -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "manifest", "slack", "--url", "https://h.example"],
+    result = subprocess.run([sys.executable, "-m", "bot.app.cli", "manifest", "slack", "--url", "https://h.example"],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load(result.stdout)["settings"]["interactivity"]["request_url"] == "https://h.example/slack/events"

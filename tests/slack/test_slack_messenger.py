@@ -11,8 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.api import make_client
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.messenger import SlackMessenger
-from bot.messages import Audience, Kind, Message
-from bot.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
+from bot.model.messages import Audience, Kind, Message
+from bot.model.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.slack.support import ESCALATION, SUPERVISORS
 

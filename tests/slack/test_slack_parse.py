@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import pytest
 
 from adapters.slack import parse
-from bot.errors import BadRequest
-from bot.messages import Audience
+from bot.model.errors import BadRequest
+from bot.model.messages import Audience
 from tests.slack.support import command_body, press_payload
 
 

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import render, views
-from bot.forms import report_form
-from bot.messages import Button, Fact, Kind, Message
-from bot.views import wellbeing
+from adapters.slack import render
+from adapters.slack import modals as views
+from bot.model.forms import report_form
+from bot.model.messages import Button, Fact, Kind, Message
+from bot.model.views import wellbeing
 from policy.loader import load_policy
 
 GOLDEN = Path(__file__).parent / "golden"

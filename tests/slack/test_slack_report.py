@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.forms import FIELD_IDS
-from bot.records import detail
+from bot.model.forms import FIELD_IDS
+from bot.app.records import detail
 from tests.slack.conftest import metadata_of
 from tests.slack.support import (
     EMPLOYEE, SUPERVISORS, Haven, all_text, form_state, select_value, text_value, view_payload,

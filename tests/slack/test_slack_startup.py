@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
-from bot.runtime import build_runtime
-from bot.server import create_app
+from bot.app.config import ConfigError, load_settings
+from bot.app.runtime import build_runtime
+from bot.app.server import create_app
 from tests.fakes.slack_api import FakeSlack
 from tests.slack.conftest import slack_env, start_in_process
 from tests.slack.support import SUPERVISORS, Haven, all_text

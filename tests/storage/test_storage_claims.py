@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tests.storage._storage_support import T0, MakeIncident
 
-from storage import outbox, schedule
+from storage import outbox
+from storage import schedule
 from storage.db import Database
 from storage.models import Job, OutboxMessage
 

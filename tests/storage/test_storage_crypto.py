@@ -9,7 +9,8 @@ from tests.storage._storage_support import T0
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
-from storage import incidents, outbox
+from storage import incidents
+from storage import outbox
 from storage.crypto import Cipher, CipherError
 from storage.db import Database
 from storage.migrate import upgrade

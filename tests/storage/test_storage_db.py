@@ -10,7 +10,8 @@ import pytest
 from tests.storage._storage_support import T0, MakeIncident
 from sqlalchemy import text
 
-from storage import incidents, links
+from storage import incidents
+from storage import links
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Incident

@@ -280,7 +280,8 @@ async def test_purgeable_respects_retention_and_legal_hold(
 async def test_delete_incident_removes_everything_about_it(
     db: Database, make_incident: MakeIncident
 ) -> None:
-    from storage import outbox, schedule
+    from storage import outbox
+    from storage import schedule
 
     gone = await make_incident()
     kept = await make_incident()

@@ -6,11 +6,11 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.messages import Audience, Message
-from bot.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
-from bot.runtime import Runtime, build_runtime, migrate
+from tests.support.clock import FakeClock
+from bot.app.config import Settings
+from bot.model.messages import Audience, Message
+from bot.model.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
+from bot.app.runtime import Runtime, build_runtime, migrate
 
 
 @dataclass

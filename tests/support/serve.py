@@ -69,12 +69,12 @@ def haven_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]
 
 def start_haven(env: dict[str, str], tmp_path: Path, *, port: int | None = None,
                 wait: bool = True, timeout: float = 30.0, name: str = "haven") -> HavenProcess:
-    """Run ``python -m bot.cli serve``; wait until ``/healthz`` answers 200."""
+    """Run ``python -m bot.app.cli serve``; wait until ``/healthz`` answers 200."""
     port = port or free_port()
     env = {**env, "HAVEN_PORT": str(port)}
     log = tmp_path / f"{name}-{port}.log"
     handle = log.open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bot.app.cli", "serve"], env=env,
                                stdout=handle, stderr=subprocess.STDOUT,
                                cwd=str(Path(__file__).resolve().parents[2]))
     haven = HavenProcess(process=process, port=port, log=log, env=env)

@@ -16,10 +16,10 @@ from aiohttp.test_utils import TestServer
 
 from sqlmodel import col, func, select
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.runtime import Runtime, build_runtime, migrate
-from bot.server import create_app
+from tests.support.clock import FakeClock
+from bot.app.config import Settings
+from bot.app.runtime import Runtime, build_runtime, migrate
+from bot.app.server import create_app
 from storage.db import utc_now
 from storage.models import OutboxMessage
 from tests.fakes.bot_connector import FakeBotConnector

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.links import load_link
-from bot.records import detail
+from bot.flows.links import load_link
+from bot.app.records import detail
 from tests.fakes.bot_connector import Call
 from tests.teams import activities as act
 from tests.teams.conftest import Teams

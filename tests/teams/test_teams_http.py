@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from bot.records import detail
+from bot.app.records import detail
 from tests.teams import activities as act
 from tests.teams.conftest import Teams
 

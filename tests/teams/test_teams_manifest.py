@@ -11,7 +11,7 @@ import zlib
 from pathlib import Path
 
 from adapters.teams.manifest import PLACEHOLDER_ID, PLACEHOLDER_URL, build_manifest, localization, package_files
-from bot.i18n import t
+from bot.model.i18n import t
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -50,7 +50,7 @@ def test_icons_have_the_sizes_teams_requires_and_the_outline_is_transparent() ->
 
 def test_haven_manifest_teams_writes_an_uploadable_zip(tmp_path: Path) -> None:
     out = tmp_path / "haven.zip"
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "manifest", "teams", "--url",
+    result = subprocess.run([sys.executable, "-m", "bot.app.cli", "manifest", "teams", "--url",
                              "https://haven.example.org/", "--app-id", APP_ID, "--out", str(out)],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import Audience, Kind, Message
-from bot.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
-from bot.records import detail
+from bot.model.messages import Audience, Kind, Message
+from bot.model.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
+from bot.app.records import detail
 from tests.teams import activities as act
 from tests.teams.conftest import Teams
 

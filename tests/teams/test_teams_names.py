@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.messages import Audience, Kind, Message
-from bot.ports import Meta, Target
+from bot.model.messages import Audience, Kind, Message
+from bot.model.ports import Meta, Target
 from tests.teams import activities as act
 from tests.teams.conftest import Teams
 

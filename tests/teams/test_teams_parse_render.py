@@ -7,8 +7,8 @@ import json
 import pytest
 
 from adapters.teams import parse, render
-from bot.forms import FIELD_IDS, report_form
-from bot.messages import Button, Fact, Kind, Message
+from bot.model.forms import FIELD_IDS, report_form
+from bot.model.messages import Button, Fact, Kind, Message
 from policy.loader import load_policy
 
 
@@ -113,7 +113,7 @@ def test_the_form_card_has_every_spec_field_and_shows_errors_in_place() -> None:
 def test_the_wellbeing_card_lists_resources_with_open_state() -> None:
     from datetime import datetime
 
-    from bot.views import wellbeing
+    from bot.model.views import wellbeing
 
     message = wellbeing(load_policy(None), "ja", datetime(2026, 12, 1, 5, 0))
     card = render.message_card(message)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.forms import FIELD_IDS
-from bot.i18n import t
-from bot.records import detail
+from bot.model.forms import FIELD_IDS
+from bot.model.i18n import t
+from bot.app.records import detail
 from tests.teams import activities as act
 from tests.teams.conftest import Teams
 

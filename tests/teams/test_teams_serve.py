@@ -69,7 +69,7 @@ async def test_with_an_app_id_a_request_without_a_jwt_is_401(tmp_path: Path) -> 
 def test_serve_refuses_the_emulator_off_loopback(tmp_path: Path) -> None:
     env = haven_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path}/haven.db",
                     HAVEN_TEAMS_EMULATOR="1", HAVEN_HOST="0.0.0.0")
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "bot.app.cli", "serve"], env=env, capture_output=True,
                             text=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 2
     assert "HAVEN_TEAMS_EMULATOR" in result.stderr

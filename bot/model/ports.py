@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.messages import Audience, Message
+from bot.model.messages import Audience, Message
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,13 @@ import logging
 import socket
 from datetime import timedelta
 
-from bot import escalation, followups
-from bot.context import Context
-from bot.messages import Audience
+from bot.flows import escalation
+from bot.flows import followups
+from bot.flows.context import Context
+from bot.model.messages import Audience
 from storage import incidents as repo
-from storage import outbox, schedule
+from storage import outbox
+from storage import schedule
 from storage.models import Job
 
 log = logging.getLogger("haven.jobs")

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.clock import to_naive_utc
-from bot.i18n import t
-from bot.messages import Choice, Form, FormField, Message
+from bot.model.clock import to_naive_utc
+from bot.model.i18n import t
+from bot.model.messages import Choice, Form, FormField, Message
 from policy.model import Policy
 
 CONTACT_CHANNELS = ("phone", "email", "in_person", "chat", "social_media", "other")

@@ -1,4 +1,4 @@
-"""Sending one outbox row, and what happens when it fails (used by :mod:`bot.dispatch`).
+"""Sending one outbox row, and what happens when it fails (used by :mod:`bot.delivery.dispatcher`).
 
 Logs name outbox ids, platforms, kinds and error codes only: never message text.
 """
@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.context import Context, load_view
-from bot.digest import DIGESTED, folded_into
-from bot.messages import Audience, Kind, Message
-from bot.ports import DeliveryError, Meta, PostRef, Target
-from bot.views import alert
+from bot.flows.context import Context, load_view
+from bot.delivery.digests import DIGESTED, folded_into
+from bot.model.messages import Audience, Kind, Message
+from bot.model.ports import DeliveryError, Meta, PostRef, Target
+from bot.model.views import alert
 from storage import incidents as repo
 from storage import outbox
 from storage.db import utc_naive

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import iso
-from bot.i18n import t
-from bot.messages import Action, Button, Fact, Kind, Message, Resource, mention
+from bot.model.clock import iso
+from bot.model.i18n import t
+from bot.model.messages import Action, Button, Fact, Kind, Message, Resource, mention
 from policy.model import Policy
 from policy.resources import describe_hours, resource_status
 from policy.rules import options_for

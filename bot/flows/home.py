@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.context import Context
-from bot.i18n import t
-from bot.inbound import Actor
-from bot.messages import Fact, Kind, Message, mention
-from bot.views import local_time, wellbeing
+from bot.flows.context import Context
+from bot.model.i18n import t
+from bot.model.inbound import Actor
+from bot.model.messages import Fact, Kind, Message, mention
+from bot.model.views import local_time, wellbeing
 from storage import incidents as repo
 from storage.models import Incident
 

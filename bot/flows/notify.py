@@ -9,8 +9,8 @@ Never call it while holding a session (SQLite has one connection).
 
 from __future__ import annotations
 
-from bot.context import Context, enqueue
-from bot.messages import Audience, Message
+from bot.flows.context import Context, enqueue
+from bot.model.messages import Audience, Message
 from storage import incidents as repo
 
 

@@ -7,7 +7,7 @@ Folding is one transaction: the digest is queued as an outbox row of its own (ki
 to state ``digested`` with ``sent_ref = {"digest": <digest outbox id>}``. Nothing can be
 lost in between, and ``haven incidents show`` says where each alert went.
 
-What happens to a digested alert later (see :mod:`bot.dispatch`):
+What happens to a digested alert later (see :mod:`bot.delivery.dispatcher`):
 
 * an in-place update (a decision, e.g. someone pressed "Acknowledge" in the digest)
   posts the full alert, rendered from the incident's current state, as a new message,
@@ -27,10 +27,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import Context
-from bot.i18n import t
-from bot.messages import Button, Fact, Kind, Message
-from bot.views import excerpt, option_label
+from bot.flows.context import Context
+from bot.model.i18n import t
+from bot.model.messages import Button, Fact, Kind, Message
+from bot.model.views import excerpt, option_label
 from storage import outbox
 from storage.db import utc_naive
 from storage.models import Incident, OutboxMessage

@@ -9,11 +9,11 @@ import sys
 
 from aiohttp import web
 
-from bot.clock import iso
-from bot.config import ConfigError, Settings, check_safety
-from bot.retention import purge
-from bot.runtime import Runtime, build_runtime, count_open
-from bot.scheduler import Ticker
+from bot.model.clock import iso
+from bot.app.config import ConfigError, Settings, check_safety
+from bot.flows.retention import purge
+from bot.app.runtime import Runtime, build_runtime, count_open
+from bot.delivery.scheduler import Ticker
 from storage.migrate import upgrade
 
 log = logging.getLogger("haven.server")
@@ -53,7 +53,7 @@ async def never_500(request: web.Request, handler):  # type: ignore[no-untyped-d
     except asyncio.CancelledError:
         raise
     except Exception:
-        from bot.errors import log_unexpected
+        from bot.model.errors import log_unexpected
 
         code = log_unexpected(f"{request.method} {request.path}")
         return web.json_response({"error": "unavailable", "ref": code}, status=503)
@@ -61,7 +61,7 @@ async def never_500(request: web.Request, handler):  # type: ignore[no-untyped-d
 
 def create_app(runtime: Runtime) -> web.Application:
     """The aiohttp app with health, metrics and every enabled platform's routes."""
-    from bot.privacy import install_log_guard
+    from bot.app.privacy import install_log_guard
 
     install_log_guard()
     app = web.Application(middlewares=[never_500], client_max_size=1024 * 1024)
@@ -135,9 +135,9 @@ def serve(settings: Settings) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
-    from bot.runtime import make_database
+    from bot.app.runtime import make_database
 
-    from bot.privacy import KeyMismatch, check_key
+    from bot.app.privacy import KeyMismatch, check_key
 
     db = make_database(settings)
     try:
@@ -151,7 +151,7 @@ async def _migrate(settings: Settings) -> None:
 
 
 def announce(settings: Settings) -> None:
-    from bot.runtime import make_database
+    from bot.app.runtime import make_database
 
     db = make_database(settings)
     where = db.sqlite_path or db.engine.url.render_as_string(hide_password=True)

@@ -11,10 +11,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import Context, enqueue
-from bot.digest import lists, without
-from bot.i18n import t
-from bot.messages import Audience, Kind, Message
+from bot.flows.context import Context, enqueue
+from bot.delivery.digests import lists, without
+from bot.model.i18n import t
+from bot.model.messages import Audience, Kind, Message
 from storage import incidents as repo
 from storage import outbox
 from storage.models import OutboxMessage

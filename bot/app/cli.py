@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.app.config import ConfigError, Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("HAVEN_LOG_LEVEL", "WARNING").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bot.privacy import install_log_guard
+    from bot.app.privacy import install_log_guard
 
     install_log_guard()  # no report text in any log line, from any library
     if args.command == "policy":
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check_key_format(settings: Settings) -> None:
-    from bot.privacy import KeyMismatch, check_key_format
+    from bot.app.privacy import KeyMismatch, check_key_format
 
     try:
         check_key_format(settings.encryption_key)
@@ -81,7 +81,7 @@ def _check_key_format(settings: Settings) -> None:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        from bot.server import serve
+        from bot.app.server import serve
 
         logging.getLogger("haven").setLevel(os.environ.get("HAVEN_LOG_LEVEL", "INFO").upper())
         return serve(settings)
@@ -93,7 +93,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_upgrade(settings))
     if args.command == "manifest":
         return _manifest(args, settings)
-    from bot import records
+    from bot.app import records
 
     if args.command == "purge":
         return asyncio.run(records.purge_command(settings, dry_run=args.dry_run, out=sys.stdout))
@@ -105,7 +105,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _upgrade(settings: Settings) -> int:
-    from bot.runtime import make_database
+    from bot.app.runtime import make_database
     from storage.migrate import upgrade
 
     db = make_database(settings)

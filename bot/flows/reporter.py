@@ -10,13 +10,13 @@ from dataclasses import replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation
-from bot.context import Context, alert_posts, earlier_refs, enqueue, refresh_alerts
-from bot.forms import Submission
-from bot.inbound import Actor
-from bot.intake import _snapshot, customer_key
-from bot.messages import Audience, Kind
-from bot.views import notice
+from bot.flows import escalation
+from bot.flows.context import Context, alert_posts, earlier_refs, enqueue, refresh_alerts
+from bot.model.forms import Submission
+from bot.model.inbound import Actor
+from bot.flows.intake import _snapshot, customer_key
+from bot.model.messages import Audience, Kind
+from bot.model.views import notice
 from policy.rules import assess
 from storage import incidents as repo
 from storage.models import Incident

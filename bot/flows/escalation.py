@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import Context, alert_posts, enqueue, load_view
-from bot.i18n import t
-from bot.messages import Action, Audience, Kind, Message, mention
-from bot.views import alert
+from bot.flows.context import Context, alert_posts, enqueue, load_view
+from bot.model.i18n import t
+from bot.model.messages import Action, Audience, Kind, Message, mention
+from bot.model.views import alert
 from policy.model import Severity
 from storage import incidents as repo
 from storage import schedule

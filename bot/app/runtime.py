@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot.clock import clock_from
-from bot.config import Settings
-from bot.context import Context
+from bot.model.clock import clock_from
+from bot.app.config import Settings
+from bot.flows.context import Context
 from bot.core import Haven
-from bot.dispatch import Dispatcher
-from bot.jobs import Sweeper
-from bot.metrics import Metrics
-from bot.ports import Clock
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sweep import Sweeper
+from bot.flows.metrics import Metrics
+from bot.model.ports import Clock
 from policy.loader import load_policy
 from policy.model import Policy
 from storage.crypto import Cipher

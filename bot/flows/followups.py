@@ -11,13 +11,13 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.context import Context, enqueue
-from bot.core_forms import details_form
-from bot.decisions import PressResult, refuse
-from bot.i18n import t
-from bot.inbound import PressIn, split_value
-from bot.messages import Action, Audience, Button, Kind, Message, Reply
-from bot.views import notice
+from bot.flows.context import Context, enqueue
+from bot.flows.report_forms import details_form
+from bot.flows.decisions import PressResult, refuse
+from bot.model.i18n import t
+from bot.model.inbound import PressIn, split_value
+from bot.model.messages import Action, Audience, Button, Kind, Message, Reply
+from bot.model.views import notice
 from storage import incidents as repo
 from storage import schedule
 from storage.models import Event, Incident, Job, OutboxMessage
@@ -68,7 +68,7 @@ async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: I
 def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
     """Queue the check-in DM and its ``checkin_sent`` event in the session, unflushed, so
     the sweeper can queue a whole batch with one flush (the same rows as
-    :func:`bot.context.enqueue` and :func:`storage.incidents.add_event` write)."""
+    :func:`bot.flows.context.enqueue` and :func:`storage.incidents.add_event` write)."""
     assert incident.id is not None and job.id is not None
     wall = ctx.wall_now()
     session.add(OutboxMessage(
@@ -88,7 +88,7 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
     if press.action == Action.ADD_DETAILS:
         return PressResult(form=await details_form(ctx, press.actor, incident))
     if press.action == Action.IN_DANGER:
-        from bot.reporter import mark_in_danger
+        from bot.flows.reporter import mark_in_danger
 
         await mark_in_danger(ctx, press.actor, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))

@@ -9,12 +9,13 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.clock import iso
-from bot.config import Settings
-from bot.retention import purge
-from bot.runtime import build_runtime, make_database
+from bot.model.clock import iso
+from bot.app.config import Settings
+from bot.flows.retention import purge
+from bot.app.runtime import build_runtime, make_database
 from storage import incidents as repo
-from storage import outbox, schedule
+from storage import outbox
+from storage import schedule
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Incident
@@ -89,8 +90,8 @@ def _job(job: Any) -> dict[str, Any]:
 
 
 async def _open(settings: Settings) -> Database:
-    from bot.config import ConfigError
-    from bot.privacy import KeyMismatch, check_key
+    from bot.app.config import ConfigError
+    from bot.app.privacy import KeyMismatch, check_key
 
     db = make_database(settings)
     await upgrade(db)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import Context, load_view
-from bot.messages import Kind, Message
-from bot.views import alert
+from bot.flows.context import Context, load_view
+from bot.model.messages import Kind, Message
+from bot.model.views import alert
 from storage import incidents as repo
 from storage import links as store
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.slack.render import Block, blocks, cut, epoch, plain
-from bot.clock import parse_instant
-from bot.i18n import t
-from bot.messages import Form, FormField, Message
+from bot.model.clock import parse_instant
+from bot.model.i18n import t
+from bot.model.messages import Form, FormField, Message
 
 CALLBACK_ID = "report_form"
 VIEW_BLOCKS = 100

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.messages import Audience
+from bot.model.messages import Audience
 
 
 @dataclass(frozen=True)

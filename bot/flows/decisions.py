@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation
-from bot.context import Context, alert_posts, enqueue, refresh_alerts
-from bot.i18n import t
-from bot.inbound import PressIn, split_value
-from bot.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
-from bot.ports import LookupFailed
-from bot.views import notice, option_done, option_label
+from bot.flows import escalation
+from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
+from bot.model.i18n import t
+from bot.model.inbound import PressIn, split_value
+from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
+from bot.model.ports import LookupFailed
+from bot.model.views import notice, option_done, option_label
 from policy.rules import options_for
 from storage import incidents as repo
 from storage import outbox

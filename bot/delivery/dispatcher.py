@@ -6,11 +6,11 @@ outbox id in its metadata.
 
 * Order per incident and destination comes from the claim
   (:func:`storage.outbox.claim_messages`).
-* Each claimed batch is split by channel (:func:`bot.pacing.pace_key`); channels are
-  sent concurrently, each one paced (:class:`bot.pacing.Pacer`). A row that would wait
+* Each claimed batch is split by channel (:func:`bot.delivery.pacing.pace_key`); channels are
+  sent concurrently, each one paced (:class:`bot.delivery.pacing.Pacer`). A row that would wait
   longer than :data:`MAX_WAIT` goes back to ``pending`` until its slot, uncounted.
 * When more alerts wait for one channel than it accepts within :data:`DIGEST_AFTER`
-  seconds, they are folded into digests (:mod:`bot.digest`).
+  seconds, they are folded into digests (:mod:`bot.delivery.digests`).
 * Failures: ``Retry-After`` is honoured (and pauses that channel); other transient
   failures back off exponentially with jitter; they are retried for
   :data:`GIVE_UP_AFTER` (48 h). Permanent failures are dead letters at once.
@@ -29,13 +29,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot import delivery
-from bot.context import Context
-from bot.digest import fold
-from bot.group_commit import GroupCommit
-from bot.messages import Kind
-from bot.pacing import Key, Pacer, pace_key, pace_of
-from bot.ports import DeliveryError
+from bot.delivery import sender as delivery
+from bot.flows.context import Context
+from bot.delivery.digests import fold
+from bot.delivery.group_commit import GroupCommit
+from bot.model.messages import Kind
+from bot.delivery.pacing import Key, Pacer, pace_key, pace_of
+from bot.model.ports import DeliveryError
 from storage import outbox
 from storage.models import OutboxMessage
 
@@ -148,7 +148,7 @@ class Dispatcher:
     async def _guarded(self, key: Key, row: OutboxMessage) -> None:
         """Send one row and record the outcome; the channel's next row starts after both.
 
-        Deliveries are recorded by group commit (:class:`bot.group_commit.GroupCommit`):
+        Deliveries are recorded by group commit (:class:`bot.delivery.group_commit.GroupCommit`):
         while one transaction marks rows sent, the rows other channels delivered meanwhile
         queue for the next, so a burst costs a few commits instead of one per message."""
         try:

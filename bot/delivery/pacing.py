@@ -7,7 +7,7 @@ as the console). The key is platform-neutral: ``(platform, audience)`` for chann
 posts, ``(platform, "user", id)`` for direct messages (each DM is its own channel).
 
 The pacer lives in one process: replicas each pace themselves (a 429 with
-``Retry-After`` still slows them down, see :mod:`bot.dispatch`).
+``Retry-After`` still slows them down, see :mod:`bot.delivery.dispatcher`).
 """
 
 from __future__ import annotations

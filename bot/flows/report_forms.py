@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.clock import iso
-from bot.context import Context
-from bot.forms import report_form
-from bot.inbound import Actor
-from bot.messages import Form, Message
-from bot.views import wellbeing
+from bot.model.clock import iso
+from bot.flows.context import Context
+from bot.model.forms import report_form
+from bot.model.inbound import Actor
+from bot.model.messages import Form, Message
+from bot.model.views import wellbeing
 from storage.models import Incident
 
 

@@ -1,6 +1,6 @@
 """Planning many new incidents' jobs with one multi-row ``INSERT``.
 
-:func:`bot.escalation.plan_on_report` and :func:`bot.followups.plan_checkins` schedule
+:func:`bot.flows.escalation.plan_on_report` and :func:`bot.flows.followups.plan_checkins` schedule
 one job per ``storage.schedule.schedule`` call, each an ``INSERT … ON CONFLICT DO
 NOTHING`` of one row. For incidents created in the same transaction (group commit),
 :class:`PlannedJobs` stands in for the session: it collects those single-row inserts

@@ -45,21 +45,5 @@ class FileClock:
             return SystemClock().now()
 
 
-@dataclass
-class FakeClock:
-    """An in-process clock for tests: it moves only when told."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current = self.current + delta
-
-    def set(self, moment: datetime) -> None:
-        self.current = to_naive_utc(moment)
-
-
 def clock_from(clock_file: str | None) -> SystemClock | FileClock:
     return FileClock(Path(clock_file)) if clock_file else SystemClock()

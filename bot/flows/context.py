@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.clock import SystemClock
-from bot.messages import Audience, Kind, Message
-from bot.metrics import Metrics
-from bot.ports import Clock, Directory, Messenger
-from bot.views import HistoryLine, IncidentView, alert
+from bot.model.clock import SystemClock
+from bot.model.messages import Audience, Kind, Message
+from bot.flows.metrics import Metrics
+from bot.model.ports import Clock, Directory, Messenger
+from bot.model.views import HistoryLine, IncidentView, alert
 from policy.calendar import BusinessCalendar
 from policy.model import Policy
 from policy.rules import repeated_window_start

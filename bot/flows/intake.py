@@ -15,14 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import escalation, followups
-from bot.context import Context, earlier_refs, view_of
-from bot.forms import Submission
-from bot.group_commit import GroupCommit
-from bot.planned_jobs import PlannedJobs
-from bot.inbound import Actor
-from bot.messages import Audience
-from bot.views import HistoryLine, alert
+from bot.flows import escalation
+from bot.flows import followups
+from bot.flows.context import Context, earlier_refs, view_of
+from bot.model.forms import Submission
+from bot.delivery.group_commit import GroupCommit
+from bot.delivery.planned_jobs import PlannedJobs
+from bot.model.inbound import Actor
+from bot.model.messages import Audience
+from bot.model.views import HistoryLine, alert
 from policy.rules import assess
 from storage import incidents as repo
 from storage import outbox
@@ -70,7 +71,7 @@ async def log_report(
     """Commit the incident, its ``reported`` event, the alert and the schedule; then wake
     the dispatcher. A second delivery of the same intake key returns the first incident.
 
-    Concurrent reports share one transaction (:mod:`bot.group_commit`); each caller
+    Concurrent reports share one transaction (:mod:`bot.delivery.group_commit`); each caller
     returns only once the transaction holding its report has committed."""
     alerted = await _reachable(ctx, actor.platform)
     return await _group(ctx).submit(_Report(actor, report, intake_key, alerted))
