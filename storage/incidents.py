@@ -16,9 +16,10 @@ from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import audit
 from storage._sql import insert_ignoring_conflicts
 from storage.db import utc_naive
-from storage.models import Choice, Counter, Event, Incident, Job, OutboxMessage, Proposal
+from storage.models import Choice, Counter, Event, Incident, Job, OutboxMessage, Proposal, ReportVersion
 
 
 async def next_ref(*, session: AsyncSession, year: int) -> str:
@@ -143,13 +144,16 @@ async def resolve(*, session: AsyncSession, incident_id: int, at: datetime) -> b
     )
 
 
-async def set_legal_hold(*, session: AsyncSession, incident_id: int, hold: bool) -> None:
-    """Place (or lift) a legal hold: a held incident is never purged."""
-    await session.exec(
-        update(Incident)
-        .where(col(Incident.id) == incident_id)
-        .values(legal_hold=hold, version=Incident.version + 1)
-    )
+async def set_legal_hold(*, session: AsyncSession, incident_id: int, hold: bool,
+                         at: datetime | None = None) -> bool:
+    """Place (or release) a legal hold: a held incident is never purged. A release
+    records its time (retention then runs from the later of resolution and release).
+    True iff the hold changed."""
+    values: dict[str, Any] = {"legal_hold": hold, "version": Incident.version + 1}
+    if not hold and at is not None:
+        values["hold_released_at"] = utc_naive(at)
+    return await _cas(session, Incident,
+                      and_(col(Incident.id) == incident_id, col(Incident.legal_hold).is_(not hold)), values)
 
 
 async def record_choice(
@@ -207,14 +211,10 @@ async def add_event(
     option: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> Event:
-    """Append an audit event (ids and kinds only; never free text in ``detail``)."""
-    event = Event(
-        incident_id=incident_id, kind=kind, actor=actor, at=utc_naive(at),
-        option=option, detail=dict(detail or {}),
-    )
-    session.add(event)
-    await session.flush()
-    return event
+    """Append an audit event to the incident's hash chain (ids and kinds only; never
+    free text in ``detail``). See :mod:`storage.audit`."""
+    return await audit.append_event(session=session, incident_id=incident_id, kind=kind, actor=actor,
+                                    at=at, option=option, detail=detail)
 
 
 async def events_for(*, session: AsyncSession, incident_id: int) -> list[Event]:
@@ -257,13 +257,16 @@ async def decide_proposal(
 async def purgeable(
     *, session: AsyncSession, now: datetime, retention: timedelta
 ) -> list[Incident]:
-    """Resolved incidents past retention and not on legal hold, oldest first."""
+    """Resolved incidents not on legal hold whose retention has run out, oldest first.
+
+    Retention runs from the later of the resolution and the release of a legal hold."""
     cutoff = utc_naive(now) - retention
     query = (
         select(Incident)
         .where(Incident.status == "resolved")
         .where(col(Incident.resolved_at) <= cutoff)
         .where(col(Incident.legal_hold).is_(False))
+        .where(or_(col(Incident.hold_released_at).is_(None), col(Incident.hold_released_at) <= cutoff))
         .order_by(col(Incident.resolved_at), col(Incident.id))
     )
     return list((await session.exec(query)).all())
@@ -271,14 +274,14 @@ async def purgeable(
 
 async def delete_incident(*, session: AsyncSession, incident_id: int) -> bool:
     """Delete a resolved incident not on legal hold, with its events, choices, proposals,
-    jobs and outbox rows. False (nothing deleted) when it is open or held."""
+    jobs, outbox rows and report versions. False (nothing deleted) when it is open or held."""
     guard = await session.exec(
         select(Incident.id).where(col(Incident.id) == incident_id, col(Incident.status) == "resolved",
                                   col(Incident.legal_hold).is_(False)).with_for_update()
     )
     if guard.first() is None:
         return False
-    for model in (Event, Choice, Proposal, Job, OutboxMessage):
+    for model in (Event, Choice, Proposal, Job, OutboxMessage, ReportVersion):
         await session.exec(delete(model).where(model.incident_id == incident_id))
     await session.exec(delete(Incident).where(col(Incident.id) == incident_id))
     return True

@@ -16,9 +16,10 @@ from bot.app.runtime import build_runtime, make_database
 from storage import incidents as repo
 from storage import outbox
 from storage import schedule
+from storage import versions
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Incident
+from storage.models import Incident, ReportVersion
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
 FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
@@ -52,6 +53,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         events = await repo.events_for(session=session, incident_id=incident.id)
         jobs = await schedule.jobs_for(session=session, incident_id=incident.id)
         rows = await outbox.messages_for(session=session, incident_id=incident.id)
+        kept = await versions.versions_for(session=session, incident=incident)
     data = summary(incident)
     data.update({
         "owner_id": incident.owner_id,
@@ -63,6 +65,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         "acknowledged_at": _when(incident.acknowledged_at),
         "resolved_at": _when(incident.resolved_at),
         "legal_hold": incident.legal_hold,
+        "hold_released_at": _when(incident.hold_released_at),
         "policy_version": incident.policy_version,
         "locale": incident.reporter_locale,
     })
@@ -73,6 +76,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
          **({"detail": e.detail} if e.detail else {})}
         for e in events
     ]
+    data["versions"] = [_version(v) for v in kept]
     data["timers"] = [_job(j) for j in jobs if j.kind != "checkin"]
     data["checkins"] = [{**_job(j), "answer": j.answer, "answered_at": _when(j.answered_at)}
                         for j in jobs if j.kind == "checkin"]
@@ -81,6 +85,15 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
          "attempts": r.attempts, "last_error": r.last_error}
         for r in rows
     ]
+    return data
+
+
+def _version(version: ReportVersion) -> dict[str, Any]:
+    """One version of the report's content (free text decrypted), with author and time."""
+    data: dict[str, Any] = {"number": version.number, "author": version.author, "at": iso(version.at)}
+    for name in versions.CONTENT:
+        value = getattr(version, name)
+        data[name] = _when(value) if name == "occurred_at" else value
     return data
 
 

@@ -20,7 +20,7 @@ from bot.model.messages import Action, Audience, Button, Kind, Message, Reply
 from bot.model.views import notice
 from storage import incidents as repo
 from storage import schedule
-from storage.models import Event, Incident, Job, OutboxMessage
+from storage.models import Incident, Job, OutboxMessage
 
 log = logging.getLogger("haven.followups")
 CHECKIN = "checkin"
@@ -61,14 +61,14 @@ async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: I
     assert incident.id is not None
     if incident.id in await schedule.checkins_stopped(session=session, incident_ids=[incident.id]):
         return
-    add_checkin(session, ctx, job, incident)
+    await add_checkin(session, ctx, job, incident)
     await session.flush()
 
 
-def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
-    """Queue the check-in DM and its ``checkin_sent`` event in the session, unflushed, so
-    the sweeper can queue a whole batch with one flush (the same rows as
-    :func:`bot.flows.context.enqueue` and :func:`storage.incidents.add_event` write)."""
+async def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+    """Queue the check-in DM in the session, unflushed, so the sweeper can queue a whole
+    batch with one flush (the same row as :func:`bot.flows.context.enqueue` writes), and
+    append its ``checkin_sent`` event to the incident's hash chain."""
     assert incident.id is not None and job.id is not None
     wall = ctx.wall_now()
     session.add(OutboxMessage(
@@ -76,8 +76,8 @@ def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Inciden
         audience=str(Audience.USER), user_id=incident.reporter_id, reply_to=None,
         payload=checkin_message(ctx, incident, job.id).to_json(), due_at=wall, created_at=wall,
     ))
-    session.add(Event(incident_id=incident.id, kind="checkin_sent", actor="haven", at=ctx.now(),
-                      detail={"checkin": job.id, "step": job.payload.get("step")}))
+    await repo.add_event(session=session, incident_id=incident.id, kind="checkin_sent", actor="haven",
+                         at=ctx.now(), detail={"checkin": job.id, "step": job.payload.get("step")})
 
 
 async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:

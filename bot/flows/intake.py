@@ -4,7 +4,6 @@ committed in one transaction before anyone is told "logged"."""
 from __future__ import annotations
 
 import logging
-import unicodedata
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,9 +24,10 @@ from bot.model.inbound import Actor
 from bot.model.messages import Audience
 from bot.model.views import HistoryLine, alert
 from policy.rules import assess
+from storage import audit
 from storage import incidents as repo
 from storage import outbox
-from storage.db import utc_naive
+from storage.crypto import customer_key as stored_customer_key
 from storage.models import Event, Incident
 
 log = logging.getLogger("haven.intake")
@@ -54,7 +54,8 @@ def quick_submission(ctx: Context, text: str) -> Submission:
 
 
 def customer_key(reference: str) -> str:
-    return unicodedata.normalize("NFKC", reference).casefold().strip()
+    """The customer key of spec 8.5 (NFKC, case-folded, whitespace removed)."""
+    return stored_customer_key(reference)
 
 
 @dataclass(frozen=True)
@@ -173,11 +174,16 @@ async def _create_all(session: AsyncSession, ctx: Context, batch: Sequence[_Repo
     now = ctx.now()
     refs = iter(await repo.next_refs(session=session, year=_year(ctx, now), count=len(new)))
     built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
+    for incident, _ in built.values():  # the chain's first link is known before the insert
+        incident.chain_head = audit.first_event(incident_id=0, ref=incident.ref, kind="reported",
+                                                actor=incident.reporter_id, at=now)["hash"]
+        incident.event_count = 1
     await _insert_incidents(session, [incident for incident, _ in built.values()])
     events, alerts = [], []
     for i, (incident, earlier) in built.items():
-        events.append({"incident_id": incident.id, "kind": "reported", "actor": batch[i].actor.user_id,
-                       "option": None, "at": utc_naive(now), "detail": {}})
+        assert incident.id is not None
+        events.append(audit.first_event(incident_id=incident.id, ref=incident.ref, kind="reported",
+                                        actor=batch[i].actor.user_id, at=now))
         alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
     if events:
         await session.exec(insert(EVENTS), params=events)  # type: ignore[call-overload]
