@@ -237,6 +237,13 @@ async def create_proposal(
     return proposal
 
 
+async def pending_proposal(*, session: AsyncSession, incident_id: int, option: str) -> Proposal | None:
+    """The incident's pending proposal of ``option``, if any."""
+    query = select(Proposal).where(col(Proposal.incident_id) == incident_id, col(Proposal.option) == option,
+                                   col(Proposal.state) == "pending")
+    return (await session.exec(query)).first()
+
+
 async def get_proposal(*, session: AsyncSession, proposal_id: int) -> Proposal | None:
     """The proposal with this id, or None."""
     return await session.get(Proposal, proposal_id)

@@ -38,9 +38,23 @@ def _parser() -> argparse.ArgumentParser:
     show = incidents.add_parser("show")
     show.add_argument("id")
     show.add_argument("--json", action="store_true")
-    export = incidents.add_parser("export")
+    export = incidents.add_parser("export", help="the full record, one row per incident (spec 8.4)")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--out")
+    for name in ("--from", "--to"):
+        export.add_argument(name, dest=name[2:] + "_date", metavar="YYYY-MM-DD")
+    export.add_argument("--site")
+    export.add_argument("--status")
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="check every incident's hash chain (exit 1 naming the first break)")
+    register = sub.add_parser("register", help="the register of customers no longer served")
+    actions = register.add_subparsers(dest="register_command", required=True)
+    entries = actions.add_parser("list")
+    entries.add_argument("--json", action="store_true")
+    entries.add_argument("--reveal", action="store_true", help="also print each customer reference (audited)")
+    lift = actions.add_parser("lift", help="break-glass: lift an entry without a second approval (audited)")
+    lift.add_argument("id")
+    lift.add_argument("--reason", required=True)
     return parser
 
 
@@ -101,6 +115,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(records.rotate_command(settings, out=sys.stdout))
     if args.command == "incidents":
         return asyncio.run(records.incidents_command(settings, args, out=sys.stdout))
+    if args.command == "audit":
+        return asyncio.run(records.audit_command(settings, out=sys.stdout, err=sys.stderr))
+    if args.command == "register":
+        from bot.app import register_cli
+
+        return asyncio.run(register_cli.register_command(settings, args, out=sys.stdout, err=sys.stderr))
     raise AssertionError(args.command)
 
 

@@ -13,6 +13,7 @@ from bot.model.clock import iso
 from bot.app.config import Settings
 from bot.flows.retention import purge
 from bot.app.runtime import build_runtime, make_database
+from storage import audit
 from storage import incidents as repo
 from storage import outbox
 from storage import schedule
@@ -189,3 +190,21 @@ async def rotate_command(settings: Settings, *, out: TextIO) -> int:
         await db.dispose()
     out.write(f"re-encrypted {count} rows under the newest key\n")
     return 0
+
+
+async def audit_command(settings: Settings, *, out: TextIO, err: TextIO) -> int:
+    """``haven audit verify``: 0 when every incident's chain holds, 1 naming the first
+    incident and event whose chain breaks. Needs no key (the chain covers ids only)."""
+    db = make_database(settings)
+    try:
+        await upgrade(db)
+        async with db.session() as session:
+            checked, broken = await audit.verify(session=session)
+    finally:
+        await db.dispose()
+    if broken is not None:
+        err.write(f"haven: audit trail broken: {broken.ref} event {broken.seq} ({broken.reason})\n")
+        return 1
+    out.write(f"ok: the audit trail of {checked} incidents is intact\n")
+    return 0
+

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows import escalation
+from bot.flows import holds
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
@@ -54,8 +55,10 @@ async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> 
         return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
     if not allowed:
         return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
-    if incident.status == "resolved":
+    if incident.status == "resolved" and press.action not in (holds.RELEASE_HOLD, Action.APPROVE, Action.REJECT):
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+    if press.action == holds.RELEASE_HOLD:
+        return await _propose_release(ctx, press, incident)
     if press.action in (Action.APPROVE, Action.REJECT):
         return await _decide(ctx, press, incident)
     if press.action == Action.JOIN:
@@ -152,6 +155,21 @@ async def _resolve(session: AsyncSession, ctx: Context, press: PressIn, incident
         await _tell_reporter(session, ctx, incident, "reporter.resolved")
 
 
+async def _propose_release(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """``release_hold``: a proposal a second person must approve."""
+    async with ctx.db.session() as session:
+        reason = await holds.may_propose(session, press, incident)
+        if reason is not None:
+            return refuse(ctx, press, reason, f"records.refusal_{reason}", ref=incident.ref)
+        await _propose(session, ctx, press, incident)
+        fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id or 0)
+        assert fresh is not None
+        await refresh_alerts(session, ctx, fresh)
+        await session.commit()
+    ctx.wake()
+    return PressResult(changed=True)
+
+
 async def _propose(session: AsyncSession, ctx: Context, press: PressIn, incident: Incident) -> None:
     assert incident.id is not None
     now = ctx.now()
@@ -185,6 +203,10 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
             return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
         if proposal.proposer == user:
             return refuse(ctx, press, "own_proposal", "refusal.own_proposal")
+        if proposal.option != holds.RELEASE_HOLD and incident.status == "resolved":
+            return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+        if proposal.option == holds.RELEASE_HOLD and holds.own_case(press, incident):
+            return refuse(ctx, press, "own_case", "records.refusal_own_case", ref=incident.ref)
         approved = press.action == Action.APPROVE
         now = ctx.now()
         state = "approved" if approved else "rejected"
@@ -197,7 +219,10 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         label = option_label(ctx.policy, proposal.option, locale)
         if approved:
             await repo.update_choice_state(session=session, incident_id=incident.id, option=proposal.option, state="done")
-            await _apply_effects(session, ctx, incident, proposal.option)
+            if proposal.option == holds.RELEASE_HOLD:
+                await holds.release(session, ctx, incident, proposal, user)
+            else:
+                await _apply_effects(session, ctx, incident, proposal.option)
             await _tell_reporter(session, ctx, incident, "reporter.update",
                                  what=option_done(ctx.policy, proposal.option, ctx.locale_of(incident)))
         else:

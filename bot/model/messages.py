@@ -60,6 +60,7 @@ class Action(StrEnum):
     FOLLOWUP_OK = "followup_ok"
     FOLLOWUP_TALK = "followup_talk"
     FOLLOWUP_STOP = "followup_stop"
+    RELEASE_HOLD = "release_hold"
 
 
 @dataclass(frozen=True)

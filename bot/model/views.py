@@ -24,6 +24,7 @@ _HISTORY_KEYS = {
     "approved": "alert.approved_line",
     "rejected": "alert.rejected_line",
     "joined": "alert.joined_line",
+    "hold_released": "alert.decision_line",
 }
 
 
@@ -121,11 +122,15 @@ def notice(kind: Kind, locale: str, key: str, *, ref: str | None = None, **value
 
 
 def option_label(policy: Policy, option_id: str, locale: str) -> str:
+    if not _has(policy, option_id):  # an action of Haven's own (release_hold)
+        return t(locale, f"records.option_{option_id}")
     option = policy.option(option_id)
     return option.labels.get(locale) if option.labels else option_id
 
 
 def option_done(policy: Policy, option_id: str, locale: str) -> str:
+    if not _has(policy, option_id):
+        return t(locale, f"records.done_{option_id}")
     option = policy.option(option_id)
     if option.done:
         return option.done.get(locale)
@@ -203,6 +208,8 @@ def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[But
     needs_second = policy.severity(view.severity).responders >= 2
     if needs_second and view.status != "resolved" and not view.second_responder_id:
         buttons.append(Button(Action.JOIN, t(locale, "button.join"), view.ref))
+    if view.legal_hold:  # also once resolved: that is when holds usually end
+        buttons.append(Button(Action.RELEASE_HOLD, t(locale, "records.option_release_hold"), view.ref, style="danger"))
     return tuple(buttons)
 
 
