@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.model.clock import iso
+from bot.app import export
 from bot.app.config import Settings
 from bot.flows.retention import purge
 from bot.app.runtime import build_runtime, make_database
@@ -20,6 +20,7 @@ from storage import schedule
 from storage import versions
 from storage.db import Database
 from storage.migrate import upgrade
+from policy.loader import load_policy
 from storage.models import Incident, ReportVersion
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
@@ -118,46 +119,63 @@ async def _open(settings: Settings) -> Database:
 
 
 async def incidents_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
+    if args.incidents_command == "export":
+        return await export_command(settings, args, out=out)
     db = await _open(settings)
     try:
         if args.incidents_command == "show":
             data = await detail(db, args.id)
             if data is None:
-                print(f"haven: no incident {args.id}", file=__import__("sys").stderr)
+                print(f"haven: no incident {args.id}", file=sys.stderr)
                 return 1
             out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
             return 0
         async with db.session() as session:
             rows = [summary(i) for i in await repo.list_incidents(session=session)]
-        if args.incidents_command == "list":
-            if args.json:
-                out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-            else:
-                for row in rows:
-                    out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} {row['reported_at']}\n")
-            return 0
-        return _export(rows, args.format, args.out, out)
     finally:
         await db.dispose()
-
-
-def _export(rows: list[dict[str, Any]], fmt: str, path: str | None, out: TextIO) -> int:
-    if fmt == "json":
-        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-        encoding = "utf-8"
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(LIST_KEYS), lineterminator="\r\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "flags": ";".join(row["flags"])})
-        text = "\ufeff" + buffer.getvalue()  # a BOM so Excel in Japan reads UTF-8
-        encoding = "utf-8"
-    if path:
-        Path(path).write_text(text, encoding=encoding, newline="")
-    else:
-        out.write(text)
+    if args.json:
+        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for row in rows:
+        out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} "
+                  f"{row['reported_at']}\n")
     return 0
+
+
+async def export_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
+    """``haven incidents export``: the full record (spec 8.4). A bad filter or path is
+    one line on stderr and exit 2; nothing is written."""
+    policy = load_policy(settings.policy)
+    try:
+        where = export.parse_filter(policy, start=args.from_date, end=args.to_date, site=args.site,
+                                    status=args.status)
+        target = _writable(args.out)
+    except export.ExportError as exc:
+        print(f"haven: {exc}", file=sys.stderr)
+        return 2
+    db = await _open(settings)
+    try:
+        rows = await export.build_rows(db, policy, where)
+    finally:
+        await db.dispose()
+    text = export.to_json(rows) if args.format == "json" else export.to_csv(rows)
+    if target is None:
+        out.write(text)
+    else:
+        target.write_text(text, encoding="utf-8", newline="")
+    return 0
+
+
+def _writable(path: str | None) -> Path | None:
+    if not path:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise export.ExportError(f"--out: {path} is a directory")
+    if not target.parent.is_dir():
+        raise export.ExportError(f"--out: the folder {target.parent} does not exist")
+    return target
 
 
 async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> int:
