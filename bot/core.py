@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.flows import intake
-from bot.flows import reporter
+from bot.flows import register, register_review, reporter
 from bot.flows.context import Context, enqueue
 from bot.flows.report_forms import details_form, new_form
 from bot.flows.decisions import PressResult, refuse, supervisor_press
@@ -151,6 +151,8 @@ class Haven:
 
     async def press(self, press: PressIn) -> PressResult:
         ref, _ = split_value(press.value)
+        if ref.upper().startswith("REG-"):  # the register's review buttons (spec 8.5)
+            return await register_review.press(self.ctx, press)
         async with self.ctx.db.session() as session:
             incident = await repo.get_incident(session=session, ref=ref)
         if incident is None:
@@ -158,6 +160,11 @@ class Haven:
         if press.action in REPORTER_ACTIONS:
             return await reporter_press(self.ctx, press, incident)
         return await supervisor_press(self.ctx, press, incident)
+
+    async def check_register(self, actor: Actor, reference: str) -> Message:
+        """``/haven check REFERENCE`` (Slack), ``check REFERENCE`` (Teams), ``:check``
+        (console): a private, minimal answer from the register (spec 8.5)."""
+        return await register.check(self.ctx, actor, reference)
 
     async def details_form(self, actor: Actor, ref: str) -> Form | None:
         async with self.ctx.db.session() as session:

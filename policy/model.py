@@ -222,6 +222,12 @@ class Retention(_Strict):
     closed_incidents: Duration
 
 
+class RegisterPolicy(_Strict):
+    """The register of customers no longer served (spec 8.5)."""
+
+    review_after: Duration = timedelta(days=180)  # P6M: months count as 30 days
+
+
 def _version_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -239,6 +245,8 @@ class Policy(_Strict):
     wellbeing: list[WellbeingResource] = Field(min_length=1)
     follow_ups: FollowUps
     retention: Retention
+    # ``register`` in the file (the name would shadow ABCMeta.register on the model)
+    register_: RegisterPolicy = Field(default_factory=RegisterPolicy, alias="register")
 
     @field_validator("timezone")
     @classmethod

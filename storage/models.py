@@ -213,6 +213,7 @@ class RegisterEntry(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     customer_hash: str = Field(index=True, max_length=128)
     customer_ref: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
+    platform: str = Field(max_length=16)  # where review requests go
     scope: str = Field(max_length=64)  # a site id, or "all"
     since: datetime = Field(sa_type=UTCNaiveDateTime)
     review_on: date

@@ -20,6 +20,7 @@ from bot.app.runtime import Runtime, build_runtime, migrate
 
 _AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
+_CHECK = re.compile(r"^:check(?:\s+(.*))?$", re.DOTALL)
 
 
 @dataclass
@@ -131,6 +132,9 @@ async def handle_line(runtime: Runtime, session: ConsoleSession, line: str, stdi
             session.show(outcome.receipt, Audience.USER)
         if outcome.form:
             await _fill_form(runtime, session, outcome.form, stdin, interactive)
+    elif match := _CHECK.match(text):
+        answer = await haven.check_register(session.actor(), match.group(1) or "")
+        session.show(answer, Audience.USER, t(session.locale, "console.to_you"))
     elif match := _SHOW.match(text):
         await _show(runtime, session, match.group(1))
     elif text.isdigit():

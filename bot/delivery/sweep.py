@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.flows import escalation
 from bot.flows import followups
+from bot.flows import register, register_review
 from bot.flows.context import Context
 from bot.model.messages import Audience
 from storage import incidents as repo
@@ -105,7 +106,9 @@ class Sweeper:
                 incident = None
                 if job.incident_id is not None:
                     incident = await schedule.lock_incident(session=session, incident_id=job.incident_id)
-                if incident is None:
+                if job.kind == register.REVIEW:
+                    await register_review.run(session, self.ctx, job)
+                elif incident is None:
                     log.info("job %s (%s) has no incident any more; closing it", job.id, job.kind)
                 elif job.kind in escalation.KINDS:
                     await escalation.run(session, self.ctx, job, incident, escalation_reachable=reachable)

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows import escalation
 from bot.flows import holds
+from bot.flows import register
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
@@ -223,6 +224,7 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
                 await holds.release(session, ctx, incident, proposal, user)
             else:
                 await _apply_effects(session, ctx, incident, proposal.option)
+                await register.on_approved(session, ctx, incident, proposal, user)
             await _tell_reporter(session, ctx, incident, "reporter.update",
                                  what=option_done(ctx.policy, proposal.option, ctx.locale_of(incident)))
         else:

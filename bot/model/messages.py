@@ -61,6 +61,8 @@ class Action(StrEnum):
     FOLLOWUP_TALK = "followup_talk"
     FOLLOWUP_STOP = "followup_stop"
     RELEASE_HOLD = "release_hold"
+    REGISTER_EXTEND = "register_extend"
+    REGISTER_LIFT = "register_lift"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_hash', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
     sa.Column('customer_ref', storage.crypto.EncryptedText(), nullable=True),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('since', storage.columns.UTCNaiveDateTime(), nullable=False),
     sa.Column('review_on', sa.Date(), nullable=False),
