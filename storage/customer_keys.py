@@ -74,6 +74,6 @@ async def check_hashes(db: Database) -> str:
         await rekey(db)
         return "rehashed"
     raise StaleHashes(
-        "HAVEN_ENCRYPTION_KEY: the stored customer hashes were made under a key that is no longer "
-        "configured; put the old key back after the new one and run `haven rotate-key` before starting"
+        "HAVEN_ENCRYPTION_KEY: the stored customer hashes were made under another key; run "
+        "`haven rotate-key` with HAVEN_ENCRYPTION_KEY=NEW,OLD before starting (see README, key rotation)"
     )

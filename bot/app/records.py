@@ -18,6 +18,7 @@ from storage import incidents as repo
 from storage import outbox
 from storage import schedule
 from storage import versions
+from storage.customer_keys import StaleHashes, check_hashes
 from storage.db import Database
 from storage.migrate import upgrade
 from policy.loader import load_policy
@@ -104,7 +105,9 @@ def _job(job: Any) -> dict[str, Any]:
             "attempts": job.attempts, "done_at": _when(job.done_at)}
 
 
-async def _open(settings: Settings) -> Database:
+async def _open(settings: Settings, *, hashes: bool = True) -> Database:
+    """Migrate and check the key: the data must be readable, and (unless ``hashes`` is
+    False, for ``rotate-key`` itself) the customer hashes made under the configured key."""
     from bot.app.config import ConfigError
     from bot.app.privacy import KeyMismatch, check_key
 
@@ -112,7 +115,9 @@ async def _open(settings: Settings) -> Database:
     await upgrade(db)
     try:
         await check_key(db)
-    except KeyMismatch as exc:
+        if hashes:
+            await check_hashes(db)
+    except (KeyMismatch, StaleHashes) as exc:
         await db.dispose()
         raise ConfigError(str(exc)) from None
     return db
@@ -201,12 +206,13 @@ async def rotate_command(settings: Settings, *, out: TextIO) -> int:
     if not settings.encryption_key:
         out.write("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate\n")
         return 1
-    db = await _open(settings)
+    db = await _open(settings, hashes=False)
     try:
         count = await rekey(db)
     finally:
         await db.dispose()
-    out.write(f"re-encrypted {count} rows under the newest key\n")
+    out.write(f"re-encrypted and re-hashed {count} rows under the newest key; "
+              "Haven may now run with that key alone\n")
     return 0
 
 
