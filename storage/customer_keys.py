@@ -52,8 +52,9 @@ async def record_fingerprint(db: Database) -> None:
 async def has_hashes(db: Database) -> bool:
     """True when any incident or register entry holds a customer hash."""
     async with db.session() as session:
-        for column in (col(Incident.customer_hash), col(RegisterEntry.customer_hash)):
-            query = select(func.count()).select_from(column.table).where(column.is_not(None))
+        incidents = select(func.count()).select_from(Incident).where(col(Incident.customer_hash).is_not(None))
+        entries = select(func.count()).select_from(RegisterEntry)
+        for query in (incidents, entries):
             if int((await session.exec(query)).one()) > 0:
                 return True
     return False

@@ -89,7 +89,8 @@ async def _propose(session, ctx: Context, pressed: PressIn, entry: RegisterEntry
     locale = ctx.channel_locale
     message = Message(
         kind=Kind.APPROVAL_REQUEST, locale=locale, mentions=(user,),
-        text=t(locale, "register.proposal", actor=mention(user), what=t(locale, f"register.what_{action}"), entry=shown),
+        text=t(locale, "register.proposal", actor=mention(user), what=t(locale, f"register.what_{action}"),
+               entry=shown),
         buttons=(Button(Action.APPROVE, t(locale, "button.approve"), shown, style="primary"),
                  Button(Action.REJECT, t(locale, "button.reject"), shown, style="danger")),
     )

@@ -17,7 +17,7 @@ from tests.core.test_core_flows import press, quick, sup
 from tests.cli.test_console import run_console
 from tests.cli.test_records import haven
 
-SPEC_COLUMNS = (
+SPEC_COLUMNS = (  # the spec's text, verbatim  # noqa: SIM905
     "id, site, status, severity, category, triage, flags, platform, reporter_id, reported_for, reported_at, "
     "occurred_at, contact_channel, customer_ref, description, exact_words, demands, held_minutes, location, "
     "evidence, owner, acknowledged_at, resolved_at, minutes_to_acknowledge, minutes_to_resolve, decisions, "
@@ -95,8 +95,8 @@ def test_a_bad_filter_or_path_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_csv_cells_quote_commas_newlines_and_japanese() -> None:
-    row = dict.fromkeys(SPEC_COLUMNS, None) | {"id": "INC-2026-000009", "description": "殴られた,\n二度", "flags": ["a", "b"],
-                                                "legal_hold": True, "decisions": []}
+    row = dict.fromkeys(SPEC_COLUMNS, None) | {"id": "INC-2026-000009", "description": "殴られた,\n二度",
+                                                "flags": ["a", "b"], "legal_hold": True, "decisions": []}
     parsed = _csv(to_csv([row]).encode("utf-8"))
     assert parsed[0]["description"] == "殴られた,\n二度" and parsed[0]["flags"] == "a; b"
     assert parsed[0]["legal_hold"] == "true" and parsed[0]["owner"] == ""

@@ -23,7 +23,7 @@ CUSTOMER = "山田 太郎"
 
 
 async def _runtime(url: str, keys: str):  # type: ignore[no-untyped-def]
-    runtime, messenger, directory, clock = await make_runtime(url, now=NOW, encryption_key=keys)
+    runtime, messenger, directory, _ = await make_runtime(url, now=NOW, encryption_key=keys)
     directory.supervisors |= {"sato", "suzuki"}
     return runtime, messenger
 

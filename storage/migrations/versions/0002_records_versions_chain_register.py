@@ -9,7 +9,7 @@ Revises: 0001
 Create Date: 2026-11-30 09:55:38.198066
 
 """
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 from alembic import op
 import sqlalchemy as sa
@@ -20,9 +20,9 @@ import storage.crypto
 
 # revision identifiers, used by Alembic.
 revision: str = '0002_records'
-down_revision: Union[str, Sequence[str], None] = '0001'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
