@@ -121,16 +121,24 @@ def check_chain(incident: Incident, events: list[Event]) -> Break | None:
     return None
 
 
+async def verify_incident(*, session: AsyncSession, incident: Incident) -> Break | None:
+    """Check one incident's chain (e.g. for an evidence pack): the first break, or None."""
+    assert incident.id is not None
+    query = select(Event).where(Event.incident_id == incident.id).order_by(col(Event.seq), col(Event.id))
+    return check_chain(incident, list((await session.exec(query)).all()))
+
+
 async def verify(*, session: AsyncSession) -> tuple[int, Break | None]:
     """Check every incident's chain, oldest first: (incidents checked, first break)."""
-    incidents = (await session.exec(select(Incident).order_by(col(Incident.id)))).all()
+    ids = (await session.exec(select(Incident.id).order_by(col(Incident.id)))).all()
     checked = 0
-    for incident in incidents:
-        assert incident.id is not None
-        query = select(Event).where(Event.incident_id == incident.id).order_by(col(Event.seq), col(Event.id))
-        events = list((await session.exec(query)).all())
+    for incident_id in ids:
+        incident = await session.get(Incident, incident_id)
+        if incident is None:
+            continue
         checked += 1
-        found = check_chain(incident, events)
+        found = await verify_incident(session=session, incident=incident)
+        session.expunge_all()  # keep memory flat on large databases
         if found is not None:
             return checked, found
     return checked, None
