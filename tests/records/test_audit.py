@@ -76,3 +76,44 @@ def test_audit_verify_exits_1_naming_the_incident_and_event(tmp_path: Path) -> N
     with sqlite3.connect(tmp_path / "console.db") as conn:
         conn.execute("DELETE FROM events WHERE kind = 'acknowledged'")
     assert "INC-2026-000001" in haven(tmp_path, "audit", "verify").stderr
+
+
+async def test_the_migration_chains_events_written_before_it(fresh_database_url: str) -> None:
+    from alembic import command
+
+    from storage.db import Database
+    from storage.migrate import alembic_config, upgrade
+
+    db = Database(fresh_database_url)
+    try:
+        def to_0001(connection: object) -> None:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to_0001)
+            await conn.execute(text(
+                "INSERT INTO incidents (id, ref, platform, reporter_id, reporter_locale, share_name, category,"
+                " severity, flags, status, reported_at, policy_version, policy_snapshot, legal_hold, version)"
+                " VALUES (1,"
+                " 'INC-2026-000001', 'slack', 'U1', 'en', true, 'other', 'normal', '[]', 'resolved',"
+                " '2026-12-01 02:00:00', 'v', '{}', false, 0)"))
+            for number, kind in enumerate(("reported", "acknowledged", "resolved"), start=1):
+                await conn.execute(text(
+                    "INSERT INTO events (incident_id, kind, actor, at, detail) VALUES"
+                    f" (1, '{kind}', 'U1', '2026-12-01 02:0{number}:00', '{{}}')"))
+        await upgrade(db)
+        async with db.session() as session:
+            assert await audit.verify(session=session) == (1, None)
+        await _sql_db(db, "UPDATE events SET actor = 'U2' WHERE kind = 'reported'")
+        async with db.session() as session:
+            _, broken = await audit.verify(session=session)
+        assert broken is not None and (broken.ref, broken.seq) == ("INC-2026-000001", 1)
+    finally:
+        await db.dispose()
+
+
+async def _sql_db(db, statement: str) -> None:  # type: ignore[no-untyped-def]
+    async with db.engine.begin() as conn:
+        await conn.execute(text(statement))
