@@ -49,3 +49,19 @@ async def test_someone_else_cannot_add_a_version(world) -> None:  # type: ignore
     data = await detail(runtime.db, ref)
     assert data is not None and [v["description"] for v in data["versions"]] == ["he shouted at me"]
     assert "lies" not in {v["description"] for v in data["versions"]}
+
+
+async def test_purge_removes_the_versions_with_the_incident(world) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from bot.flows.retention import purge
+    from tests.core.test_core_flows import press, sup
+
+    runtime, _, _, clock = world
+    ref = (await form_report(runtime, "other", description="he shouted at me")).ref
+    await add_details(runtime, ref, description="he shouted and threw a cup")
+    await press(runtime, sup("sato"), "resolve", ref)
+    clock.advance(runtime.policy.retention.closed_incidents + timedelta(days=1))
+    assert (await purge(runtime.ctx)).purged == (ref,)
+    async with runtime.db.engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM report_versions"))).scalar_one() == 0
