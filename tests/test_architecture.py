@@ -229,7 +229,8 @@ def test_the_checker_resolves_relative_imports_and_skips_type_checking(tmp_path:
         "adapters/slack/render.py": "",
         "adapters/slack/app.py": ("from slack_bolt.async_app import AsyncApp\nfrom ...storage import db\n"
                                   "from .render import x\nfrom ..teams.bot import Bot\n"
-                                  "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.app.runtime import Runtime\n"),
+                                  "from typing import TYPE_CHECKING\n"
+                                  "if TYPE_CHECKING:\n    from bot.app.runtime import Runtime\n"),
         "adapters/teams/__init__.py": "",
         "adapters/teams/bot.py": "",
         "storage/__init__.py": "",

@@ -12,7 +12,7 @@ from tests.support.golden import UPDATE_VARIABLE, check_golden
 def test_a_missing_golden_file_fails_and_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(UPDATE_VARIABLE, raising=False)
     path = tmp_path / "alert.json"
-    with pytest.raises(pytest.fail.Exception, match=f"alert.json is missing.*{UPDATE_VARIABLE}=1"):
+    with pytest.raises(pytest.fail.Exception, match=rf"alert\.json is missing.*{UPDATE_VARIABLE}=1"):
         check_golden(path, {"blocks": []})
     assert not path.exists()
 
@@ -21,7 +21,7 @@ def test_a_changed_shape_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv(UPDATE_VARIABLE, raising=False)
     path = tmp_path / "alert.json"
     path.write_text('{"blocks": []}\n', encoding="utf-8")
-    with pytest.raises(AssertionError, match="alert.json differs"):
+    with pytest.raises(AssertionError, match=r"alert\.json differs"):
         check_golden(path, {"blocks": [1]})
 
 

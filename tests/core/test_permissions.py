@@ -35,4 +35,5 @@ async def test_home_shows_open_incidents_only_to_supervisors_and_fails_closed(wo
     assert len(await runtime.haven.home(sup("sato"))) > len(await runtime.haven.home(EMPLOYEE))
     directory.broken = True
     assert not await sees_open_incidents(directory, "sato")
-    assert len(await runtime.haven.home(sup("sato"))) == len(await runtime.haven.home(Actor(EMPLOYEE.platform, "x", "en")))
+    stranger = Actor(EMPLOYEE.platform, "stranger", "en")
+    assert len(await runtime.haven.home(sup("sato"))) == len(await runtime.haven.home(stranger))
