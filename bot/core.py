@@ -23,7 +23,7 @@ from bot.flows.notify import tell_user
 from bot.flows.permissions import sees_open_incidents
 from bot.flows.report_forms import details_form, new_form
 from bot.model.errors import log_unexpected
-from bot.model.forms import check
+from bot.model.forms import Submission, check
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
 from bot.model.messages import Audience, Form, Kind, Message
 from bot.model.ports import Directory, Links, Messenger, Meta, Target
@@ -113,7 +113,7 @@ class Haven:
         outcome = await self._log(submitted.actor, self.wellbeing(locale), submission, submitted.intake_key)
         return FormOutcome(errors={}, receipt=outcome.receipt, ref=outcome.ref)
 
-    async def _log(self, actor: Actor, first: Message, submission: intake.Submission,
+    async def _log(self, actor: Actor, first: Message, submission: Submission,
                    intake_key: str | None) -> ReportOutcome:
         task = asyncio.ensure_future(intake.log_report(self.ctx, actor, submission, intake_key=intake_key))
         try:

@@ -39,7 +39,9 @@ class TeamsDirectory:
         if audience == Audience.USER:
             return False
         channel = await self.links.load(channel_key(audience))
-        return bool(channel) and await self.team_member(channel["teamId"], channel["serviceUrl"], user_id)
+        if not channel:
+            return False
+        return await self.team_member(channel["teamId"], channel["serviceUrl"], user_id)
 
     async def team_member(self, team_id: str, service_url: str, user_id: str) -> bool:
         key = (team_id, user_id)
