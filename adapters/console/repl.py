@@ -91,12 +91,11 @@ class ConsoleDirectory:
 
 @dataclass
 class Console:
-    """The console adapter: the core, this terminal, and two steps from the composition root."""
+    """The console adapter: the core, this terminal, and how to look an incident up."""
 
     haven: Haven
     session: ConsoleSession
-    settle: Settle  # run due work and deliver the outbox
-    lookup: Lookup  # one incident's record, for ``:show INC-…``
+    lookup: Lookup  # one incident's record, for ``:show INC-…`` (given by the composition root)
 
 
 def _header(target: Target, locale: str) -> str:
@@ -109,9 +108,10 @@ def _header(target: Target, locale: str) -> str:
 
 async def run_console(haven: Haven, settings: ConsoleSettings, stdin: TextIO, stdout: TextIO, *,
                       settle: Settle, lookup: Lookup) -> int:
+    """Read lines until EOF; after each, ``settle`` runs due work and delivers the outbox."""
     session = ConsoleSession(out=stdout, locale=settings.locale)
     haven.connect(PLATFORM, messenger=ConsoleMessenger(session), directory=ConsoleDirectory(session))
-    console = Console(haven=haven, session=session, settle=settle, lookup=lookup)
+    console = Console(haven=haven, session=session, lookup=lookup)
     interactive = stdin.isatty()
     stdout.write(t(session.locale, "console.welcome") + "\n")
     while True:
@@ -134,7 +134,8 @@ async def handle_line(console: Console, line: str, stdin: TextIO, interactive: b
         role, name = match.groups()
         session.user = name
         session.roles[name] = role
-        session.out.write(t(session.locale, "console.you_are", role=t(session.locale, f"console.role_{role}"), name=name) + "\n")
+        role_name = t(session.locale, f"console.role_{role}")
+        session.out.write(t(session.locale, "console.you_are", role=role_name, name=name) + "\n")
     elif text == "/abuse" or text.startswith("/abuse "):
         outcome = await haven.report(ReportIn(actor=session.actor(), text=text[len("/abuse"):]))
         session.show(outcome.wellbeing, Audience.USER, t(session.locale, "console.to_you"))
