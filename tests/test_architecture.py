@@ -3,7 +3,7 @@ relative ones resolved, imports under ``if TYPE_CHECKING:`` left out (they never
 
 - adapters see only the front door (``bot.core``) and the model (``bot.model.*``), their own
   package and third-party libraries: never storage, policy, another adapter, ``bot.flows``,
-  ``bot.delivery`` or ``bot.app``;
+  ``bot.delivery`` or ``bot.app``; nor do they read ``.ctx``, ``.runtime`` or ``.db``;
 - ``bot/`` never imports sqlalchemy or sqlmodel (every SQL statement is in ``storage/``);
 - only ``bot/app`` (composition roots) and ``bot/hr`` import a platform SDK or aiohttp, and
   only ``bot/app`` wires adapters in;
@@ -27,6 +27,7 @@ SQL = ("sqlalchemy", "sqlmodel")
 MAY_USE_PLATFORM_SDKS = ("bot/app/", "bot/hr/")
 COMPOSITION_ROOTS = ("bot/app/",)
 ADAPTERS_MAY_IMPORT = ("bot.core", "bot.model")
+HIDDEN = {"ctx", "runtime", "db"}
 
 
 def files(package: str, root: Path = ROOT) -> list[Path]:
@@ -193,6 +194,17 @@ def test_adapters_import_only_the_front_door_and_the_model() -> None:
     assert not problems, "\n".join(problems)
 
 
+def reaches_behind_the_front_door(path: Path) -> set[str]:
+    """Attributes an adapter must not read: ``haven.ctx`` (the context), ``.runtime``, ``.db``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in HIDDEN}
+
+
+def test_adapters_never_reach_the_context_the_runtime_or_the_database() -> None:
+    bad = {rel(path): found for path in files("adapters") if (found := reaches_behind_the_front_door(path))}
+    assert not bad, f"adapters use Haven's methods and Haven.links only: {bad}"
+
+
 def test_the_bot_framework_sdk_is_imported_only_by_the_teams_adapter() -> None:
     everywhere = [path for folder in (*OURS, "tests", "bench") for path in files(folder)]
     bad = [rel(path) for path in everywhere if not rel(path).startswith("adapters/teams/")
@@ -251,6 +263,12 @@ def test_the_checker_names_each_adapter_violation() -> None:
     assert adapter_problem(app, "bot.corex") is not None
     for fine in ("bot.core", "bot.model.messages", "adapters.slack.render", "slack_bolt", "aiohttp.web"):
         assert adapter_problem(app, fine) is None
+
+
+def test_the_checker_sees_an_adapter_reaching_for_the_database(tmp_path: Path) -> None:
+    sample = tmp_path / "listeners.py"
+    sample.write_text("async def f(haven):\n    async with haven.ctx.db.session():\n        pass\n", encoding="utf-8")
+    assert reaches_behind_the_front_door(sample) == {"ctx", "db"}
 
 
 def test_the_checker_reports_a_cycle_with_its_path() -> None:
