@@ -70,13 +70,11 @@ async def press(ctx: Context, pressed: PressIn) -> PressResult:
 
 
 async def _is_hr(ctx: Context, pressed: PressIn) -> bool:
+    """HR members decide on the register; until an HR channel exists, the supervisors."""
     directory = ctx.directories.get(pressed.actor.platform)
     if directory is None:
         return False
-    is_hr = getattr(directory, "is_hr", None)
-    if is_hr is not None:
-        return bool(await is_hr(pressed.actor.user_id))
-    return await directory.is_supervisor(pressed.actor.user_id, audience=Audience.SUPERVISORS)
+    return await directory.is_member(pressed.actor.user_id, Audience.SUPERVISORS)
 
 
 async def _propose(session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:  # type: ignore[no-untyped-def]
