@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -31,6 +31,9 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.crypto import Cipher
+
+Session: TypeAlias = AsyncSession
+"""What repository functions take as ``session=`` (``async with db.session() as session``)."""
 
 SQLITE_PRAGMAS = (  # busy_timeout first: switching to WAL may wait for another process
     "PRAGMA busy_timeout=5000",

@@ -6,12 +6,11 @@ when holds usually end). Nobody releases the hold on their own report."""
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows.context import Context
 from bot.model.inbound import PressIn
 from bot.model.messages import Action
 from storage import incidents as repo
+from storage.db import Session
 from storage.models import Incident, Proposal
 
 RELEASE_HOLD = str(Action.RELEASE_HOLD)
@@ -22,7 +21,7 @@ def own_case(press: PressIn, incident: Incident) -> bool:
     return press.actor.user_id == incident.reporter_id and press.actor.platform == incident.platform
 
 
-async def may_propose(session: AsyncSession, press: PressIn, incident: Incident) -> str | None:
+async def may_propose(session: Session, press: PressIn, incident: Incident) -> str | None:
     """Why ``release_hold`` cannot be proposed now (a refusal reason), or None."""
     assert incident.id is not None
     if own_case(press, incident):
@@ -34,7 +33,7 @@ async def may_propose(session: AsyncSession, press: PressIn, incident: Incident)
     return None
 
 
-async def release(session: AsyncSession, ctx: Context, incident: Incident, proposal: Proposal,
+async def release(session: Session, ctx: Context, incident: Incident, proposal: Proposal,
                   approver: str) -> None:
     """The approved release: the hold ends now, audited with proposer and approver."""
     assert incident.id is not None

@@ -17,8 +17,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows.context import Context, alert_posts, enqueue
 from bot.model.i18n import t
 from bot.model.inbound import Actor, normalize
@@ -26,6 +24,7 @@ from bot.model.messages import Audience, Kind, Message
 from bot.model.ports import LookupFailed
 from bot.model.views import notice
 from storage import incidents as repo
+from storage.db import Session
 from storage import register as store
 from storage import schedule
 from storage.models import Incident, Proposal, RegisterEntry
@@ -55,7 +54,7 @@ def site_label(ctx: Context, scope: str, locale: str) -> str:
     return scope
 
 
-async def on_approved(session: AsyncSession, ctx: Context, incident: Incident, proposal: Proposal,
+async def on_approved(session: Session, ctx: Context, incident: Incident, proposal: Proposal,
                       approver: str) -> None:
     """``discontinue_service`` approved: register the customer when the report names one."""
     if proposal.option != DISCONTINUE or not incident.customer_hash or not incident.customer_ref:
@@ -81,7 +80,7 @@ async def on_approved(session: AsyncSession, ctx: Context, incident: Incident, p
     log.info("%s: customer registered as %s", incident.ref, store.entry_id(entry))
 
 
-async def plan_review(session: AsyncSession, ctx: Context, entry: RegisterEntry) -> None:
+async def plan_review(session: Session, ctx: Context, entry: RegisterEntry) -> None:
     """The review request, due at the start of business on ``review_on`` (policy time)."""
     assert entry.id is not None
     opens = ctx.policy.follow_ups.business_hours.opens

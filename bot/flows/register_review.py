@@ -15,13 +15,14 @@ from bot.model.inbound import PressIn
 from bot.model.messages import Action, Audience, Button, Kind, Message, mention
 from bot.model.ports import LookupFailed
 from storage import register as store
+from storage.db import Session
 from storage.models import Job, RegisterEntry
 
 log = logging.getLogger("haven.register")
 CHOICES = {Action.REGISTER_EXTEND: "extend", Action.REGISTER_LIFT: "lift"}
 
 
-async def run(session, ctx: Context, job: Job) -> None:  # type: ignore[no-untyped-def]
+async def run(session: Session, ctx: Context, job: Job) -> None:
     """The due review request (a job of kind ``register_review``)."""
     entry = await store.get_entry(session=session, entry_id=int(job.payload.get("entry", 0)))
     if entry is None or entry.state != store.ACTIVE:
@@ -77,7 +78,7 @@ async def _is_hr(ctx: Context, pressed: PressIn) -> bool:
     return await directory.is_member(pressed.actor.user_id, Audience.SUPERVISORS)
 
 
-async def _propose(session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:  # type: ignore[no-untyped-def]
+async def _propose(session: Session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:
     assert entry.id is not None
     action, user, shown = CHOICES[Action(pressed.action)], pressed.actor.user_id, store.entry_id(entry)
     if not await store.propose(session=session, entry_id=entry.id, action=action, actor=user):
@@ -96,7 +97,7 @@ async def _propose(session, ctx: Context, pressed: PressIn, entry: RegisterEntry
     return None
 
 
-async def _decide(session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:  # type: ignore[no-untyped-def]
+async def _decide(session: Session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:
     assert entry.id is not None
     user, shown, action = pressed.actor.user_id, store.entry_id(entry), entry.pending
     if action is None:
