@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,3 +43,23 @@ async def search_incidents(*, session: AsyncSession, filters: IncidentFilter, li
     query = _where(select(Incident), filters)
     query = query.order_by(col(Incident.reported_at).desc(), col(Incident.id).desc()).limit(limit).offset(offset)
     return list((await session.exec(query)).all()), int(total)
+
+
+@dataclass(frozen=True)
+class InsightRow:
+    """What the insights page counts; no free text."""
+
+    reported_at: datetime
+    category: str
+    severity: str
+    status: str
+    acknowledged_at: datetime | None
+    customer_hash: str | None
+
+
+async def insight_rows(*, session: AsyncSession, since: datetime) -> list[InsightRow]:
+    table = Incident.__table__.c  # type: ignore[attr-defined]  # SQLModel tables carry a Core Table
+    query = core_select(table.reported_at, table.category, table.severity, table.status, table.acknowledged_at,
+                        table.customer_hash).where(table.reported_at >= since)
+    connection = await session.connection()
+    return [InsightRow(*row) for row in (await connection.execute(query)).all()]

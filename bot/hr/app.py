@@ -10,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.hr import pages, session_pages
+from bot.hr import insight_page, pages, session_pages
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk
 from bot.hr.signin import COOKIE, same
 from bot.hr.text import locale_of
@@ -75,4 +75,5 @@ def mount(parent: web.Application, desk: Desk) -> None:
     app.router.add_get("/static/desk.css", session_pages.stylesheet)
     app.router.add_get("/incidents", pages.incident_list)
     app.router.add_get("/incidents/{ref}", pages.incident_page)
+    app.router.add_get("/insights", insight_page.insights)
     parent.add_subapp("/hr/", app)

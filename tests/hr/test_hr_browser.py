@@ -76,6 +76,11 @@ async def test_hr_member_goes_from_link_to_an_incident_record(desk: tuple[HavenP
         # keyboard: the skip link is the first stop and leads to the content
         await page.keyboard.press("Tab")
         assert await page.evaluate("document.activeElement.className") == "skip"
+        await page.click("nav a:has-text('Insights')")
+        assert await page.title() == "Insights — Haven"
+        assert await page.locator("figure svg").count() == 2
+        if SCREENSHOTS:
+            await page.screenshot(path=f"{SCREENSHOTS}/hr-insights.png", full_page=True)
 
 
 async def test_a_link_works_once_and_a_post_needs_the_csrf_token(desk: tuple[HavenProcess, dict[str, str]]) -> None:
