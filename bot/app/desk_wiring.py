@@ -7,7 +7,6 @@ from typing import TextIO
 from bot.app.config import ConfigError, Settings
 from bot.app.records import detail
 from bot.app.runtime import Runtime, make_database
-from bot.hr.access import HrAccess
 from bot.hr.desk import Desk
 from bot.hr.signin import SignIn
 from bot.model.clock import SystemClock
@@ -15,21 +14,18 @@ from storage.hr_desk import Identity
 from storage.migrate import upgrade
 
 
-def sign_in_for(runtime: Runtime) -> SignIn:
-    """Links and sessions run on the real clock (they are security windows)."""
-    return SignIn(db=runtime.db, clock=runtime.ctx.wall, public_url=runtime.settings.desk_url)
-
-
 def build_desk(runtime: Runtime) -> Desk:
+    """The desk shares the core's HR check (one membership cache) and sign-in links."""
     settings = runtime.settings
+    assert runtime.haven.desk is not None  # build_runtime always sets it
 
     async def record(ref: str) -> dict[str, object] | None:
         return await detail(runtime.db, ref)
 
     return Desk(
         db=runtime.db, policy=runtime.policy, clock=runtime.ctx.clock,
-        access=HrAccess(hr_users=frozenset(settings.hr_users)),
-        signin=sign_in_for(runtime), record=record, default_locale=settings.locale,
+        access=runtime.haven.desk.access, signin=runtime.haven.desk.signin, record=record,
+        default_locale=settings.locale,
         secure_cookie=settings.desk_url.startswith("https://"),
     )
 
