@@ -247,3 +247,4 @@ class Setting(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=200)
+import storage.hr_models  # noqa: E402,F401  (the HR desk's tables on the same metadata)
