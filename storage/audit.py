@@ -91,6 +91,24 @@ async def append_event(
     return event
 
 
+def append_loaded(*, session: AsyncSession, incident: Incident, kind: str, actor: str, at: datetime,
+                  option: str | None = None, detail: dict[str, Any] | None = None) -> Event:
+    """:func:`append_event` for an incident loaded and locked in this session
+    (``storage.schedule.lock_incident[s]``), without a statement: the chain advances in
+    memory and the caller's next flush writes the event and the incident's new head
+    together (the sweeper queues a burst of check-ins with one flush)."""
+    assert incident.id is not None
+    seq = incident.event_count + 1
+    content = canonical(ref=incident.ref, seq=seq, kind=kind, actor=actor, option=option, at=at, detail=detail)
+    digest = link(incident.chain_head, content)
+    incident.event_count, incident.chain_head = seq, digest
+    session.add(incident)
+    event = Event(incident_id=incident.id, kind=kind, actor=actor, at=utc_naive(at), option=option,
+                  detail=dict(detail or {}), seq=seq, hash=digest)
+    session.add(event)
+    return event
+
+
 @dataclass(frozen=True)
 class Break:
     """Where a chain breaks: the incident, the event position, and why."""

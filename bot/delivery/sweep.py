@@ -83,7 +83,7 @@ class Sweeper:
                 for job in jobs:
                     incident = incidents.get(job.incident_id or 0)
                     if incident is not None and incident.id not in stopped:
-                        await followups.add_checkin(session, self.ctx, job, incident)
+                        followups.add_checkin(session, self.ctx, job, incident)
                 await session.flush()
                 finished = await schedule.finish_jobs(session=session, job_ids=ids, worker=self.worker,
                                                       at=self.ctx.now())

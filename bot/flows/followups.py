@@ -18,6 +18,7 @@ from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Kind, Message, Reply
 from bot.model.views import notice
+from storage import audit
 from storage import incidents as repo
 from storage import schedule
 from storage.models import Incident, Job, OutboxMessage
@@ -61,14 +62,16 @@ async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: I
     assert incident.id is not None
     if incident.id in await schedule.checkins_stopped(session=session, incident_ids=[incident.id]):
         return
-    await add_checkin(session, ctx, job, incident)
+    add_checkin(session, ctx, job, incident)
     await session.flush()
 
 
-async def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
-    """Queue the check-in DM in the session, unflushed, so the sweeper can queue a whole
-    batch with one flush (the same row as :func:`bot.flows.context.enqueue` writes), and
-    append its ``checkin_sent`` event to the incident's hash chain."""
+def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+    """Queue the check-in DM and its ``checkin_sent`` event in the session, unflushed, so
+    the sweeper can queue a whole batch with one flush (the same rows as
+    :func:`bot.flows.context.enqueue` and :func:`storage.incidents.add_event` write).
+    ``incident`` is the one the sweeper locked in this session (its hash chain advances
+    in memory)."""
     assert incident.id is not None and job.id is not None
     wall = ctx.wall_now()
     session.add(OutboxMessage(
@@ -76,8 +79,8 @@ async def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: I
         audience=str(Audience.USER), user_id=incident.reporter_id, reply_to=None,
         payload=checkin_message(ctx, incident, job.id).to_json(), due_at=wall, created_at=wall,
     ))
-    await repo.add_event(session=session, incident_id=incident.id, kind="checkin_sent", actor="haven",
-                         at=ctx.now(), detail={"checkin": job.id, "step": job.payload.get("step")})
+    audit.append_loaded(session=session, incident=incident, kind="checkin_sent", actor="haven", at=ctx.now(),
+                        detail={"checkin": job.id, "step": job.payload.get("step")})
 
 
 async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:

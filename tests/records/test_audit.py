@@ -7,7 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from datetime import timedelta
+
 from storage import audit
+from storage import incidents
 from tests.cli.test_console import run_console
 from tests.cli.test_records import haven
 from tests.core.test_core_flows import press, quick, sup
@@ -31,9 +34,17 @@ async def _two_incidents(runtime):  # type: ignore[no-untyped-def]
     return first, second
 
 
-async def test_an_untouched_trail_verifies(world) -> None:  # type: ignore[no-untyped-def]
-    runtime, _, _, _ = world
-    await _two_incidents(runtime)
+async def test_an_untouched_trail_verifies_with_check_ins_sent_in_a_batch(world) -> None:  # type: ignore[no-untyped-def]
+    runtime, _, _, clock = world
+    first = (await quick(runtime)).ref
+    await quick(runtime, "she insulted me")
+    await press(runtime, sup("sato"), "acknowledge", first)
+    clock.advance(timedelta(days=15))  # every check-in of both incidents is due
+    await runtime.sweeper.tick()
+    await runtime.dispatcher.drain()
+    async with runtime.db.session() as session:
+        kinds = [e.kind for e in await incidents.events_for(session=session, incident_id=1)]
+    assert kinds.count("checkin_sent") == 3
     assert await _verify(runtime) == (2, None)
 
 
