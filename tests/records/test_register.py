@@ -80,7 +80,7 @@ async def test_a_look_up_by_a_non_employee_is_refused(world) -> None:  # type: i
     directory.is_employee = lambda user_id: _async(user_id != "guest")  # type: ignore[attr-defined]
     assert "Only employees" in await check(runtime, "山田太郎", Actor(PLATFORM, "guest", "en"))
     assert (await check(runtime, "山田太郎")).startswith("On the register")
-    assert "Type :check" in await check(runtime, "   ")
+    assert "name or reference after" in await check(runtime, "   ")
 
 
 async def _async(value: bool) -> bool:
