@@ -1,7 +1,7 @@
 """The Teams bot: activities → the core, the core's answers → cards.
 
 Personal chat: ``abuse`` / ``/abuse`` / ``報告`` / ``カスハラ`` reports (wellbeing card
-first); channel: ``@Haven register supervisors|escalation`` by an admin; cards:
+first); channel: ``@Haven register supervisors|escalation`` by an admin (registration.py); cards:
 ``adaptiveCard/action`` invokes (or Action.Submit values) press buttons and submit forms.
 """
 
@@ -11,11 +11,12 @@ import dataclasses
 import logging
 from typing import Any
 
-from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, InvokeResponse
+from microsoft_agents.hosting.core import ActivityHandler, MessageFactory, TurnContext
 
 from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
+from adapters.teams.registration import Registrar
 from adapters.teams.store import TeamsLinks, channel_key
 from bot.model.errors import log_unexpected
 from bot.model.i18n import normalize_locale, t
@@ -27,13 +28,18 @@ from bot.app.runtime import Runtime
 log = logging.getLogger("haven.teams")
 
 
-class HavenTeamsBot(ActivityHandler):
-    def __init__(self, runtime: Runtime, links: TeamsLinks, messenger: TeamsMessenger) -> None:
+def data_of(turn_context: TurnContext) -> dict[str, Any]:
+    """The activity as Teams sent it (camelCase JSON), for the pure functions in parse.py."""
+    return turn_context.activity.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class HavenTeamsBot(ActivityHandler):  # type: ignore[misc]
+    def __init__(self, runtime: Runtime, links: TeamsLinks, messenger: TeamsMessenger, registrar: Registrar) -> None:
         self.runtime = runtime
         self.haven = runtime.haven
         self.links = links
         self.messenger = messenger
-        self.admins = set(runtime.settings.teams_admins)
+        self.registrar = registrar
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -60,7 +66,7 @@ class HavenTeamsBot(ActivityHandler):
     async def _remember(self, turn_context: TurnContext) -> None:
         """Store where to reach the sender later (ids only: 1:1 chats); names stay in memory."""
         activity = turn_context.activity
-        data = activity.serialize()
+        data = data_of(turn_context)
         aad, user_id, name = parse.user_of(data)
         if not aad or not activity.service_url:
             return
@@ -79,12 +85,12 @@ class HavenTeamsBot(ActivityHandler):
         await turn_context.send_activity(await self.messenger.activity(message, channel=None))
 
     async def _form(self, turn_context: TurnContext, form: Form) -> None:
-        await turn_context.send_activity(_card_activity(render.form_card(form)))
+        await turn_context.send_activity(card_activity(render.form_card(form)))
 
     # -- messages ----------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        data = turn_context.activity.serialize()
+        data = data_of(turn_context)
         pressed = parse.action_data(data)
         if pressed is not None:
             await self._submitted(turn_context, pressed)
@@ -95,7 +101,7 @@ class HavenTeamsBot(ActivityHandler):
         if command.kind == "report" and personal:
             await self._report(turn_context, command.text)
         elif command.kind == "register" and not personal:
-            await self._register(turn_context, data, command.audience or "supervisors")
+            await self.registrar.register(turn_context, data, command.audience or "supervisors")
         else:
             key = "teams.help" if personal else "teams.help_channel"
             await turn_context.send_activity(MessageFactory.text(t(locale, key)))
@@ -111,35 +117,13 @@ class HavenTeamsBot(ActivityHandler):
         if outcome.form is not None:
             await self._form(turn_context, outcome.form)
 
-    async def _register(self, turn_context: TurnContext, data: dict[str, Any], audience: str) -> None:
-        locale = self._locale(turn_context)
-        aad, _, _ = parse.user_of(data)
-        team = parse.team_of(data)
-        channel_id, _ = parse.channel_of(data)
-        if not aad or aad not in self.admins:
-            log.info("teams registration refused for %s", aad)
-            await turn_context.send_activity(MessageFactory.text(t(locale, "teams.register_refused")))
-            return
-        if not team or not channel_id:
-            await turn_context.send_activity(MessageFactory.text(t(locale, "teams.register_where")))
-            return
-        activity = turn_context.activity
-        recipient = activity.recipient or ChannelAccount()
-        await self.links.save(channel_key(audience), {
-            "teamId": team, "channelId": channel_id,
-            "tenantId": parse.tenant_of(data), "serviceUrl": activity.service_url,
-            "botId": recipient.id, "botName": recipient.name, "registeredBy": aad,
-        })
-        log.info("teams %s channel registered by %s", audience, aad)
-        await turn_context.send_activity(MessageFactory.text(t(locale, f"teams.registered_{audience}")))
-
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
         """Installed: say how to use Haven here (personal chat or a team)."""
         bot_id = (turn_context.activity.recipient or ChannelAccount()).id
         if not any(m.id == bot_id for m in members_added):
             return
-        personal = parse.conversation_type(turn_context.activity.serialize()) == "personal"
+        personal = parse.conversation_type(data_of(turn_context)) == "personal"
         key = "teams.help" if personal else "teams.help_channel"
         await turn_context.send_activity(MessageFactory.text(t(self._locale(turn_context), key)))
 
@@ -149,7 +133,7 @@ class HavenTeamsBot(ActivityHandler):
         """``adaptiveCard/action``: Haven writes the invoke body itself (see app.py)."""
         if turn_context.activity.name != "adaptiveCard/action":
             return InvokeResponse(status=200, body={})
-        pressed = parse.action_data(turn_context.activity.serialize())
+        pressed = parse.action_data(data_of(turn_context))
         if pressed is None:
             text = t(self._locale(turn_context), "refusal.unknown_action")
             return InvokeResponse(status=200, body=render.invoke_message(text))
@@ -159,13 +143,13 @@ class HavenTeamsBot(ActivityHandler):
         """The same data as an Action.Submit value: answer with new activities."""
         body = await self._act(turn_context, pressed)
         if body["type"] == render.CARD_CONTENT_TYPE:
-            await turn_context.send_activity(_card_activity(body["value"]))
+            await turn_context.send_activity(card_activity(body["value"]))
         elif body.get("value"):
             await self._private(turn_context, body["value"])
 
     async def _private(self, turn_context: TurnContext, text: str) -> None:
         """Outside an invoke, a private answer is the 1:1 chat (here, or a new one)."""
-        data = turn_context.activity.serialize()
+        data = data_of(turn_context)
         if parse.conversation_type(data) == "personal":
             await turn_context.send_activity(MessageFactory.text(text))
             return
@@ -217,7 +201,7 @@ class HavenTeamsBot(ActivityHandler):
 
     async def _audience(self, turn_context: TurnContext) -> Audience:
         """Where the pressed card lives: a registered channel, or a 1:1 chat."""
-        data = turn_context.activity.serialize()
+        data = data_of(turn_context)
         if parse.conversation_type(data) == "personal":
             return Audience.USER
         channel_id, _ = parse.channel_of(data)
@@ -237,10 +221,10 @@ def _intake_key(turn_context: TurnContext) -> str | None:
     return f"teams:{activity_id}" if activity_id else None
 
 
-def _card_activity(card: dict[str, Any]) -> Activity:
-    return Activity().deserialize({"type": "message", "attachments": [render.attachment(card)]})
+def card_activity(card: dict[str, Any]) -> Activity:
+    return Activity.model_validate({"type": "message", "attachments": [render.attachment(card)]})
 
 
 async def _respond(turn_context: TurnContext, body: dict[str, Any]) -> None:
-    await turn_context.send_activity(
-        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)))
+    value = InvokeResponse(status=200, body=body).model_dump(by_alias=True, exclude_none=True)
+    await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=value))

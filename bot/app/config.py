@@ -34,6 +34,7 @@ _ALIASES = {
     "microsoft_app_type": "MICROSOFT_APP_TYPE",
     "teams_emulator": "HAVEN_TEAMS_EMULATOR",
     "teams_admins": "HAVEN_TEAMS_ADMINS",
+    "teams_allow_guests": "HAVEN_TEAMS_ALLOW_GUESTS",
 }
 
 
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str | None = Field(default=None, alias="MICROSOFT_APP_TENANT_ID")
     microsoft_app_type: str = Field(default="SingleTenant", alias="MICROSOFT_APP_TYPE")
     teams_emulator: bool = Field(default=False, alias="HAVEN_TEAMS_EMULATOR")
+    teams_allow_guests: bool = Field(default=False, alias="HAVEN_TEAMS_ALLOW_GUESTS")
     teams_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_TEAMS_ADMINS"
     )
