@@ -125,6 +125,7 @@ class HavenTeamsBot(ActivityHandler):  # type: ignore[misc]
             return
         personal = parse.conversation_type(data_of(turn_context)) == "personal"
         key = "teams.help" if personal else "teams.help_channel"
+        turn_context.activity.id = None  # a new post, not a reply to the install event
         await turn_context.send_activity(MessageFactory.text(t(self._locale(turn_context), key)))
 
     # -- cards -------------------------------------------------------------------------

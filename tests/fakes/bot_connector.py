@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.cards import assert_valid_cards
+
 CARD = "application/vnd.microsoft.card.adaptive"
 
 
@@ -127,9 +129,11 @@ class FakeBotConnector:
         self.url = f"http://127.0.0.1:{port}/"
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, exc_type: object, *exc: object) -> None:
         if self._runner:
             await self._runner.cleanup()
+        if exc_type is None:  # every card Haven sent is valid for Microsoft's schema (tests/support/cards.py)
+            assert_valid_cards([card for call in self.calls for card in call.cards])
 
     def _fault(self, method: str, kind: str) -> web.Response | None:
         for fault in self.faults:
