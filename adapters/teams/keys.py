@@ -34,7 +34,7 @@ from jwt.exceptions import PyJWTError
 log = logging.getLogger("haven.teams")
 KEEP_SECONDS = 3600.0
 FAILURE_SECONDS = 30.0
-FETCH_TIMEOUT = 5.0
+FETCH_TIMEOUT = 10.0
 ALGORITHM = "RS256"  # the only algorithm Bot Framework and Entra ID sign with
 MAX_HEADER = 2048
 
