@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "aiohttp")
+PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "microsoft_agents", "aiohttp")
+RETIRED_SDKS = ("botbuilder", "botframework", "msrest")  # botbuilder-python: unsupported since 2025-12-31
+TEAMS_SDK = "microsoft_agents"  # the Microsoft 365 Agents SDK, only in adapters/teams/
 COMPOSITION_ROOTS = {"bot/app/server.py", "bot/app/cli.py"}
 
 
@@ -66,6 +68,16 @@ def test_adapters_never_import_storage_or_each_other() -> None:
             parts = module.split(".")
             if parts[0] == "adapters" and len(parts) > 1:
                 assert parts[1] == own, f"{rel} imports another adapter: {module}"
+
+
+def test_no_retired_bot_framework_sdk_anywhere_and_the_agents_sdk_only_in_the_teams_adapter() -> None:
+    for package in ("bot", "policy", "storage", "adapters", "tests", "bench"):
+        for path in files(package):
+            rel = path.relative_to(ROOT).as_posix()
+            for module in imports(path):
+                assert top(module) not in RETIRED_SDKS, f"{rel} imports {module}"
+                if top(module) == TEAMS_SDK:
+                    assert rel.startswith(("adapters/teams/", "tests/teams/")), f"{rel} imports {module}"
 
 
 def test_block_kit_and_adaptive_cards_stay_in_their_adapters() -> None:

@@ -20,10 +20,10 @@ from microsoft_agents.activity import Activity
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
-    AgentAuthConfiguration, AnonymousTokenProvider, AuthTypes, ClaimsIdentity, ConnectionManager,
+    AgentAuthConfiguration, AnonymousTokenProvider, ClaimsIdentity, ConnectionManager,
     RestChannelServiceClientFactory, TurnContext,
 )
-from microsoft_agents.hosting.core.authorization import JwtTokenValidator
+from microsoft_agents.hosting.core.authorization import AuthTypes, JwtTokenValidator
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 
 from adapters.teams.keys import SigningKeys, header_problem
@@ -77,7 +77,7 @@ def _anonymous(_: AgentAuthConfiguration) -> AnonymousTokenProvider:
     return AnonymousTokenProvider()
 
 
-class ClientFactory(RestChannelServiceClientFactory):  # type: ignore[misc]
+class ClientFactory(RestChannelServiceClientFactory):
     """The SDK's connector clients; an unauthorized user-token client, because Haven signs
     nobody in (no OAuth cards), so a turn never asks Entra ID for a token-service token."""
 
@@ -110,7 +110,8 @@ class Credentials:
         self.validator: JwtTokenValidator | None = None
         if self.config is not None:
             self.validator = JwtTokenValidator(self.config)
-            self.validator._jwk_client_manager = self.keys  # the SDK's key source → Haven's (see keys.py)
+            # the SDK's key source → Haven's (see keys.py); same interface: get_signing_key(jwks_uri, header)
+            self.validator._jwk_client_manager = self.keys  # type: ignore[assignment]
 
     async def identity(self, header: str | None) -> ClaimsIdentity:
         """The caller's verified claims (anonymous in emulator mode); raises on a bad token."""

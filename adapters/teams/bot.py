@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, InvokeResponse
-from microsoft_agents.hosting.core import ActivityHandler, MessageFactory, TurnContext
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
@@ -33,7 +33,9 @@ def data_of(turn_context: TurnContext) -> dict[str, Any]:
     return turn_context.activity.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-class HavenTeamsBot(ActivityHandler):  # type: ignore[misc]
+class HavenTeamsBot:
+    """The SDK's ``Agent``: ``on_turn`` for every activity (message, install, card invoke)."""
+
     def __init__(self, runtime: Runtime, links: TeamsLinks, messenger: TeamsMessenger, registrar: Registrar) -> None:
         self.runtime = runtime
         self.haven = runtime.haven
@@ -47,7 +49,7 @@ class HavenTeamsBot(ActivityHandler):  # type: ignore[misc]
         """The error boundary: an unexpected error becomes a calm message with a code."""
         try:
             await self._remember(turn_context)
-            await super().on_turn(turn_context)
+            await self._dispatch(turn_context)
         except Exception:
             code = log_unexpected(f"teams {turn_context.activity.type}")
             text = t(self._locale(turn_context), "error.unexpected", code=code)
@@ -55,6 +57,15 @@ class HavenTeamsBot(ActivityHandler):  # type: ignore[misc]
                 await _respond(turn_context, render.invoke_message(text))
             else:
                 await turn_context.send_activity(MessageFactory.text(text))
+
+    async def _dispatch(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.message:
+            await self.on_message_activity(turn_context)
+        elif activity.type == ActivityTypes.conversation_update and activity.members_added:
+            await self.on_members_added_activity(activity.members_added, turn_context)
+        elif activity.type == ActivityTypes.invoke:
+            await _respond(turn_context, await self.on_invoke_activity(turn_context))
 
     def _locale(self, turn_context: TurnContext) -> str:
         return normalize_locale(turn_context.activity.locale, self.runtime.settings.locale)
@@ -130,15 +141,14 @@ class HavenTeamsBot(ActivityHandler):  # type: ignore[misc]
 
     # -- cards -------------------------------------------------------------------------
 
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """``adaptiveCard/action``: Haven writes the invoke body itself (see app.py)."""
+    async def on_invoke_activity(self, turn_context: TurnContext) -> dict[str, Any]:
+        """``adaptiveCard/action`` → the invoke response body (200 with ``{}`` for other invokes)."""
         if turn_context.activity.name != "adaptiveCard/action":
-            return InvokeResponse(status=200, body={})
+            return {}
         pressed = parse.action_data(data_of(turn_context))
         if pressed is None:
-            text = t(self._locale(turn_context), "refusal.unknown_action")
-            return InvokeResponse(status=200, body=render.invoke_message(text))
-        return InvokeResponse(status=200, body=await self._act(turn_context, pressed))
+            return render.invoke_message(t(self._locale(turn_context), "refusal.unknown_action"))
+        return await self._act(turn_context, pressed)
 
     async def _submitted(self, turn_context: TurnContext, pressed: parse.ActionData) -> None:
         """The same data as an Action.Submit value: answer with new activities."""

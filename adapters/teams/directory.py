@@ -8,7 +8,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
 import aiohttp
 from microsoft_agents.activity import ChannelAccount, PagedMembersResult

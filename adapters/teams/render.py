@@ -81,7 +81,6 @@ def button_action(button: Button) -> dict[str, Any]:
 def message_card(message: Message, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One card for one message: title, text, wellbeing resources, facts, note, buttons."""
     mentions = Mentions(names or {})
-    locale = message.locale
     body: list[dict[str, Any]] = []
     if message.title:
         body.append(_block(mentions(message.title), weight="Bolder", size="Medium"))

@@ -3,7 +3,7 @@
 * :func:`install_log_guard` replaces the process's log record factory, so every record,
   whichever handler later formats it (a file, stderr, pytest's capture), is scrubbed at
   birth: records from libraries that see request and message bodies (``slack_sdk``,
-  ``slack_bolt``, ``botbuilder``, ``aiohttp`` …) keep their format string and location
+  ``slack_bolt``, ``microsoft_agents``, ``aiohttp`` …) keep their format string and location
   but lose their arguments (a pre-formatted message is withheld whole), at every level;
   and every traceback keeps its frames and exception types but not the exceptions'
   messages, which may quote input (a JSON error, a validation error). Haven's own
@@ -26,7 +26,7 @@ from storage.db import Database
 from storage.models import Incident, OutboxMessage
 
 LIBRARIES = (
-    "slack_sdk", "slack_bolt", "slack", "botbuilder", "botframework", "msrest", "msal",
+    "slack_sdk", "slack_bolt", "slack", "microsoft_agents", "msal",
     "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "asyncio", "urllib3", "requests", "httpx", "httpcore", "jwt",
     "haven.slack.sdk", "haven.slack.bolt", "haven.slack.socket",  # SDK loggers the adapter names
 )
