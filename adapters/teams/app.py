@@ -4,7 +4,9 @@ Haven checks the request itself before the SDK sees it: 415 for a wrong content 
 401 for a missing (with an app id) or malformed bearer, or a token header that is not
 RS256 with a key id (no network needed); 400 for JSON or an activity it cannot read;
 then the token (the SDK's validator, keys from :mod:`adapters.teams.keys`: 401 when it
-is refused, 503 while Microsoft's keys cannot be fetched); 403 for another tenant; then
+is refused, 503 while Microsoft's keys cannot be fetched) and its ``serviceurl`` claim,
+which must be the activity's ``serviceUrl`` (as botbuilder's channel validation required:
+a token cannot send Haven's replies elsewhere); 403 for another tenant; then
 ``adapter.process_activity`` with the verified claims, and the invoke body serialized
 here. Never a 500.
 """
@@ -61,6 +63,9 @@ class MessagesEndpoint:
             return _error(503, "the token cannot be checked right now", retry_after=FAILURE_SECONDS)
         except (PyJWTError, ValueError) as exc:  # bad signature, expired, wrong audience or tenant
             log.warning("Teams request refused: %s", type(exc).__name__)
+            return _error(401, "unauthorized")
+        if not auth.service_url_matches(identity, activity.service_url, required=bool(self.settings.microsoft_app_id)):
+            log.warning("Teams request refused: the token is for another serviceUrl")
             return _error(401, "unauthorized")
         if auth.tenant_refused(self.settings, parse.tenant_of(activity.model_dump(mode="json", by_alias=True))):
             log.warning("Teams activity from another tenant refused")

@@ -120,6 +120,15 @@ class Credentials:
         return await self.validator.validate_token(bearer_token(header or ""))
 
 
+def service_url_matches(identity: ClaimsIdentity, service_url: str | None, *, required: bool) -> bool:
+    """A Bot Framework channel token names the ``serviceurl`` it was issued for; Haven only
+    answers (and later posts) to that one. Nothing to compare in emulator mode."""
+    if not required:
+        return True
+    claim = identity.get_claim_value("serviceurl")
+    return isinstance(claim, str) and bool(claim) and claim == service_url
+
+
 def tenant_refused(settings: Settings, tenant: str | None) -> bool:
     """SingleTenant (the default): an activity from another tenant is refused."""
     expected = settings.microsoft_app_tenant_id

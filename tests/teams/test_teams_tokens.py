@@ -95,6 +95,15 @@ async def test_forged_tokens_are_refused_and_an_unknown_key_costs_no_second_fetc
     assert teams.connector.calls == [] and await detail(teams.runtime.db, REF) is None
 
 
+async def test_a_token_issued_for_another_service_url_is_refused(
+        teams: Teams, keys: KeyEndpoint, signer: Signer) -> None:
+    activity = act.personal(teams.service_url, act.REPORTER, "abuse x")
+    for token in (signer.token("https://smba.trafficmanager.net/evil/"), signer.token("")):
+        response = await teams.post(activity, headers=header(token))
+        assert response.status == 401
+    assert teams.connector.calls == [] and await detail(teams.runtime.db, REF) is None
+
+
 async def test_while_the_key_endpoint_fails_requests_get_503_and_it_is_not_asked_again_at_once(
         teams: Teams, keys: KeyEndpoint, signer: Signer) -> None:
     keys.error = TimeoutError()
