@@ -15,8 +15,10 @@ TENANT = "72f988bf-0000-0000-0000-000000000001"
 def test_single_tenant_is_a_client_secret_in_the_own_tenant() -> None:
     config = configuration(load_settings({**APP, "MICROSOFT_APP_PASSWORD": "s", "MICROSOFT_APP_TENANT_ID": TENANT}))
     assert config is not None
-    assert (config.AUTH_TYPE, config.CLIENT_ID, config.TENANT_ID, config.CLIENT_SECRET) == (
-        AuthTypes.client_secret, APP["MICROSOFT_APP_ID"], TENANT, "s")
+    connection = {"auth": config.AUTH_TYPE, "client": config.CLIENT_ID, "tenant": config.TENANT_ID,
+                  "secret": config.CLIENT_SECRET}
+    assert connection == {"auth": AuthTypes.client_secret, "client": APP["MICROSOFT_APP_ID"], "tenant": TENANT,
+                          "secret": "s"}
 
 
 def test_multi_tenant_gets_tokens_from_the_bot_framework_tenant() -> None:
@@ -27,7 +29,9 @@ def test_multi_tenant_gets_tokens_from_the_bot_framework_tenant() -> None:
 def test_a_managed_identity_needs_no_password() -> None:
     config = configuration(load_settings({**APP, "MICROSOFT_APP_TYPE": "UserAssignedMSI",
                                           "MICROSOFT_APP_TENANT_ID": TENANT}))
-    assert config is not None and config.AUTH_TYPE == AuthTypes.user_managed_identity and not config.CLIENT_SECRET
+    assert config is not None and not config.CLIENT_SECRET
+    auth_type = config.AUTH_TYPE
+    assert auth_type == AuthTypes.user_managed_identity
 
 
 def test_emulator_mode_has_no_credentials() -> None:
@@ -48,5 +52,5 @@ def test_a_missing_credential_names_its_variable(env: dict[str, str], variable: 
 def test_allow_guests_is_off_unless_set_and_a_bad_value_names_the_variable() -> None:
     assert load_settings({}).teams_allow_guests is False
     assert load_settings({"HAVEN_TEAMS_ALLOW_GUESTS": "1"}).teams_allow_guests is True
-    with pytest.raises(ConfigError, match="^HAVEN_TEAMS_ALLOW_GUESTS"):
+    with pytest.raises(ConfigError, match=r"^HAVEN_TEAMS_ALLOW_GUESTS"):
         load_settings({"HAVEN_TEAMS_ALLOW_GUESTS": "maybe"})
