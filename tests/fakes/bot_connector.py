@@ -65,6 +65,7 @@ class Fault:
     times: int
     headers: dict[str, str]
     code: str
+    message: str
 
 
 class FakeBotConnector:
@@ -95,9 +96,10 @@ class FakeBotConnector:
         self.members.get(team_id, set()).discard(aad_id)
 
     def fail(self, status: int, *, kind: str | None = None, method: str | None = None, times: int = 1,
-             retry_after: float | None = None, code: str = "") -> None:
+             retry_after: float | None = None, code: str = "", message: str = "") -> None:
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        self.faults.append(Fault(status, method, kind, times, headers, code or f"Fault{status}"))
+        self.faults.append(Fault(status, method, kind, times, headers, code or f"Fault{status}",
+                                 message or f"injected {status}"))
 
     # -- reading -----------------------------------------------------------------------
 
@@ -139,7 +141,7 @@ class FakeBotConnector:
         for fault in self.faults:
             if fault.times > 0 and fault.method in (None, method) and fault.kind in (None, kind):
                 fault.times -= 1
-                body = {"error": {"code": fault.code, "message": f"injected {fault.status}"}}
+                body = {"error": {"code": fault.code, "message": fault.message}}
                 return web.json_response(body, status=fault.status, headers=fault.headers)
         return None
 
