@@ -6,8 +6,10 @@ source is Haven's (adapters/teams/keys.py), the token check is the Agents SDK's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import jwt
 import pytest
 from microsoft_agents.authentication.msal import MsalAuth
 
@@ -120,3 +122,12 @@ async def test_another_tenant_with_a_real_token_is_403(teams: Teams, keys: KeyEn
                                 tenant="11111111-2222-3333-4444-555555555555")
     response = await teams.post(other, headers=header(signer.token(teams.service_url)))
     assert response.status == 403 and teams.connector.calls == []
+
+
+@pytest.mark.parametrize("payload", ["not json", [1, 2], {"aud": ["a", "b"], "iss": 7}])
+async def test_a_token_with_unreadable_claims_is_401_never_500(
+        teams: Teams, keys: KeyEndpoint, signer: Signer, payload: Any) -> None:
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    token = jwt.api_jws.encode(body.encode(), signer.key, algorithm="RS256", headers={"kid": signer.kid})
+    response = await teams.post(act.personal(teams.service_url, act.REPORTER, "abuse x"), headers=header(token))
+    assert response.status == 401 and teams.connector.calls == []
