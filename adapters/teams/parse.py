@@ -1,6 +1,6 @@
 """Teams activities (as plain JSON dicts) → what Haven needs: commands, button data, form values.
 
-Pure functions: no botbuilder import, so moving to another SDK touches nothing here.
+Pure functions, no SDK import (the move from botbuilder to the Agents SDK changed nothing here).
 """
 
 from __future__ import annotations
