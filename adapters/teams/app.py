@@ -29,9 +29,9 @@ from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.names import Names
 from adapters.teams.registration import Registrar
 from adapters.teams.store import TeamsLinks
-from bot.app.config import Settings
-from bot.app.runtime import Runtime
+from bot.core import Haven
 from bot.model.errors import log_unexpected
+from bot.model.settings import TeamsSettings
 
 log = logging.getLogger("haven.teams")
 PLATFORM = "teams"
@@ -41,7 +41,7 @@ KEYS = web.AppKey("haven_teams_keys", SigningKeys)
 class MessagesEndpoint:
     """The aiohttp handler; one per app."""
 
-    def __init__(self, settings: Settings, credentials: auth.Credentials, bot: HavenTeamsBot) -> None:
+    def __init__(self, settings: TeamsSettings, credentials: auth.Credentials, bot: HavenTeamsBot) -> None:
         self.settings = settings
         self.credentials = credentials
         self.bot = bot
@@ -50,7 +50,7 @@ class MessagesEndpoint:
         if request.content_type != "application/json":
             return _error(415, "Content-Type must be application/json")
         header = request.headers.get("Authorization")
-        problem = auth.bearer_problem(header, required=bool(self.settings.microsoft_app_id))
+        problem = auth.bearer_problem(header, required=bool(self.settings.app_id))
         if problem:
             return _error(401, problem)
         activity = await _read_activity(request)
@@ -63,7 +63,7 @@ class MessagesEndpoint:
         except Exception as exc:  # bad signature, expired, wrong audience or tenant, unreadable claims
             log.warning("Teams request refused: %s", type(exc).__name__)
             return _error(401, "unauthorized")
-        if not auth.service_url_matches(identity, activity.service_url, required=bool(self.settings.microsoft_app_id)):
+        if not auth.service_url_matches(identity, activity.service_url, required=bool(self.settings.app_id)):
             log.warning("Teams request refused: the token is for another serviceUrl")
             return _error(401, "unauthorized")
         if auth.tenant_refused(self.settings, parse.tenant_of(activity.model_dump(mode="json", by_alias=True))):
@@ -98,23 +98,22 @@ def _error(status: int, reason: str, *, retry_after: float | None = None) -> web
     return web.json_response({"error": reason}, status=status, headers=headers)
 
 
-def mount(app: web.Application, runtime: Runtime) -> None:
+def mount(app: web.Application, haven: Haven, settings: TeamsSettings) -> None:
     """Register the Teams messenger and directory on the core and add ``POST /api/messages``."""
-    settings = runtime.settings
     credentials = auth.Credentials(settings)
     app_id = credentials.app_id
-    links = TeamsLinks(runtime.ctx)
+    links = TeamsLinks(haven.links)
     people = Names(credentials.factory, links, app_id)
     messenger = TeamsMessenger(credentials.adapter, links, app_id, people)
-    runtime.ctx.messengers[PLATFORM] = messenger
-    runtime.ctx.directories[PLATFORM] = TeamsDirectory(credentials.factory, links, app_id, on_name=people.seen)
-    registrar = Registrar(credentials.factory, links, app_id, admins=set(settings.teams_admins),
-                          allow_guests=settings.teams_allow_guests, default_locale=settings.locale)
-    bot = HavenTeamsBot(runtime, links, messenger, registrar)
+    haven.connect(PLATFORM, messenger=messenger,
+                  directory=TeamsDirectory(credentials.factory, links, app_id, on_name=people.seen))
+    registrar = Registrar(credentials.factory, links, app_id, admins=set(settings.admins),
+                          allow_guests=settings.allow_guests, default_locale=settings.locale)
+    bot = HavenTeamsBot(haven, settings, links, messenger, registrar)
     app[KEYS] = credentials.keys
     app.router.add_post("/api/messages", MessagesEndpoint(settings, credentials, bot))
     app.on_startup.append(lambda _: _forget_names(links))
-    runtime.ready[PLATFORM] = True
+    haven.mark_ready(PLATFORM)
 
 
 async def _forget_names(links: TeamsLinks) -> None:

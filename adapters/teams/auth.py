@@ -27,7 +27,8 @@ from microsoft_agents.hosting.core.authorization import AuthTypes, JwtTokenValid
 from microsoft_agents.hosting.core.connector.client import UserTokenClient
 
 from adapters.teams.keys import SigningKeys, header_problem
-from bot.app.config import ConfigError, Settings
+from bot.model.errors import ConfigError
+from bot.model.settings import TeamsSettings
 
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 BOT_FRAMEWORK_TENANT = "botframework.com"  # where a MultiTenant bot gets its tokens
@@ -53,24 +54,24 @@ def bearer_token(header: str) -> str:
     return header.strip().partition(" ")[2].strip()
 
 
-def configuration(settings: Settings) -> AgentAuthConfiguration | None:
+def configuration(settings: TeamsSettings) -> AgentAuthConfiguration | None:
     """The SDK connection settings for ``MICROSOFT_APP_*`` (None in emulator mode)."""
-    if not settings.microsoft_app_id:
+    if not settings.app_id:
         return None
-    app_type = settings.microsoft_app_type
-    tenant = settings.microsoft_app_tenant_id
+    app_type = settings.app_type
+    tenant = settings.tenant_id
     if app_type == "UserAssignedMSI":
         if not tenant:
             raise ConfigError("MICROSOFT_APP_TENANT_ID: required for Teams with MICROSOFT_APP_TYPE=UserAssignedMSI")
-        return AgentAuthConfiguration(AuthTypes.user_managed_identity, settings.microsoft_app_id, tenant)
-    if not settings.microsoft_app_password:
+        return AgentAuthConfiguration(AuthTypes.user_managed_identity, settings.app_id, tenant)
+    if not settings.app_password:
         raise ConfigError(f"MICROSOFT_APP_PASSWORD: required for Teams with MICROSOFT_APP_TYPE={app_type}")
     if app_type == "SingleTenant" and not tenant:
         raise ConfigError("MICROSOFT_APP_TENANT_ID: required for Teams with MICROSOFT_APP_TYPE=SingleTenant")
     if app_type == "MultiTenant":
         tenant = BOT_FRAMEWORK_TENANT
-    return AgentAuthConfiguration(AuthTypes.client_secret, settings.microsoft_app_id, tenant,
-                                  settings.microsoft_app_password)
+    return AgentAuthConfiguration(AuthTypes.client_secret, settings.app_id, tenant,
+                                  settings.app_password)
 
 
 def _anonymous(_: AgentAuthConfiguration) -> AnonymousTokenProvider:
@@ -93,9 +94,9 @@ class ClientFactory(RestChannelServiceClientFactory):
 class Credentials:
     """The adapter, its connector-client factory and the token check, from the settings."""
 
-    def __init__(self, settings: Settings, keys: SigningKeys | None = None) -> None:
+    def __init__(self, settings: TeamsSettings, keys: SigningKeys | None = None) -> None:
         self.config = configuration(settings)
-        self.app_id = settings.microsoft_app_id or ""
+        self.app_id = settings.app_id or ""
         if self.config is None:  # HAVEN_TEAMS_EMULATOR=1: no credentials, no JWT (loopback only)
             connections: Any = ConnectionManager(_anonymous, {"SERVICE_CONNECTION": AgentAuthConfiguration()})
         else:
@@ -129,10 +130,10 @@ def service_url_matches(identity: ClaimsIdentity, service_url: str | None, *, re
     return isinstance(claim, str) and bool(claim) and claim == service_url
 
 
-def tenant_refused(settings: Settings, tenant: str | None) -> bool:
+def tenant_refused(settings: TeamsSettings, tenant: str | None) -> bool:
     """SingleTenant (the default): an activity from another tenant is refused."""
-    expected = settings.microsoft_app_tenant_id
-    if not expected or settings.microsoft_app_type == "MultiTenant":
+    expected = settings.tenant_id
+    if not expected or settings.app_type == "MultiTenant":
         return False
     return (tenant or "").lower() != expected.lower()
 

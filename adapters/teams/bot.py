@@ -18,12 +18,12 @@ from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
 from adapters.teams.registration import Registrar
 from adapters.teams.store import TeamsLinks, channel_key
+from bot.core import Haven
 from bot.model.errors import log_unexpected
 from bot.model.i18n import normalize_locale, t
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
-from bot.flows.links import current_alert
 from bot.model.messages import Action, Audience, Form, Kind, Message
-from bot.app.runtime import Runtime
+from bot.model.settings import TeamsSettings
 
 log = logging.getLogger("haven.teams")
 
@@ -36,9 +36,10 @@ def data_of(turn_context: TurnContext) -> dict[str, Any]:
 class HavenTeamsBot:
     """The SDK's ``Agent``: ``on_turn`` for every activity (message, install, card invoke)."""
 
-    def __init__(self, runtime: Runtime, links: TeamsLinks, messenger: TeamsMessenger, registrar: Registrar) -> None:
-        self.runtime = runtime
-        self.haven = runtime.haven
+    def __init__(self, haven: Haven, settings: TeamsSettings, links: TeamsLinks, messenger: TeamsMessenger,
+                 registrar: Registrar) -> None:
+        self.haven = haven
+        self.settings = settings
         self.links = links
         self.messenger = messenger
         self.registrar = registrar
@@ -68,7 +69,7 @@ class HavenTeamsBot:
             await _respond(turn_context, await self.on_invoke_activity(turn_context))
 
     def _locale(self, turn_context: TurnContext) -> str:
-        return normalize_locale(turn_context.activity.locale, self.runtime.settings.locale)
+        return normalize_locale(turn_context.activity.locale, self.settings.locale)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
         sender = turn_context.activity.from_property or ChannelAccount()
@@ -189,7 +190,7 @@ class HavenTeamsBot:
         ref = pressed.value.split(":", 1)[0]
         if result.changed and pressed.action not in _NOT_ALERT_BUTTONS:
             kind = Kind.PAGE if audience == Audience.ESCALATION else Kind.ALERT
-            alert = await current_alert(self.runtime.ctx, ref, kind=kind)
+            alert = await self.haven.current_alert(ref, kind=kind)
             if alert is not None:
                 names = await self.messenger.names(alert, ask=False)  # answer the invoke at once
                 return render.invoke_card(render.message_card(alert, names))
