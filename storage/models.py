@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.columns import EncryptedText, UTCNaiveDateTime
+from storage.kinds import Status
 
 
 class Incident(SQLModel, table=True):
@@ -30,7 +31,7 @@ class Incident(SQLModel, table=True):
     category: str = Field(max_length=64)
     severity: str = Field(max_length=64)
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="open", index=True, max_length=16)
+    status: str = Field(default=Status.OPEN.value, index=True, max_length=16)
     owner_id: Optional[str] = Field(default=None, max_length=128)
     second_responder_id: Optional[str] = Field(default=None, max_length=128)
     contact_channel: Optional[str] = Field(default=None, max_length=32)

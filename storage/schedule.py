@@ -7,7 +7,8 @@ scheduling twice is harmless. Claims are exactly once (see :func:`claim_jobs`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import dialect_name, insert_ignoring_conflicts
 from storage.db import Database, utc_naive, utc_now
+from storage.kinds import JobKind
 from storage.models import Incident, Job
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to schedule (what the planners return; see :func:`schedule_many`)."""
+
+    incident_id: int | None
+    kind: JobKind
+    key: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def values(self) -> dict[str, Any]:
+        """The column values of the new ``jobs`` row."""
+        return {"incident_id": self.incident_id, "kind": str(self.kind), "key": self.key,
+                "due_at": utc_naive(self.due_at), "state": "pending", "attempts": 0,
+                "payload": dict(self.payload)}
 
 
 async def schedule(
@@ -33,6 +52,16 @@ async def schedule(
     values = {"incident_id": incident_id, "kind": kind, "key": key, "due_at": utc_naive(due_at),
               "state": "pending", "attempts": 0, "payload": dict(payload or {})}
     return (await session.exec(_insert_job(session), params=values)).rowcount == 1
+
+
+async def schedule_many(*, session: AsyncSession, rows: Sequence[NewJob]) -> int:
+    """Schedule many jobs with one multi-row ``INSERT … ON CONFLICT DO NOTHING``; returns
+    how many were new (a key that already exists is skipped, as with :func:`schedule`)."""
+    if not rows:
+        return 0
+    statement = _insert_job(session).returning(Job.__table__.c.id)  # type: ignore[attr-defined]
+    result = await session.exec(statement, params=[row.values() for row in rows])
+    return len(result.all())
 
 
 _INSERT_JOB: dict[str, Any] = {}
@@ -177,7 +206,7 @@ async def checkins_stopped(*, session: AsyncSession, incident_ids: Collection[in
     if not incident_ids:
         return set()
     query = select(Job.incident_id).where(
-        col(Job.incident_id).in_(sorted(set(incident_ids))), col(Job.kind) == "checkin",
+        col(Job.incident_id).in_(sorted(set(incident_ids))), col(Job.kind) == JobKind.CHECKIN,
         col(Job.answer) == "stop",
     )
     return {i for i in (await session.exec(query)).all() if i is not None}

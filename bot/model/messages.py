@@ -29,7 +29,9 @@ class Kind(StrEnum):
     WELLBEING = "wellbeing"
     RECEIPT = "receipt"
     ALERT = "alert"
-    RENOTIFY = "renotify"
+    RENOTIFY = "renotify"  # nobody has acknowledged yet: the channel again
+    PAGE_FAILED = "page_failed"  # a page fell due, but the platform has no escalation channel
+    NOW_CRITICAL = "now_critical"  # the reporter is in danger now
     PAGE = "page"
     DECISION = "decision"
     APPROVAL_REQUEST = "approval_request"
@@ -37,7 +39,10 @@ class Kind(StrEnum):
     REPORTER_UPDATE = "reporter_update"
     CHECKIN = "checkin"
     TALK_REQUEST = "talk_request"
-    REMINDER = "reminder"
+    REMIND_OWNER = "remind_owner"  # resolution reminder to the owner
+    REMIND_CHANNEL = "remind_channel"  # resolution reminder in the alert's thread
+    ASK_JOIN = "ask_join"  # asking for a second responder
+    REMINDER = "reminder"  # rows queued by releases before the three above: still readable
     DIGEST = "digest"
 
 
