@@ -49,7 +49,9 @@ def _safe_traceback(exc_info: Any) -> str:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        current._str = WITHHELD  # type: ignore[attr-defined]  # the message, as traceback prints it
+        # TracebackException has no public way to replace the message it prints: it keeps it in
+        # the private `_str` (3.11+), so that is what is overwritten (tested in tests/reliability).
+        current._str = WITHHELD
         current.__notes__ = None  # type: ignore[attr-defined]
         for attr in ("text", "filename", "lineno", "offset", "end_offset", "msg"):
             if getattr(current, attr, None) is not None and current.exc_type is not None \

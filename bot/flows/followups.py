@@ -13,6 +13,7 @@ from bot.flows.context import Context, enqueue
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
 from bot.flows.lifecycle import JobKind
+from bot.flows.reporter import mark_in_danger
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Kind, Message, Reply
@@ -88,8 +89,6 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
     if press.action == Action.ADD_DETAILS:
         return PressResult(form=await details_form(ctx, press.actor, incident))
     if press.action == Action.IN_DANGER:
-        from bot.flows.reporter import mark_in_danger
-
         await mark_in_danger(ctx, press.actor, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
     if press.action == Action.TALK_NOW:
