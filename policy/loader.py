@@ -111,7 +111,7 @@ def _read_yaml(source: Path, name: str) -> Any:
     except OSError as exc:
         raise PolicyError([f"{name}: cannot read the file ({exc.strerror or exc})"]) from None
     try:
-        return yaml.load(text, Loader=_PolicyYamlLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_PolicyYamlLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -144,9 +144,7 @@ def _real_loc(raw: Any, loc: tuple[int | str, ...], *, keep_last: bool) -> list[
     real: list[int | str] = []
     node = raw
     for i, segment in enumerate(loc):
-        if isinstance(node, dict) and segment in node:
-            node = node[segment]
-        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+        if (isinstance(node, dict) and segment in node) or (isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)):
             node = node[segment]
         elif keep_last and i == len(loc) - 1:
             pass

@@ -150,7 +150,7 @@ class Database:
 
         try:
             await asyncio.wait_for(_select_one(), timeout)
-        except Exception:  # noqa: BLE001 - a health check reports, never raises
+        except Exception:  # a health check reports, never raises
             return False
         return True
 

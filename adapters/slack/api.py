@@ -90,7 +90,7 @@ async def call(request: Awaitable[Any]) -> dict[str, Any]:
     """Await one Web API call; failures become :class:`DeliveryError`."""
     try:
         response = await request
-    except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
         raise delivery_error(exc) from None
     data = response.data
     return data if isinstance(data, dict) else {}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.ack import proc
 from bench.ack.pg import fresh_database
-from bench.ack.runner import SUPERVISORS, Options, run_bolt, run_haven, say
+from bench.ack.runner import SUPERVISORS, Options, run_bolt, run_haven
 from bench.ack.table import Result, render, verdict
 
 

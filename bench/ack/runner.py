@@ -42,15 +42,13 @@ def say(text: str) -> None:
 
 
 async def fake_reset(opts: Options) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(opts.fake_url + "/_bench/reset") as response:
-            response.raise_for_status()
+    async with aiohttp.ClientSession() as session, session.post(opts.fake_url + "/_bench/reset") as response:
+        response.raise_for_status()
 
 
 async def fake_alerts(opts: Options) -> dict[str, float]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(opts.fake_url + "/_bench/alerts") as response:
-            data = await response.json()
+    async with aiohttp.ClientSession() as session, session.get(opts.fake_url + "/_bench/alerts") as response:
+        data = await response.json()
     return {ref: at for ref, at in data["alerts"]}
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -104,7 +103,7 @@ async def serve_run(url: str, tmp: Path, due: int) -> dict[str, str]:
         await asyncio.sleep(2)
         idle_rss = rss_mb(haven.process.pid)
         db = Database(url)
-        wall0 = datetime.utcnow()  # noqa: DTZ003 - compared with naive-UTC wall times in rows
+        wall0 = datetime.utcnow()  # compared with naive-UTC wall times in rows
         clock.write_text(iso(T0))
         settled: list[datetime] = []
         deadline = time.monotonic() + 120

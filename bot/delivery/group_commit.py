@@ -50,7 +50,7 @@ class GroupCommit(Generic[Item, Result]):
                 outcomes: Sequence[Result | BaseException] = await self._write(items)
                 if len(outcomes) != len(batch):
                     raise RuntimeError(f"group commit: {len(outcomes)} outcomes for {len(batch)} items")
-            except Exception as error:  # noqa: BLE001 - handed to every caller of the batch
+            except Exception as error:  # handed to every caller of the batch
                 outcomes = [error] * len(batch)
             self._settle(batch, outcomes)
 

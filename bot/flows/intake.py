@@ -83,7 +83,7 @@ async def _write(ctx: Context, batch: Sequence[_Report]) -> list[Logged | BaseEx
     lost intake-key race) fails alone and nobody gets another report's id."""
     try:
         logged = await _commit(ctx, batch)
-    except Exception as error:  # noqa: BLE001 - retried report by report below
+    except Exception as error:  # retried report by report below
         if len(batch) == 1:
             return [await _alone(ctx, batch[0], error)]
         log.warning("group commit of %d reports failed (%s); writing them one by one",
@@ -108,7 +108,7 @@ async def _alone(ctx: Context, item: _Report, error: Exception | None) -> Logged
             refs = await bulk.refs_by_intake_keys(session=session, keys=[item.intake_key])
         ref = refs.get(item.intake_key)
         return Logged(ref, created=False, alerted=item.alerted) if ref else failure
-    except Exception as failure:  # noqa: BLE001 - this report's own error, for its caller
+    except Exception as failure:  # this report's own error, for its caller
         return failure
 
 

@@ -70,7 +70,7 @@ async def test_a_failing_report_fails_alone_and_nobody_gets_its_id(world) -> Non
         try:
             return await intake.log_report(runtime.ctx, reporter(i), bad if i == 3 else replace(good, description=f"r{i}"),
                                            intake_key=f"t{i}")
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return error
 
     results = await asyncio.gather(*(log(i) for i in range(8)))
