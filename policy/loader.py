@@ -144,7 +144,8 @@ def _real_loc(raw: Any, loc: tuple[int | str, ...], *, keep_last: bool) -> list[
     real: list[int | str] = []
     node = raw
     for i, segment in enumerate(loc):
-        if (isinstance(node, dict) and segment in node) or (isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)):
+        in_list = isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
+        if (isinstance(node, dict) and segment in node) or in_list:
             node = node[segment]
         elif keep_last and i == len(loc) - 1:
             pass

@@ -93,7 +93,7 @@ def _describe_dates(month_days: list[str], marks: dict[str, str]) -> str:
     runs = _runs(ordinals)
     first_day, last_day = date(leap, 1, 1).toordinal(), date(leap, 12, 31).toordinal()
     if len(runs) > 1 and runs[0][0] == first_day and runs[-1][1] == last_day:
-        runs = [(runs[-1][0], runs[0][1])] + runs[1:-1]
+        runs = [(runs[-1][0], runs[0][1]), *runs[1:-1]]
 
     def text(ordinal: int) -> str:
         day = date.fromordinal(ordinal)

@@ -123,7 +123,8 @@ async def handle_line(runtime: Runtime, session: ConsoleSession, line: str, stdi
         role, name = match.groups()
         session.user = name
         session.roles[name] = role
-        session.out.write(t(session.locale, "console.you_are", role=t(session.locale, f"console.role_{role}"), name=name) + "\n")
+        role_label = t(session.locale, f"console.role_{role}")
+        session.out.write(t(session.locale, "console.you_are", role=role_label, name=name) + "\n")
     elif text == "/abuse" or text.startswith("/abuse "):
         outcome = await haven.report(ReportIn(actor=session.actor(), text=text[len("/abuse"):]))
         session.show(outcome.wellbeing, Audience.USER, t(session.locale, "console.to_you"))

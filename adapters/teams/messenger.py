@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -192,8 +192,10 @@ class TeamsMessenger:
 class _Mention(Entity):  # type: ignore[misc]
     """An entity that keeps ``text`` and ``mentioned`` when serialized (Entity drops them)."""
 
-    _attribute_map = {"type": {"key": "type", "type": "str"}, "text": {"key": "text", "type": "str"},
-                      "mentioned": {"key": "mentioned", "type": "object"}}
+    _attribute_map: ClassVar[dict[str, dict[str, str]]] = {
+        "type": {"key": "type", "type": "str"}, "text": {"key": "text", "type": "str"},
+        "mentioned": {"key": "mentioned", "type": "object"},
+    }
 
     def __init__(self, *, type: str = "mention", text: str = "", mentioned: Any = None, **kwargs: Any) -> None:
         super().__init__(type=type, **kwargs)

@@ -76,7 +76,8 @@ async def amain(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"\n{note}")
         if result.drain_seconds is not None:
-            print(f"\nhaven: the closed loop's last alert reached the fake {result.drain_seconds:.1f} s after the last answer")
+            print(f"\nhaven: the closed loop's last alert reached the fake {result.drain_seconds:.1f} s "
+                  "after the last answer")
     print()
     for line in verdict(results):
         print(line)

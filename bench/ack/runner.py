@@ -90,7 +90,8 @@ async def run_bolt(opts: Options) -> Result:
 
 async def run_haven(opts: Options) -> Result:
     port = proc.free_port()
-    argv = [sys.executable, "-m", "bot.app.cli", "serve"] if opts.paced else [sys.executable, "-m", "bench.ack.haven_serve"]
+    module = ["bot.app.cli", "serve"] if opts.paced else ["bench.ack.haven_serve"]
+    argv = [sys.executable, "-m", *module]
     if opts.profile:
         argv[1:1] = ["-m", "cProfile", "-o", str(opts.profile)]
     server = proc.start("haven", argv, core=opts.server_core, port=port, env=haven_env(opts, port), logs=opts.logs)

@@ -25,7 +25,8 @@ from storage.rekey import encrypted_samples
 
 LIBRARIES = (
     "slack_sdk", "slack_bolt", "slack", "botbuilder", "botframework", "msrest", "msal",
-    "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "asyncio", "urllib3", "requests", "httpx", "httpcore", "jwt",
+    "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "asyncio", "urllib3", "requests", "httpx",
+    "httpcore", "jwt",
     "haven.slack.sdk", "haven.slack.bolt", "haven.slack.socket",  # SDK loggers the adapter names
 )
 WITHHELD = "[withheld by haven.privacy]"

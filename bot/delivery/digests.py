@@ -76,8 +76,8 @@ async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now:
     for start in range(0, len(rows), DIGEST_MAX):
         chunk = rows[start:start + DIGEST_MAX]
         async with ctx.db.session() as session:
-            held = [r for r in chunk
-                    if r.id is not None and await store.take_for_digest(session=session, message_id=r.id, worker=worker)]
+            held = [r for r in chunk if r.id is not None
+                    and await store.take_for_digest(session=session, message_id=r.id, worker=worker)]
             incidents = await repo.incidents_by_ids(
                 session=session, incident_ids=[r.incident_id for r in held if r.incident_id])
             if not incidents:

@@ -66,7 +66,7 @@ class GroupCommit(Generic[Item, Result]):
     @staticmethod
     def _settle(batch: list[tuple[Item, asyncio.Future[Result]]],
                 outcomes: Sequence[Result | BaseException]) -> None:
-        for (_, future), outcome in zip(batch, outcomes):
+        for (_, future), outcome in zip(batch, outcomes, strict=True):  # lengths checked in _run
             if future.done():
                 continue
             if isinstance(outcome, BaseException):

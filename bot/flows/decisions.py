@@ -196,7 +196,8 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         locale = ctx.channel_locale
         label = option_label(ctx.policy, proposal.option, locale)
         if approved:
-            await repo.update_choice_state(session=session, incident_id=incident.id, option=proposal.option, state="done")
+            await repo.update_choice_state(session=session, incident_id=incident.id, option=proposal.option,
+                                           state="done")
             await _apply_effects(session, ctx, incident, proposal.option)
             await _tell_reporter(session, ctx, incident, "reporter.update",
                                  what=option_done(ctx.policy, proposal.option, ctx.locale_of(incident)))
@@ -216,7 +217,8 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
     return PressResult(changed=True)
 
 
-async def _update_request(session: Session, ctx: Context, incident: Incident, proposal_id: int | None, outcome: Message) -> None:
+async def _update_request(session: Session, ctx: Context, incident: Incident, proposal_id: int | None,
+                          outcome: Message) -> None:
     """Replace the approval request's buttons with its outcome."""
     assert incident.id is not None
     for row in await outbox.messages_for(session=session, incident_id=incident.id):

@@ -120,7 +120,7 @@ async def _commit(ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
 
 
 def _after_commit(ctx: Context, batch: Sequence[_Report], logged: Sequence[Logged]) -> None:
-    for item, result in zip(batch, logged):
+    for item, result in zip(batch, logged, strict=True):
         if result.created:
             ctx.metrics.incidents_reported.labels(platform=item.actor.platform, severity=result.severity).inc()
             log.info("incident %s reported on %s (severity %s)", result.ref, item.actor.platform, result.severity)

@@ -237,7 +237,9 @@ def _history_what(policy: Policy, line: HistoryLine, locale: str) -> str:
     if line.kind == "acknowledged":
         return option_done(policy, "acknowledge", locale)
     if line.kind == "resolved":
-        return option_done(policy, "resolve", locale) if _has(policy, "resolve") else t(locale, "alert.resolved_fallback")
+        if _has(policy, "resolve"):
+            return option_done(policy, "resolve", locale)
+        return t(locale, "alert.resolved_fallback")
     return option_done(policy, line.option, locale) if line.option else ""
 
 

@@ -211,7 +211,8 @@ async def test_japanese_user_gets_japanese_text(world) -> None:  # type: ignore[
 
 async def test_form_errors_are_returned_to_the_form(world) -> None:  # type: ignore[no-untyped-def]
     runtime, _, _, _ = world
-    outcome = await runtime.haven.submit_form(FormIn(actor=EMPLOYEE, values={"category": "nonsense", "held_minutes": "abc"}))
+    values = {"category": "nonsense", "held_minutes": "abc"}
+    outcome = await runtime.haven.submit_form(FormIn(actor=EMPLOYEE, values=values))
     assert set(outcome.errors) == {"category", "description", "held_minutes"}
     assert outcome.ref is None
 
@@ -290,7 +291,7 @@ async def test_pressing_in_danger_twice_pings_the_channel_once(world) -> None:  
 
 
 async def test_details_that_raise_the_severity_replan_and_announce(world) -> None:  # type: ignore[no-untyped-def]
-    runtime, messenger, _, _ = world
+    runtime, _messenger, _, _ = world
     outcome = await quick(runtime)  # normal
     before = {t["kind"] for t in (await detail(runtime.db, outcome.ref))["timers"]}
     assert "ask_join" not in before

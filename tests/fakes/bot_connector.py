@@ -155,7 +155,7 @@ class FakeBotConnector:
         return web.json_response({"id": call.activity_id}, status=201)
 
     async def _reply(self, request: web.Request) -> web.Response:
-        call, fault = await self._record(request, "reply", request.match_info["activity"])
+        _call, fault = await self._record(request, "reply", request.match_info["activity"])
         if fault:
             return fault
         return web.json_response({"id": f"activity-{next(self._ids)}"}, status=201)

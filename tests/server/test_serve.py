@@ -33,9 +33,9 @@ async def test_unknown_path_is_404_not_500(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
     haven = start_haven(haven_env(tmp_path, url), tmp_path)
     try:
-        async with aiohttp.ClientSession() as session:
-            async with session.post(haven.url + "/slack/events", data=b"x") as response:
-                assert response.status == 404
+        async with (aiohttp.ClientSession() as session,
+                    session.post(haven.url + "/slack/events", data=b"x") as response):
+            assert response.status == 404
     finally:
         haven.stop()
 

@@ -11,7 +11,7 @@ from tests.teams import activities as act
 from tests.teams.conftest import Teams
 
 META = Meta(kind="alert", incident=None, outbox_id=1)
-HELLO = Message(kind=Kind.ALERT, text="hello <@%s>" % act.SUPERVISOR, title="Title")
+HELLO = Message(kind=Kind.ALERT, text=f"hello <@{act.SUPERVISOR}>", title="Title")
 
 
 def _messenger(teams: Teams):  # type: ignore[no-untyped-def]
