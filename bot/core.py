@@ -14,7 +14,7 @@ from bot.flows.report_forms import details_form, new_form
 from bot.flows.decisions import PressResult, refuse, supervisor_press
 from bot.model.errors import log_unexpected
 from bot.flows.followups import REPORTER_ACTIONS, reporter_press
-from bot.model.forms import check
+from bot.model.forms import Submission, check
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
 from bot.model.messages import Audience, Form, Kind, Message
 from bot.model.ports import Target
@@ -90,7 +90,7 @@ class Haven:
         outcome = await self._log(submitted.actor, self.wellbeing(locale), submission, submitted.intake_key)
         return FormOutcome(errors={}, receipt=outcome.receipt, ref=outcome.ref)
 
-    async def _log(self, actor: Actor, first: Message, submission: intake.Submission,
+    async def _log(self, actor: Actor, first: Message, submission: Submission,
                    intake_key: str | None) -> ReportOutcome:
         task = asyncio.ensure_future(intake.log_report(self.ctx, actor, submission, intake_key=intake_key))
         try:

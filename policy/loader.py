@@ -40,7 +40,7 @@ class _PolicyYamlLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -167,7 +167,7 @@ def _dotted(raw: Any, loc: list[int | str]) -> str:
             ids = [x.get("id") for x in node if isinstance(x, dict)]
             item_id = item.get("id") if isinstance(item, dict) else None
             named = isinstance(item_id, str) and ids.count(item_id) == 1 and "." not in item_id
-            parts.append(item_id if named else str(segment))  # type: ignore[arg-type]
+            parts.append(item_id if named and isinstance(item_id, str) else str(segment))
             node = item
         else:
             parts.append(str(segment))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -71,7 +72,7 @@ def _describe_span(span: OpeningHours, words: dict[str, Any], marks: dict[str, s
     return f"{_describe_days(span.days, words, marks)}{marks['after_days']}{times}"
 
 
-def _describe_days(days: list[str], words: dict[str, Any], marks: dict[str, str]) -> str:
+def _describe_days(days: Sequence[str], words: dict[str, Any], marks: dict[str, str]) -> str:
     indexes = sorted({WEEKDAYS.index(day) for day in days})
     if len(indexes) == len(WEEKDAYS):
         return str(words["every_day"])

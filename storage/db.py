@@ -110,6 +110,7 @@ class Database:
                 "use sqlite+aiosqlite:/// or postgresql+asyncpg://"
             )
         self._url = parsed
+        # Haven's own attribute on the dialect: EncryptedText columns find the cipher there
         self.engine.dialect.haven_cipher = self.cipher  # type: ignore[attr-defined]
 
     @property

@@ -112,7 +112,7 @@ async def earlier_by_customer(
 
 async def _cas(session: AsyncSession, model: Any, where: Any, values: dict[str, Any]) -> bool:
     result = await session.exec(update(model).where(where).values(**values))
-    return result.rowcount == 1
+    return int(result.rowcount) == 1
 
 
 async def claim_owner(*, session: AsyncSession, incident_id: int, owner: str, at: datetime) -> bool:
@@ -187,7 +187,7 @@ async def record_choice(
         session, Choice, incident_id=incident_id, option=option, actor=actor,
         at=utc_naive(at), state=state,
     )
-    return (await session.exec(statement)).rowcount == 1
+    return int((await session.exec(statement)).rowcount) == 1
 
 
 async def update_choice_state(

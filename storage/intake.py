@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import utc_naive
 from storage.models import Event, Incident
 
-_INCIDENTS = Incident.__table__  # type: ignore[attr-defined]
-_EVENTS = Event.__table__  # type: ignore[attr-defined]
+_INCIDENTS = Incident.metadata.tables["incidents"]
+_EVENTS = Event.metadata.tables["events"]
 _INCIDENT_COLUMNS = [c.key for c in _INCIDENTS.columns if c.key != "id"]
 
 
@@ -37,7 +37,7 @@ async def insert_incidents(*, session: AsyncSession, incidents: Sequence[Inciden
         return
     rows = [{name: getattr(incident, name) for name in _INCIDENT_COLUMNS} for incident in incidents]
     statement = insert(_INCIDENTS).returning(_INCIDENTS.c.id, _INCIDENTS.c.ref)
-    ids = {ref: id_ for id_, ref in (await session.exec(statement, params=rows)).all()}  # type: ignore[call-overload]
+    ids = {ref: id_ for id_, ref in (await session.exec(statement, params=rows)).all()}
     for incident in incidents:
         incident.id = ids[incident.ref]
 
@@ -54,4 +54,4 @@ def event_row(
 async def add_events(*, session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Append many audit events (rows of :func:`event_row`) with one multi-row ``INSERT``."""
     if rows:
-        await session.exec(insert(_EVENTS), params=list(rows))  # type: ignore[call-overload]
+        await session.exec(insert(_EVENTS), params=list(rows))

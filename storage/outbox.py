@@ -27,7 +27,7 @@ from storage.db import Database, utc_naive
 from storage.models import OutboxMessage
 
 _ERROR_LIMIT = 500
-_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxMessage.metadata.tables["outbox"]
 
 
 def message_row(
@@ -84,7 +84,7 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[dict[str, Any]])
     """Queue many messages (rows of :func:`message_row`) in the caller's transaction with
     one multi-row ``INSERT`` (SQLAlchemy Core; payloads are encrypted all the same)."""
     if rows:
-        await session.exec(insert(_OUTBOX), params=list(rows))  # type: ignore[call-overload]
+        await session.exec(insert(_OUTBOX), params=list(rows))
 
 
 def _claimable(now: datetime) -> list[Any]:
@@ -178,7 +178,7 @@ async def mark_sent_many(
         )
         applied = {int(message_id) for message_id in result.scalars().all()}
         if applied:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 update(table).where(table.c.id == bindparam("message_id")).values(sent_ref=bindparam("ref")),
                 params=[{"message_id": message_id, "ref": dict(refs[message_id])} for message_id in applied],
             )

@@ -28,7 +28,7 @@ async def _rekey_table(db: Database, table: Table, names: tuple[str, ...]) -> in
     extra = [table.c.customer_hash] if "customer_ref" in names else []
     while True:
         async with db.session() as session:
-            query = (
+            query: Any = (  # a Select of labelled, coerced columns: no sqlmodel overload fits
                 select(table.c.id, *raw, *extra)
                 .where(table.c.id > last_id)
                 .order_by(table.c.id)
@@ -86,7 +86,8 @@ async def encrypted_samples(*, db: Database) -> list[str]:
             encrypted = column.like(TOKEN_PREFIX + "%")
             for pick in (func.min, func.max):
                 first = select(pick(table.id)).where(encrypted).scalar_subquery()
-                row = (await session.exec(select(column).where(table.id == first))).first()
+                query: Any = select(column).where(table.id == first)  # no sqlmodel overload fits
+                row = (await session.exec(query)).first()
                 if row is not None and row[0] is not None:
                     samples.append(row[0])
     return samples

@@ -39,6 +39,6 @@ async def delete_incident(*, session: AsyncSession, incident_id: int) -> bool:
     if guard.first() is None:
         return False
     for model in (Event, Choice, Proposal, Job, OutboxMessage):
-        await session.exec(delete(model).where(model.incident_id == incident_id))
+        await session.exec(delete(model).where(col(model.incident_id) == incident_id))
     await session.exec(delete(Incident).where(col(Incident.id) == incident_id))
     return True

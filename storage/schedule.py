@@ -51,7 +51,7 @@ async def schedule(
     """Schedule a job once per ``key``. False if a job with that key already exists."""
     values = {"incident_id": incident_id, "kind": kind, "key": key, "due_at": utc_naive(due_at),
               "state": "pending", "attempts": 0, "payload": dict(payload or {})}
-    return (await session.exec(_insert_job(session), params=values)).rowcount == 1
+    return int((await session.exec(_insert_job(session), params=values)).rowcount) == 1
 
 
 async def schedule_many(*, session: AsyncSession, rows: Sequence[NewJob]) -> int:
@@ -59,7 +59,7 @@ async def schedule_many(*, session: AsyncSession, rows: Sequence[NewJob]) -> int
     how many were new (a key that already exists is skipped, as with :func:`schedule`)."""
     if not rows:
         return 0
-    statement = _insert_job(session).returning(Job.__table__.c.id)  # type: ignore[attr-defined]
+    statement = _insert_job(session).returning(Job.metadata.tables["jobs"].c.id)
     result = await session.exec(statement, params=[row.values() for row in rows])
     return len(result.all())
 
@@ -72,7 +72,7 @@ def _insert_job(session: AsyncSession) -> Any:
     once per dialect (building it per call cost more than running it)."""
     name = dialect_name(session)
     if name not in _INSERT_JOB:
-        _INSERT_JOB[name] = insert_ignoring_conflicts(session, Job.__table__)
+        _INSERT_JOB[name] = insert_ignoring_conflicts(session, Job.metadata.tables["jobs"])
     return _INSERT_JOB[name]
 
 
@@ -106,7 +106,7 @@ async def claim_jobs(
         .execution_options(synchronize_session=False)
     )
     async with db.session() as session:
-        rows = list((await session.exec(statement)).scalars().all())  # type: ignore[call-overload]
+        rows = list((await session.exec(statement)).scalars().all())
         await session.commit()
     rows.sort(key=lambda job: (job.due_at, job.id or 0))
     return rows

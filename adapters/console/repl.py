@@ -14,7 +14,7 @@ from adapters.console.render import field_prompt, form_header, render_message
 from bot.app.config import Settings
 from bot.model.i18n import t
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize
-from bot.model.messages import Audience, Button, Form, Message
+from bot.model.messages import Audience, Button, Form, FormField, Message
 from bot.model.ports import Meta, PostRef, Target
 from bot.app.runtime import Runtime, build_runtime, migrate
 
@@ -184,7 +184,7 @@ async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdi
         fields = [f for f in form.fields if f.id in errors]
 
 
-def _answer(form_field, answer: str) -> object:  # type: ignore[no-untyped-def]
+def _answer(form_field: FormField, answer: str) -> object:
     if form_field.kind == "select" and answer.isdigit():
         index = int(answer) - 1
         if 0 <= index < len(form_field.choices):

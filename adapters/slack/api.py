@@ -48,8 +48,9 @@ def make_client(token: str, base_url: str) -> AsyncWebClient:
 def error_code(exc: SlackApiError) -> str:
     response = exc.response
     data = getattr(response, "data", None)
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return data["error"]
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, str):
+        return error
     return f"http_{status_of(exc)}"
 
 

@@ -31,7 +31,7 @@ class _Configuration:
     APP_TENANTID: str | None
 
 
-class _OneTryFactory(ConnectorFactory):
+class _OneTryFactory(ConnectorFactory):  # type: ignore[misc]  # botframework is untyped
     """Connector clients without msrest's own retries (3 tries with back-off on 5xx): the
     outbox retries with jitter and ``Retry-After``, and a member look-up fails closed fast."""
 

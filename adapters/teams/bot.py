@@ -27,7 +27,7 @@ from bot.app.runtime import Runtime
 log = logging.getLogger("haven.teams")
 
 
-class HavenTeamsBot(ActivityHandler):
+class HavenTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
     def __init__(self, runtime: Runtime, links: TeamsLinks, messenger: TeamsMessenger) -> None:
         self.runtime = runtime
         self.haven = runtime.haven

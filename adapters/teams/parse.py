@@ -131,7 +131,8 @@ def action_data(activity: dict[str, Any]) -> ActionData | None:
         action = value.get("action")
         if not isinstance(action, dict):
             return None
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        given = action.get("data")
+        data: dict[str, Any] = given if isinstance(given, dict) else {}
         name = data.get("action") or action.get("verb")
     else:
         data, name = value, value.get("action")

@@ -52,8 +52,8 @@ def _safe_traceback(exc_info: Any) -> str:
         seen.add(id(current))
         # TracebackException has no public way to replace the message it prints: it keeps it in
         # the private `_str` (3.11+), so that is what is overwritten (tested in tests/reliability).
-        current._str = WITHHELD
-        current.__notes__ = None  # type: ignore[attr-defined]
+        current._str = WITHHELD  # type: ignore[attr-defined]  # private: not in typeshed
+        current.__notes__ = None
         for attr in ("text", "filename", "lineno", "offset", "end_offset", "msg"):
             if getattr(current, attr, None) is not None and current.exc_type is not None \
                     and issubclass(current.exc_type, SyntaxError):

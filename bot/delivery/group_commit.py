@@ -14,7 +14,6 @@ from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-Outcome = Result | BaseException
 Write = Callable[[Sequence[Item]], Awaitable[Sequence["Result | BaseException"]]]
 
 

@@ -35,7 +35,7 @@ class PressResult:
     changed: bool = False
 
 
-def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: object) -> PressResult:
+def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: str) -> PressResult:
     """A private refusal: counted, logged by ids, never written to the trail."""
     ctx.metrics.refusals.labels(reason=reason).inc()
     log.info("refused %s by %s on %s: %s", press.action, press.actor.user_id, split_value(press.value)[0], reason)
@@ -188,6 +188,7 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         approved = press.action == Action.APPROVE
         now = ctx.now()
         state = "approved" if approved else "rejected"
+        assert proposal.id is not None
         if not await repo.decide_proposal(session=session, proposal_id=proposal.id, state=state, actor=user, at=now):
             return refuse(ctx, press, "proposal_decided", "refusal.proposal_decided")
         assert incident.id is not None

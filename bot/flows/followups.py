@@ -136,7 +136,7 @@ async def _answer(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         assert incident.id is not None
         fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
         job = await schedule.get_job(session=session, job_id=checkin) if checkin else None
-        if fresh is None or job is None or job.incident_id != incident.id or job.kind != CHECKIN:
+        if fresh is None or job is None or job.id is None or job.incident_id != incident.id or job.kind != CHECKIN:
             return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
         first = await schedule.answer_checkin(session=session, job_id=job.id, answer=answer, at=ctx.now())
         if not first and answer != "talk":
