@@ -121,7 +121,7 @@ async def enqueue(
         session=session,
         incident_id=incident.id if incident else None,
         platform=platform or (incident.platform if incident else "console"),
-        kind=str(message.kind),
+        kind=str(message.kind.family),
         audience=str(audience),
         payload=message.to_json(),
         due_at=ctx.wall_now(),

@@ -42,8 +42,22 @@ class Kind(StrEnum):
     REMIND_OWNER = "remind_owner"  # resolution reminder to the owner
     REMIND_CHANNEL = "remind_channel"  # resolution reminder in the alert's thread
     ASK_JOIN = "ask_join"  # asking for a second responder
-    REMINDER = "reminder"  # rows queued by releases before the three above: still readable
+    REMINDER = "reminder"
     DIGEST = "digest"
+
+    @property
+    def family(self) -> Kind:
+        """The kind as the product contract names it: Slack metadata ``haven_<kind>``, the
+        outbox row, metrics. Each reminder is a ``reminder``; the page-failed note and the
+        in-danger announcement are ``renotify`` posts. Tests and the core tell them apart
+        by the message's own kind."""
+        return _FAMILY.get(self, self)
+
+
+_FAMILY = {
+    Kind.REMIND_OWNER: Kind.REMINDER, Kind.REMIND_CHANNEL: Kind.REMINDER, Kind.ASK_JOIN: Kind.REMINDER,
+    Kind.PAGE_FAILED: Kind.RENOTIFY, Kind.NOW_CRITICAL: Kind.RENOTIFY,
+}
 
 
 class Audience(StrEnum):

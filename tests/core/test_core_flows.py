@@ -73,7 +73,7 @@ async def test_in_danger_makes_it_critical(world) -> None:  # type: ignore[no-un
     assert result.replies and result.replies[0].private
     data = await detail(runtime.db, outcome.ref)
     assert data["severity"] == "critical" and "in_danger" in data["flags"]
-    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.meta.kind == Kind.NOW_CRITICAL]
+    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.message.kind == Kind.NOW_CRITICAL]
     assert urgent and urgent[0].message.mention_channel
     assert urgent[0].thread is not None, "posted in the alert's thread"
 
@@ -284,7 +284,7 @@ async def test_pressing_in_danger_twice_pings_the_channel_once(world) -> None:  
     for _ in range(3):
         result = await press(runtime, EMPLOYEE, Action.IN_DANGER, outcome.ref, Audience.USER)
         assert result.replies, "the reporter always gets the private reply"
-    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.meta.kind == Kind.NOW_CRITICAL]
+    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.message.kind == Kind.NOW_CRITICAL]
     assert len(urgent) == 1
     kinds = [e["kind"] for e in (await detail(runtime.db, outcome.ref))["events"]]
     assert kinds.count("in_danger") == 1

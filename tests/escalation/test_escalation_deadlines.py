@@ -83,6 +83,7 @@ async def test_page_without_an_escalation_channel_is_recorded_honestly(world: Wo
     assert "paged" not in [e["kind"] for e in data["events"]]
     assert all(o["state"] != "dead" for o in data["outbox"]), "not a silent dead letter"
     told = world.sent(Kind.PAGE_FAILED)
+    assert [s.meta.kind for s in told] == ["renotify"], "posted as a re-notification (the contract's kinds)"
     assert told and told[0].thread == world.alert_ref(ref) and told[0].message.mention_channel
 
 

@@ -24,6 +24,7 @@ async def test_owner_then_channel_reminded_past_resolve_within(world: World) -> 
     [owner] = world.sent(Kind.REMIND_OWNER, Audience.USER)
     assert owner.target is not None and owner.target.user_id == "sato", "the owner, by DM"
     assert ref in owner.message.text
+    assert owner.meta.kind == "reminder", "on the wire every reminder is a haven_reminder (the contract)"
 
     channel = world.sent(Kind.REMIND_CHANNEL, Audience.SUPERVISORS)
     assert channel == []
