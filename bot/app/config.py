@@ -179,7 +179,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             field = str(error["loc"][0]) if error["loc"] else "?"
             variable = _ALIASES.get(field, field)
             raw = error.get("input")
-            shown = f" (got {raw!r})" if isinstance(raw, str) and "KEY" not in variable and "SECRET" not in variable and "TOKEN" not in variable and "PASSWORD" not in variable else ""
+            secret = any(word in variable for word in ("KEY", "SECRET", "TOKEN", "PASSWORD"))
+            shown = f" (got {raw!r})" if isinstance(raw, str) and not secret else ""
             lines.append(f"{variable}: {error['msg']}{shown}")
         raise ConfigError("; ".join(lines)) from None
 
