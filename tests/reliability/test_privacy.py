@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 async def keyed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Haven]:
     caplog.set_level(logging.DEBUG)  # the root logger at DEBUG, before any SDK logger exists
-    for name in ("slack_sdk", "slack_bolt", "microsoft_agents", "aiohttp.access", "haven.slack.sdk", "haven.slack.bolt"):
+    for name in ("slack_sdk", "slack_bolt", "microsoft_agents", "aiohttp.access", "haven.slack.sdk",
+                 "haven.slack.bolt"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     async with slack_haven(tmp_path, HAVEN_ENCRYPTION_KEY=KEY) as haven:
         yield haven
