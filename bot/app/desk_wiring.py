@@ -7,24 +7,36 @@ from typing import TextIO
 from bot.app.config import ConfigError, Settings
 from bot.app.records import detail
 from bot.app.runtime import Runtime, make_database
-from bot.hr.desk import Desk
+from bot.app import export
+from bot.hr.access import HrAccess
+from bot.hr.desk import Desk, ExportRefused
 from bot.hr.signin import SignIn
 from bot.model.clock import SystemClock
 from storage.hr_desk import Identity
 from storage.migrate import upgrade
 
 
-def build_desk(runtime: Runtime) -> Desk:
-    """The desk shares the core's HR check (one membership cache) and sign-in links."""
+def build_desk(runtime: Runtime, *, access: HrAccess | None = None, signin: SignIn | None = None) -> Desk:
+    """The desk shares the core's HR check (one membership cache) and sign-in links
+    (tests pass their own, on a fake clock)."""
     settings = runtime.settings
     assert runtime.haven.desk is not None  # build_runtime always sets it
 
     async def record(ref: str) -> dict[str, object] | None:
         return await detail(runtime.db, ref)
 
+    async def export_csv(filters: dict[str, str]) -> str:
+        try:
+            where = export.parse_filter(runtime.policy, start=filters.get("from"), end=filters.get("to"),
+                                        site=filters.get("site"), status=filters.get("status"))
+        except export.ExportError as exc:
+            raise ExportRefused(str(exc).replace("--", "", 1)) from None
+        return export.to_csv(await export.build_rows(runtime.db, runtime.policy, where))
+
     return Desk(
         db=runtime.db, policy=runtime.policy, clock=runtime.ctx.clock,
-        access=runtime.haven.desk.access, signin=runtime.haven.desk.signin, record=record,
+        access=access or runtime.haven.desk.access, signin=signin or runtime.haven.desk.signin, record=record,
+        export_csv=export_csv, press=runtime.haven.press,
         default_locale=settings.locale,
         secure_cookie=settings.desk_url.startswith("https://"),
     )

@@ -10,7 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.hr import insight_page, pages, session_pages
+from bot.hr import insight_page, pages, record_pages, register_page, session_pages
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk
 from bot.hr.signin import COOKIE, same
 from bot.hr.text import locale_of
@@ -76,4 +76,8 @@ def mount(parent: web.Application, desk: Desk) -> None:
     app.router.add_get("/incidents", pages.incident_list)
     app.router.add_get("/incidents/{ref}", pages.incident_page)
     app.router.add_get("/insights", insight_page.insights)
+    app.router.add_get("/incidents/{ref}/evidence.zip", record_pages.evidence_zip)
+    app.router.add_get("/export.csv", record_pages.export_csv)
+    app.router.add_get("/register", register_page.show)
+    app.router.add_post("/register/{entry}", register_page.act)
     parent.add_subapp("/hr/", app)

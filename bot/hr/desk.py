@@ -11,12 +11,20 @@ from aiohttp import web
 
 from bot.hr.access import HrAccess
 from bot.hr.signin import SignIn
+from bot.flows.decisions import PressResult
+from bot.model.inbound import PressIn
 from bot.model.ports import Clock
 from policy.model import Policy
 from storage.db import Database
 from storage.hr_desk import SessionRow
 
 RecordReader = Callable[[str], Awaitable[dict[str, Any] | None]]
+ExportWriter = Callable[[dict[str, str]], Awaitable[str]]  # filters (from, to, site, status) → CSV text
+Presser = Callable[[PressIn], Awaitable[PressResult]]
+
+
+class ExportRefused(ValueError):
+    """A bad export filter, as one line naming it."""
 
 
 @dataclass
@@ -27,6 +35,8 @@ class Desk:
     access: HrAccess
     signin: SignIn  # runs on the real clock: links and sessions are security windows
     record: RecordReader  # one incident's whole record (free text decrypted), or None
+    export_csv: ExportWriter  # the full export of spec 8.4; raises ExportRefused
+    press: Presser  # a button pressed on the desk goes through the core like one pressed in chat
     default_locale: str = "en"
     secure_cookie: bool = False
     page_size: int = 50

@@ -77,8 +77,8 @@ async def incident_list(request: web.Request) -> web.StreamResponse:
     locale = request[LOCALE]
     items = [{
         "ref": i.ref, "status": i.status, "severity": i.severity, "category": i.category,
-        "severity_label": _label(desk.policy.severities, i.severity, locale),
-        "category_label": _label(desk.policy.categories, i.category, locale),
+        "severity_label": label(desk.policy.severities, i.severity, locale),
+        "category_label": label(desk.policy.categories, i.category, locale),
         "reported_at": desk.local(i.reported_at), "owner": i.owner_id or "",
         "legal_hold": i.legal_hold,
     } for i in rows]
@@ -93,7 +93,7 @@ async def incident_list(request: web.Request) -> web.StreamResponse:
     })
 
 
-def _label(items: Any, wanted: str, locale: str) -> str:
+def label(items: Any, wanted: str, locale: str) -> str:
     for item in items:
         if item.id == wanted:
             return str(item.labels.get(locale))
@@ -118,13 +118,13 @@ async def incident_page(request: web.Request) -> web.StreamResponse:
     if record is None:
         raise web.HTTPNotFound(text="no such incident")
     return render("incident.html", request, {
-        "r": record, "local": _local_iso(desk), "viewer": viewer,
-        "severity_label": _label(desk.policy.severities, record["severity"], request[LOCALE]),
-        "category_label": _label(desk.policy.categories, record["category"], request[LOCALE]),
+        "r": record, "local": local_iso(desk), "viewer": viewer,
+        "severity_label": label(desk.policy.severities, record["severity"], request[LOCALE]),
+        "category_label": label(desk.policy.categories, record["category"], request[LOCALE]),
     })
 
 
-def _local_iso(desk: Desk) -> Any:
+def local_iso(desk: Desk) -> Any:
     """Template filter: an ISO-8601 UTC string from the record → local ``YYYY-MM-DD HH:MM``."""
     def convert(value: str | None) -> str:
         if not value:

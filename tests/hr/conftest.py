@@ -10,16 +10,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app.records import detail
 from bot.app.runtime import Runtime
 from bot.hr.access import HrAccess
 from bot.hr.app import mount
+from bot.app.desk_wiring import build_desk
 from bot.hr.desk import Desk
 from bot.hr.signin import SignIn
 from bot.model.inbound import Actor, ReportIn
 from storage.hr_desk import Identity
 from tests.support.clock import FakeClock
-from tests.support.recording import make_runtime
+from tests.support.recording import RecordingDirectory, make_runtime
 
 HR = Identity(platform="test", user_id="UHR1")
 EMPLOYEE = Identity(platform="test", user_id="UEMP1")
@@ -33,6 +33,8 @@ class DeskWorld:
     client: TestClient  # type: ignore[type-arg]
     wall: FakeClock
     hr_members: set[str]
+    directory: RecordingDirectory
+    clock: FakeClock  # policy time
 
     async def link(self, who: Identity = HR) -> str:
         url = await self.desk.signin.issue_link(who)
@@ -58,26 +60,24 @@ async def seed(runtime: Runtime, texts: list[str]) -> list[str]:
 
 @pytest.fixture
 async def desk_world(fresh_database_url: str) -> AsyncIterator[DeskWorld]:
-    runtime, _messenger, _directory, clock = await make_runtime(fresh_database_url, now=NOW)
+    runtime, _messenger, directory, clock = await make_runtime(fresh_database_url, now=NOW)
     wall = FakeClock(NOW)
     members = {HR.user_id}
 
     async def channel_check(identity: Identity) -> bool:
         return identity.user_id in members
 
-    async def record(ref: str) -> dict[str, object] | None:
-        return await detail(runtime.db, ref)
-
-    desk = Desk(db=runtime.db, policy=runtime.policy, clock=clock,
-                access=HrAccess(channel_check=channel_check, ttl=60, monotonic=lambda: wall.now().timestamp()),
-                signin=SignIn(db=runtime.db, clock=wall, public_url="https://haven.example.com"),
-                record=record, secure_cookie=False)
+    desk = build_desk(runtime, access=HrAccess(channel_check=channel_check, ttl=60,
+                                               monotonic=lambda: wall.now().timestamp()),
+                      signin=SignIn(db=runtime.db, clock=wall, public_url="https://haven.example.com"))
+    desk.secure_cookie = False
     app = web.Application()
     mount(app, desk)
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
-        yield DeskWorld(runtime=runtime, desk=desk, client=client, wall=wall, hr_members=members)
+        yield DeskWorld(runtime=runtime, desk=desk, client=client, wall=wall, hr_members=members,
+                        directory=directory, clock=clock)
     finally:
         await client.close()
         await runtime.close()

@@ -1,0 +1,62 @@
+"""``/hr/register``: customers no longer served (spec 8.5). HR proposes to extend or lift
+an entry; a second HR member approves or rejects — the same core flow as the buttons in
+chat, so the same rules hold (no one approves their own proposal)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from aiohttp import web
+
+from bot.hr.desk import DESK, LOCALE, VIEWER, Desk
+from bot.hr.text import render
+from bot.model.inbound import Actor, PressIn
+from bot.model.messages import Action, Audience
+from storage import register as store
+
+ACTIONS = {Action.REGISTER_EXTEND, Action.REGISTER_LIFT, Action.APPROVE, Action.REJECT}
+
+
+def _scope(desk: Desk, scope: str, locale: str) -> str:
+    for site in getattr(desk.policy, "sites", None) or ():
+        if site.id == scope:
+            return str(site.labels.get(locale))
+    return scope
+
+
+async def _entries(desk: Desk, locale: str) -> list[dict[str, object]]:
+    async with desk.db.session() as session:
+        entries = await store.list_entries(session=session)
+    return [{
+        "id": store.entry_id(e), "scope": _scope(desk, e.scope, locale),
+        "since": e.since.replace(tzinfo=UTC).astimezone(desk.policy.zone).date().isoformat(),
+        "review_on": e.review_on.isoformat(), "incidents": list(e.incidents),
+        "pending": e.pending, "pending_by": e.pending_by,
+    } for e in entries]
+
+
+async def register_page(request: web.Request, *, notice: str | None = None, status: int = 200) -> web.StreamResponse:
+    desk = request.app[DESK]
+    return render("register.html", request, {
+        "viewer": request[VIEWER], "entries": await _entries(desk, request[LOCALE]), "notice": notice,
+    }, status=status)
+
+
+async def show(request: web.Request) -> web.StreamResponse:
+    return await register_page(request)
+
+
+async def act(request: web.Request) -> web.StreamResponse:
+    """A proposal or a decision on one entry (the CSRF token was checked at the gate)."""
+    desk = request.app[DESK]
+    form = await request.post()
+    action, entry = form.get("action"), request.match_info["entry"].upper()
+    if action not in ACTIONS or store.parse_entry_id(entry) is None:
+        raise web.HTTPBadRequest(text="unknown register action or entry")
+    viewer = request[VIEWER].identity
+    result = await desk.press(PressIn(actor=Actor(viewer.platform, viewer.user_id, request[LOCALE]),
+                                      action=str(action), value=entry, audience=Audience.SUPERVISORS))
+    refusal = next((r.message.text for r in result.replies if r.private), None)
+    if refusal:
+        return await register_page(request, notice=refusal, status=409)
+    raise web.HTTPSeeOther(f"/hr/register?lang={request[LOCALE]}")
