@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from policy.checks import ladder_problems, triage_problems
+
 LANGUAGES = ("en", "ja")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -140,6 +142,7 @@ class Option(_Strict):
     labels: Text | None = None
     done: Text | None = None  # past-tense line for the alert, e.g. "asked the police"
     legal_hold: bool = False  # choosing it places the incident on legal hold (no purge)
+    requires: list[str] = Field(default_factory=list)  # options that must be done first (the ladder)
 
 
 class _Span(_Strict):
@@ -182,7 +185,7 @@ class WellbeingResource(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     labels: Text
     text: Text
-    contact: str | None = None
+    contact: str | Text | None = None  # one string for every language, or {en, ja}
     # "always", or a list of opening hours (empty: hours unknown, ask the company).
     # The discriminator keeps validation errors to the branch the file actually used.
     hours: Annotated[
@@ -222,6 +225,48 @@ class Retention(_Strict):
     closed_incidents: Duration
 
 
+# -- triage and care (spec 8.1, 8.3) ----------------------------------------------------
+
+
+def _phrases(values: list[str]) -> list[str]:
+    for value in values:
+        if not value.strip() or value.strip("*").strip() == "":
+            raise ValueError(f"{value!r} is not a phrase (empty or only '*')")
+    return values
+
+
+Phrases = Annotated[list[str], AfterValidator(_phrases)]
+
+
+class TriageMatch(_Strict):
+    """The phrases of one triage rule: ``en`` match whole words (a trailing ``*`` allows
+    longer words), ``ja`` match as substrings. Both lists always apply."""
+
+    en: Phrases = Field(default_factory=list)
+    ja: Phrases = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TriageMatch:
+        if not self.en and not self.ja:
+            raise ValueError("a triage rule needs at least one phrase in en or ja")
+        return self
+
+
+class TriageRule(_Strict):
+    """Words that decide a report's category and severity (shown to supervisors by id)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    category: str
+    severity: str
+    match: TriageMatch
+
+
+class Care(_Strict):
+    """How fast a request to talk must be answered (never business-hours-only)."""
+
+    respond_within: Duration = timedelta(minutes=30)
+
+
 def _version_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -239,6 +284,8 @@ class Policy(_Strict):
     wellbeing: list[WellbeingResource] = Field(min_length=1)
     follow_ups: FollowUps
     retention: Retention
+    triage: list[TriageRule] = Field(default_factory=list)
+    care: Care = Field(default_factory=Care)
 
     @field_validator("timezone")
     @classmethod
@@ -277,6 +324,14 @@ class Policy(_Strict):
                 check(f"options.{i}.severities.{j}", severity_id)
         if "acknowledge" not in {o.id for o in self.options}:
             problems.append("options: the 'acknowledge' option is required")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _triage_and_ladder(self) -> Policy:
+        """Triage rules name known categories and severities; ``requires`` has no loop."""
+        problems = triage_problems(self) + ladder_problems(self.options)
         if problems:
             raise ValueError("\n".join(problems))
         return self

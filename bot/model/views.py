@@ -12,7 +12,7 @@ from bot.model.clock import iso
 from bot.model.i18n import t
 from bot.model.messages import Action, Button, Fact, Kind, Message, Resource, mention
 from policy.model import Policy
-from policy.resources import describe_hours, resource_status
+from policy.resources import contact_in, describe_hours, resource_status
 from policy.rules import options_for
 
 EXCERPT_CHARS = 300
@@ -72,7 +72,7 @@ def wellbeing(policy: Policy, locale: str, now: datetime) -> Message:
         Resource(
             label=res.labels.get(locale),
             text=res.text.get(locale),
-            contact=res.contact,
+            contact=contact_in(res, locale),
             open_now=is_open,
             hours=describe_hours(res, locale),
         )
