@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.flows import intake
 from bot.flows import reporter
+from bot.flows import care, retriage
 from bot.flows.context import Context, enqueue
 from bot.flows.report_forms import details_form, new_form
 from bot.flows.decisions import PressResult, refuse, supervisor_press
@@ -16,7 +17,7 @@ from bot.model.errors import log_unexpected
 from bot.flows.followups import REPORTER_ACTIONS, reporter_press
 from bot.model.forms import check
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
-from bot.model.messages import Audience, Form, Kind, Message
+from bot.model.messages import TRIAGE_FORM, Action, Audience, Form, Kind, Message
 from bot.model.ports import Target
 from bot.model.views import notice, receipt, saving, wellbeing
 from storage import incidents as repo
@@ -80,6 +81,9 @@ class Haven:
     async def submit_form(self, submitted: FormIn) -> FormOutcome:
         """Check the answers; errors go back into the form, never a lost submission."""
         locale = submitted.actor.locale
+        if submitted.form == TRIAGE_FORM:
+            triaged = await retriage.submit(self.ctx, submitted)
+            return FormOutcome(errors=triaged.errors, ref=triaged.ref)
         submission, errors = check(self.ctx.policy, submitted.values, locale)
         if submission is None:
             return FormOutcome(errors=errors)
@@ -157,6 +161,8 @@ class Haven:
             return refuse(self.ctx, press, "unknown_incident", "refusal.unknown_incident")
         if press.action in REPORTER_ACTIONS:
             return await reporter_press(self.ctx, press, incident)
+        if press.action == Action.TALK_ACCEPT:
+            return await care.accept(self.ctx, press, incident)
         return await supervisor_press(self.ctx, press, incident)
 
     async def details_form(self, actor: Actor, ref: str) -> Form | None:
@@ -165,6 +171,12 @@ class Haven:
         if incident is None or incident.reporter_id != actor.user_id:
             return None
         return await details_form(self.ctx, actor, incident)
+
+    async def triage_form(self, actor: Actor, ref: str) -> Form | None:
+        """The re-triage form of an incident (shown again with errors), or None."""
+        async with self.ctx.db.session() as session:
+            incident = await repo.get_incident(session=session, ref=ref)
+        return None if incident is None else retriage.form_for(self.ctx, actor, incident)
 
     async def close(self) -> None:
         if self._tasks:

@@ -44,7 +44,7 @@ def ladder_problems(options: Sequence[Option]) -> list[str]:
     loop = _loop(options)
     if loop:
         start = known[loop[0]]
-        problems.append(f"options.{start}.requires: a loop ({' -> '.join(loop + [loop[0]])}); "
+        problems.append(f"options.{start}.requires: a loop ({' -> '.join([*loop, loop[0]])}); "
                         "no option in it could ever be chosen")
     return problems
 

@@ -97,8 +97,8 @@ class Matcher:
         if self._japanese_starts is not None:
             for start in self._japanese_starts.finditer(text):
                 at = start.start()
-                for phrase, rule in self._japanese[text[at]]:
-                    if rule not in found and text.startswith(phrase, at):
+                for written, rule in self._japanese[text[at]]:
+                    if rule not in found and text.startswith(written, at):
                         found.add(rule)
         return found
 

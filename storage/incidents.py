@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import insert_ignoring_conflicts
 from storage.db import utc_naive
-from storage.models import Choice, Counter, Event, Incident, Job, OutboxMessage, Proposal
+from storage.models import Choice, Counter, Event, Incident, Job, OutboxMessage, Proposal, TalkRequest
 
 
 async def next_ref(*, session: AsyncSession, year: int) -> str:
@@ -278,7 +278,7 @@ async def delete_incident(*, session: AsyncSession, incident_id: int) -> bool:
     )
     if guard.first() is None:
         return False
-    for model in (Event, Choice, Proposal, Job, OutboxMessage):
+    for model in (Event, Choice, Proposal, Job, OutboxMessage, TalkRequest):
         await session.exec(delete(model).where(model.incident_id == incident_id))
     await session.exec(delete(Incident).where(col(Incident.id) == incident_id))
     return True
@@ -288,3 +288,17 @@ async def count_open(*, session: AsyncSession) -> int:
     """How many incidents are not resolved (for the ``haven_open_incidents`` gauge)."""
     query = select(func.count()).select_from(Incident).where(Incident.status != "resolved")
     return int((await session.exec(query)).one())
+
+
+async def retriage(*, session: AsyncSession, incident_id: int, category: str, severity: str,
+                   snapshot: dict[str, Any], version: int) -> bool:
+    """A supervisor's re-triage: new category, severity and frozen deadlines, if nobody
+    changed the incident since it was read at ``version`` (and it is not resolved)."""
+    return await _cas(
+        session,
+        Incident,
+        and_(col(Incident.id) == incident_id, col(Incident.version) == version,
+             col(Incident.status) != "resolved"),
+        {"category": category, "severity": severity, "policy_snapshot": snapshot,
+         "version": Incident.version + 1},
+    )

@@ -51,6 +51,8 @@ class Incident(SQLModel, table=True):
     policy_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     legal_hold: bool = False
     version: int = 0  # bumped on every state change (compare-and-set)
+    # ids of the policy's triage rules the report's words matched (spec 8.1)
+    triage: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
 
 
 class Event(SQLModel, table=True):
@@ -140,6 +142,25 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCNaiveDateTime)
     sent_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
     dead_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+
+
+class TalkRequest(SQLModel, table=True):
+    """An employee's request to talk to someone, held to ``care.respond_within`` (spec 8.3).
+
+    ``route`` says who answers: ``supervisors`` (the line, paged to the escalation channel)
+    or another route such as HR. States: ``open`` → ``accepted`` | ``cancelled``.
+    """
+
+    __tablename__ = "talk_requests"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True, foreign_key="incidents.id")
+    route: str = Field(default="supervisors", max_length=32)
+    requested_by: str = Field(max_length=128)
+    requested_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    state: str = Field(default="open", max_length=16)
+    accepted_by: Optional[str] = Field(default=None, max_length=128)
+    closed_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
 
 
 class ConversationRef(SQLModel, table=True):

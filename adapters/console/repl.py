@@ -173,7 +173,7 @@ async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdi
                 return
             answer = normalize(raw)
             values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
-        outcome = await runtime.haven.submit_form(FormIn(actor=session.actor(), values=values,
+        outcome = await runtime.haven.submit_form(FormIn(actor=session.actor(), values=values, form=form.name,
                                                          metadata=form.private_metadata))
         if not outcome.errors:
             if outcome.receipt:

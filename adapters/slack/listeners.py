@@ -145,12 +145,12 @@ def register(app: AsyncApp, slack: Slack) -> None:
             form = result.form
             later(context, lambda: slack.open_form(pressed.trigger_id, form))
 
-    @app.view_submission(views.CALLBACK_ID)
+    @app.view_submission(re.compile("^(" + "|".join(views.CALLBACK_IDS) + ")$"))
     async def submit(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
         sent = parse.submitted(body)
         try:
             actor = await slack.actor(sent.user_id)
-            outcome = await haven.submit_form(FormIn(actor=actor, values=sent.values,
+            outcome = await haven.submit_form(FormIn(actor=actor, values=sent.values, form=sent.callback_id,
                                                      intake_key=sent.view_id or None, metadata=sent.metadata))
         except Exception:
             code = log_unexpected("slack form")

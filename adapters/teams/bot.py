@@ -21,7 +21,7 @@ from bot.model.errors import log_unexpected
 from bot.model.i18n import normalize_locale, t
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
 from bot.flows.links import current_alert
-from bot.model.messages import Action, Audience, Form, Kind, Message
+from bot.model.messages import TRIAGE_FORM, Action, Audience, Form, Kind, Message
 from bot.app.runtime import Runtime
 
 log = logging.getLogger("haven.teams")
@@ -181,7 +181,7 @@ class HavenTeamsBot(ActivityHandler):
 
     async def _act(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
         """A button or a form submission → the invoke body (a card or a private message)."""
-        if pressed.action == parse.FORM_ACTION:
+        if pressed.action in parse.FORMS:
             return await self._submit_form(turn_context, pressed)
         actor = self._actor(turn_context)
         audience = await self._audience(turn_context)
@@ -202,9 +202,12 @@ class HavenTeamsBot(ActivityHandler):
 
     async def _submit_form(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
         actor = self._actor(turn_context)
-        outcome = await self.haven.submit_form(FormIn(actor=actor, values=pressed.inputs,
+        name = parse.FORMS[pressed.action]
+        outcome = await self.haven.submit_form(FormIn(actor=actor, values=pressed.inputs, form=name,
                                                       intake_key=_intake_key(turn_context),
                                                       metadata=pressed.value))
+        if name == TRIAGE_FORM:
+            return await self._triaged(turn_context, actor, pressed, outcome.errors)
         if outcome.errors:
             prefill = {k: str(v) for k, v in pressed.inputs.items() if v not in (None, "")}
             form = await self.haven.report_form(actor, prefill=prefill)
@@ -214,6 +217,23 @@ class HavenTeamsBot(ActivityHandler):
             return render.invoke_message(t(actor.locale, "teams.recorded", ref=outcome.ref or ""))
         names = await self.messenger.names(outcome.receipt, ask=False)
         return render.invoke_card(render.message_card(outcome.receipt, names))
+
+    async def _triaged(self, turn_context: TurnContext, actor: Actor, pressed: parse.ActionData,
+                       errors: dict[str, str]) -> dict[str, Any]:
+        """The re-triage card again with its errors, or the refreshed alert."""
+        ref = pressed.value.split(":", 1)[0]
+        if errors:
+            form = await self.haven.triage_form(actor, ref)
+            if form is None:
+                return render.invoke_message("\n\n".join(errors.values()))
+            return render.invoke_card(render.form_card(dataclasses.replace(form, errors=errors)))
+        audience = await self._audience(turn_context)
+        kind = Kind.PAGE if audience == Audience.ESCALATION else Kind.ALERT
+        alert = await current_alert(self.runtime.ctx, ref, kind=kind)
+        if alert is None:
+            return render.invoke_message(t(actor.locale, "teams.recorded", ref=ref))
+        names = await self.messenger.names(alert, ask=False)
+        return render.invoke_card(render.message_card(alert, names))
 
     async def _audience(self, turn_context: TurnContext) -> Audience:
         """Where the pressed card lives: a registered channel, or a 1:1 chat."""
@@ -229,7 +249,8 @@ class HavenTeamsBot(ActivityHandler):
 
 _NOT_ALERT_BUTTONS = frozenset({Action.APPROVE, Action.REJECT, Action.ADD_DETAILS, Action.IN_DANGER,
                                 Action.TALK_NOW, Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK,
-                                Action.FOLLOWUP_STOP})
+                                Action.FOLLOWUP_STOP, Action.TRIAGE, Action.TALK_ACCEPT,
+                                Action.TALK_CANCEL})
 
 
 def _intake_key(turn_context: TurnContext) -> str | None:

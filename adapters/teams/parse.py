@@ -12,6 +12,9 @@ from typing import Any
 
 REPORT_WORDS = ("/abuse", "abuse", "報告", "カスハラ")
 FORM_ACTION = "report_form"  # the form card's submit verb (Slack's callback_id)
+TRIAGE_ACTION = "triage_submit"  # the re-triage card's submit verb (Slack's triage_form)
+FORM_VERBS = {"report_form": FORM_ACTION, "triage_form": TRIAGE_ACTION}  # Form.name -> verb
+FORMS = {verb: name for name, verb in FORM_VERBS.items()}  # verb -> Form.name
 RESERVED = frozenset({"action", "incident", "value", "metadata", "msteams", "verb"})
 _AT = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")

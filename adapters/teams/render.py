@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.teams.parse import FORM_ACTION
+from adapters.teams.parse import FORM_VERBS
 from bot.model.i18n import t
 from bot.model.messages import MENTION, Button, Form, FormField, Message
 
@@ -118,8 +118,9 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]],
 
 
 def form_card(form: Form) -> dict[str, Any]:
-    """The report form: one ``Input.*`` per field (id = the spec's field id), errors in red
-    under their field, submitted with ``Action.Execute`` verb ``report_form``."""
+    """A form: one ``Input.*`` per field (id = the spec's field id), errors in red under
+    their field, submitted with ``Action.Execute`` verb ``report_form`` (the report) or
+    ``triage_submit`` (the re-triage form)."""
     locale = form.locale
     body: list[dict[str, Any]] = [_block(form.title, weight="Bolder", size="Medium")]
     if form.errors:
@@ -128,8 +129,9 @@ def form_card(form: Form) -> dict[str, Any]:
         body.append(_input(field))
         if field.id in form.errors:
             body.append(_block(form.errors[field.id], color="Attention", size="Small", spacing="None"))
-    submit = {"type": "Action.Execute", "title": form.submit, "verb": FORM_ACTION, "style": "positive",
-              "data": {"action": FORM_ACTION, "metadata": form.private_metadata}}
+    verb = FORM_VERBS[form.name]
+    submit = {"type": "Action.Execute", "title": form.submit, "verb": verb, "style": "positive",
+              "data": {"action": verb, "metadata": form.private_metadata}}
     return _card(body, [submit], [])
 
 

@@ -13,6 +13,7 @@ from bot.model.clock import iso
 from bot.app.config import Settings
 from bot.flows.retention import purge
 from bot.app.runtime import build_runtime, make_database
+from storage import care
 from storage import incidents as repo
 from storage import outbox
 from storage import schedule
@@ -52,6 +53,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         events = await repo.events_for(session=session, incident_id=incident.id)
         jobs = await schedule.jobs_for(session=session, incident_id=incident.id)
         rows = await outbox.messages_for(session=session, incident_id=incident.id)
+        talks = await care.talks_for(session=session, incident_id=incident.id)
     data = summary(incident)
     data.update({
         "owner_id": incident.owner_id,
@@ -68,10 +70,16 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
     })
     for name in FREE_TEXT:
         data[name] = getattr(incident, name)
+    data["triage"] = list(incident.triage or ())
     data["events"] = [
         {"kind": e.kind, "actor": e.actor, "at": iso(e.at), **({"option": e.option} if e.option else {}),
-         **({"detail": e.detail} if e.detail else {})}
+         **({"detail": _readable(db, e.detail)} if e.detail else {})}
         for e in events
+    ]
+    data["talk_requests"] = [
+        {"id": r.id, "route": r.route, "state": r.state, "requested_at": iso(r.requested_at),
+         "accepted_by": r.accepted_by, "closed_at": _when(r.closed_at)}
+        for r in talks
     ]
     data["timers"] = [_job(j) for j in jobs if j.kind != "checkin"]
     data["checkins"] = [{**_job(j), "answer": j.answer, "answered_at": _when(j.answered_at)}
@@ -82,6 +90,13 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         for r in rows
     ]
     return data
+
+
+def _readable(db: Database, detail: dict[str, Any]) -> dict[str, Any]:
+    """An event's detail with a re-triage note (stored encrypted) decrypted."""
+    if isinstance(detail.get("note"), str):
+        return {**detail, "note": db.cipher.decrypt(detail["note"])}
+    return detail
 
 
 def _job(job: Any) -> dict[str, Any]:

@@ -160,6 +160,7 @@ def announce(settings: Settings) -> None:
         print("haven: warning: HAVEN_ENCRYPTION_KEY is not set; report text is stored unencrypted", flush=True)
     if settings.clock_file:
         print(f"haven: test clock from {settings.clock_file}", flush=True)
+    _warn_unset_contacts(settings)
     if settings.teams_emulator:
         print("haven: WARNING: HAVEN_TEAMS_EMULATOR=1: Teams requests are NOT authenticated "
               "(loopback only, for the Bot Framework Emulator and tests)", flush=True)
@@ -167,6 +168,21 @@ def announce(settings: Settings) -> None:
         print("haven: no chat platform is configured. Set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and "
               "HAVEN_SLACK_SUPERVISOR_CHANNEL for Slack, or MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
               "for Teams. Try `haven console` to use Haven without a workspace.", flush=True)
+
+
+def _warn_unset_contacts(settings: Settings) -> None:
+    """Once at start: wellbeing resources left out because their contact is a placeholder."""
+    from policy.loader import DEFAULT_POLICY_PATH, PolicyError, load_policy
+    from policy.resources import unset_contacts
+
+    try:
+        policy = load_policy(settings.policy)
+    except PolicyError:
+        return  # reported where the policy is loaded for use
+    where = settings.policy or str(DEFAULT_POLICY_PATH)
+    for path in unset_contacts(policy):
+        print(f"haven: warning: {path} is not set in {where}; that resource is left out of the "
+              "wellbeing message until you set it", flush=True)
 
 
 def _print_ready(settings: Settings):  # type: ignore[no-untyped-def]

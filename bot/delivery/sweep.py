@@ -6,6 +6,7 @@ import logging
 import socket
 from datetime import timedelta
 
+from bot.flows import care
 from bot.flows import escalation
 from bot.flows import followups
 from bot.flows.context import Context
@@ -100,7 +101,7 @@ class Sweeper:
     async def _run(self, job: Job) -> int:
         assert job.id is not None
         try:
-            reachable = await self._escalation_reachable(job) if job.kind == "page" else True
+            reachable = await self._escalation_reachable(job) if job.kind in ("page", care.PAGE) else True
             async with self.ctx.db.session() as session:
                 incident = None
                 if job.incident_id is not None:
@@ -111,6 +112,8 @@ class Sweeper:
                     await escalation.run(session, self.ctx, job, incident, escalation_reachable=reachable)
                 elif job.kind == followups.CHECKIN:
                     await followups.run_checkin(session, self.ctx, job, incident)
+                elif job.kind in care.KINDS:
+                    await care.run(session, self.ctx, job, incident, reachable=reachable)
                 else:
                     log.error("job %s has unknown kind %s; closing it", job.id, job.kind)
                 if not await schedule.finish_job(session=session, job_id=job.id, worker=self.worker,

@@ -93,6 +93,7 @@ def view_of(incident: Incident, *, earlier: tuple[str, ...] = (), chosen: dict[s
         chosen=chosen or {},
         history=history,
         legal_hold=incident.legal_hold,
+        triage=tuple(incident.triage or ()),
     )
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows import escalation
+from bot.flows import escalation, retriage
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
 from bot.model.ports import LookupFailed
 from bot.model.views import notice, option_done, option_label
-from policy.rules import options_for
+from policy.rules import blocked_by, options_for
 from storage import incidents as repo
 from storage import outbox
 from storage.models import Incident
@@ -43,8 +43,9 @@ def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: object
     return PressResult(replies=(Reply(message, private=True),))
 
 
-async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
-    """Route a supervisor's button after checking who is asking (fail closed)."""
+async def check_supervisor(ctx: Context, press: PressIn) -> PressResult | None:
+    """None when the presser is a supervisor where the button was pressed; else the
+    private refusal (fail closed: a failed look-up refuses)."""
     directory = ctx.directories.get(press.actor.platform)
     try:
         allowed = directory is not None and await directory.is_supervisor(
@@ -54,12 +55,22 @@ async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> 
         return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
     if not allowed:
         return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
+    return None
+
+
+async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """Route a supervisor's button after checking who is asking (fail closed)."""
+    refused = await check_supervisor(ctx, press)
+    if refused is not None:
+        return refused
     if incident.status == "resolved":
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
     if press.action in (Action.APPROVE, Action.REJECT):
         return await _decide(ctx, press, incident)
     if press.action == Action.JOIN:
         return await _join(ctx, press, incident)
+    if press.action == Action.TRIAGE:
+        return PressResult(form=retriage.form_for(ctx, press.actor, incident))
     if press.action == ACKNOWLEDGE:
         return await _acknowledge(ctx, press, incident)
     return await _choose(ctx, press, incident)
@@ -112,6 +123,13 @@ async def _choose(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         offered = {o.id for o in options_for(ctx.policy, severity=incident.severity, status=incident.status)}
         if option_id not in offered:
             return refuse(ctx, press, "not_offered", "refusal.not_offered", ref=incident.ref)
+        done = {o for o, state in chosen.items() if state == "done"} | ({ACKNOWLEDGE} if incident.owner_id else set())
+        waiting = blocked_by(ctx.policy, option_id, done=done)
+        if waiting:
+            locale = press.actor.locale
+            return refuse(ctx, press, "requires", "refusal.requires", ref=incident.ref,
+                          option=option_label(ctx.policy, option_id, locale),
+                          required=", ".join(option_label(ctx.policy, r, locale) for r in waiting))
         state = "proposed" if option.needs_approval else "done"
         if not await repo.record_choice(session=session, incident_id=incident.id, option=option_id,
                                         actor=user, at=now, state=state):

@@ -45,6 +45,15 @@ def severity_of(ctx: Context, incident: Incident) -> Severity:
     return ctx.policy.severity(incident.severity)
 
 
+def snapshot(ctx: Context, severity_id: str) -> dict[str, object]:
+    """The deadlines and options an incident is assessed with (Grafana OnCall's freeze)."""
+    severity = ctx.policy.severity(severity_id)
+    return {
+        "severity": severity.model_dump(mode="json"),
+        "options": [o.id for o in ctx.policy.options if severity_id in o.severities],
+    }
+
+
 def deadline(ctx: Context, incident: Incident, start: datetime, duration: timedelta) -> datetime:
     """``start + duration``, in business time when the severity says so."""
     severity = severity_of(ctx, incident)
@@ -71,6 +80,35 @@ async def replan(session: AsyncSession, ctx: Context, incident: Incident) -> Non
         await _plan_ack(session, ctx, incident, not_before=ctx.now(), generation=incident.severity)
     elif incident.status == "acknowledged":
         await _plan_join(session, ctx, incident, ctx.now(), generation=incident.severity)
+
+
+async def replan_from(session: AsyncSession, ctx: Context, incident: Incident, *, at: datetime,
+                      generation: str) -> None:
+    """A supervisor re-triaged: every pending deadline is planned again from ``at`` with
+    the new severity; a step already sent (a re-notification, the page, a reminder) is
+    not repeated. Check-ins keep their schedule."""
+    assert incident.id is not None
+    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
+    events = await repo.events_for(session=session, incident_id=incident.id)
+    sent = [(e.kind, str((e.detail or {}).get("to", ""))) for e in events]
+    severity = severity_of(ctx, incident)
+    ack = severity.ack_within
+    if incident.status == "open":
+        done = sum(1 for kind, _ in sent if kind == "renotified")
+        for k in range(done + 1, severity.renotify + 1):
+            await _plan(session, incident, "renotify", k, deadline(ctx, incident, at, k * ack), generation=generation)
+        if severity.page and not any(kind == "paged" for kind, _ in sent):
+            due = deadline(ctx, incident, at, (severity.renotify + 1) * ack)
+            await _plan(session, incident, "page", 1, due, generation=generation)
+    elif incident.status == "acknowledged":
+        if ("reminded", "owner") not in sent:
+            due = deadline(ctx, incident, at, severity.resolve_within)
+            await _plan(session, incident, "remind_owner", 1, due, generation=generation)
+        if ("reminded", "channel") not in sent:
+            due = deadline(ctx, incident, at, severity.resolve_within + ack)
+            await _plan(session, incident, "remind_channel", 1, due, generation=generation)
+    if incident.status != "resolved" and severity.responders >= 2 and not incident.second_responder_id:
+        await _plan(session, incident, "ask_join", 1, deadline(ctx, incident, at, ack), generation=generation)
 
 
 async def _plan_ack(session: AsyncSession, ctx: Context, incident: Incident, *,

@@ -11,7 +11,8 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.context import Context, enqueue
+from bot.flows import care
+from bot.flows.context import Context
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
 from bot.model.i18n import t
@@ -25,7 +26,7 @@ from storage.models import Event, Incident, Job, OutboxMessage
 log = logging.getLogger("haven.followups")
 CHECKIN = "checkin"
 REPORTER_ACTIONS = frozenset(
-    {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW,
+    {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW, Action.TALK_CANCEL,
      Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK, Action.FOLLOWUP_STOP}
 )
 ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOWUP_STOP: "stop"}
@@ -93,8 +94,9 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
         await mark_in_danger(ctx, press.actor, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
     if press.action == Action.TALK_NOW:
-        await talk_request(ctx, press, incident)
-        return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.talk_sent", ref=incident.ref))
+        return _private(await talk_request(ctx, press, incident))
+    if press.action == Action.TALK_CANCEL:
+        return await care.cancel(ctx, press, incident)
     return await _answer(ctx, press, incident)
 
 
@@ -102,28 +104,15 @@ def _private(message: Message) -> PressResult:
     return PressResult(replies=(Reply(message, private=True),), changed=True)
 
 
-async def talk_request(ctx: Context, press: PressIn, incident: Incident) -> None:
-    """Privately alert the owner; the channel without details when nobody owns it."""
+async def talk_request(ctx: Context, press: PressIn, incident: Incident) -> Message:
+    """"Talk to someone now": a talk request held to ``care.respond_within``."""
     async with ctx.db.session() as session:
         fresh = await repo.get_incident(session=session, ref=incident.ref)
         assert fresh is not None
-        await _talk(session, ctx, press, fresh)
+        answer = await care.request_talk(session, ctx, fresh, actor=press.actor.user_id)
         await session.commit()
     ctx.wake()
-
-
-async def _talk(session: AsyncSession, ctx: Context, press: PressIn, incident: Incident) -> None:
-    assert incident.id is not None
-    locale = ctx.channel_locale
-    if incident.owner_id:
-        message = notice(Kind.TALK_REQUEST, locale, "talk.request", ref=incident.ref)
-        await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
-    else:
-        message = notice(Kind.TALK_REQUEST, locale, "talk.request_channel", ref=incident.ref)
-        await enqueue(session, ctx, incident, Audience.SUPERVISORS, message)
-    await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested",
-                         actor=press.actor.user_id, at=ctx.now(),
-                         detail={"to": "owner" if incident.owner_id else "channel"})
+    return answer
 
 
 async def _answer(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
@@ -147,12 +136,13 @@ async def _answer(ctx: Context, press: PressIn, incident: Incident) -> PressResu
             await repo.add_event(session=session, incident_id=incident.id, kind="checkin_answered",
                                  actor=press.actor.user_id, at=ctx.now(),
                                  detail={"checkin": job.id, "answer": answer})
-        if answer == "talk":
-            await _talk(session, ctx, press, fresh)
+        talked = await care.request_talk(session, ctx, fresh, actor=press.actor.user_id) if answer == "talk" else None
         if answer == "stop":
             cancelled = await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=(CHECKIN,))
             log.info("%s: reporter stopped check-ins (%d cancelled)", incident.ref, cancelled)
         await session.commit()
     ctx.wake()
-    key = {"ok": "checkin.ok_thanks", "talk": "reporter.talk_sent", "stop": "checkin.stopped"}[answer]
+    if talked is not None:
+        return _private(talked)
+    key = {"ok": "checkin.ok_thanks", "stop": "checkin.stopped"}[answer]
     return _private(notice(Kind.REPORTER_UPDATE, locale, key, ref=incident.ref))

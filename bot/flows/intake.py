@@ -25,12 +25,14 @@ from bot.model.inbound import Actor
 from bot.model.messages import Audience
 from bot.model.views import HistoryLine, alert
 from policy.rules import assess
+from policy.triage import triage
 from storage import incidents as repo
 from storage import outbox
 from storage.db import utc_naive
 from storage.models import Event, Incident
 
 log = logging.getLogger("haven.intake")
+OTHER = "other"  # the spec's category for a quick report no triage rule matches
 INCIDENTS = Incident.__table__  # type: ignore[attr-defined]
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 _INCIDENT_COLUMNS = [c.key for c in INCIDENTS.columns if c.key != "id"]
@@ -45,9 +47,11 @@ class Logged:
 
 
 def quick_submission(ctx: Context, text: str) -> Submission:
-    """``/abuse <text>``: category ``other``, name shared per the policy's defaults."""
+    """``/abuse <text>``: the category of the first triage rule the words match (else
+    ``other``), name shared per the policy's defaults."""
+    category = triage(ctx.policy, text).category or OTHER
     return Submission(
-        category="other", description=text, occurred_at=None, contact_channel=None,
+        category=category, description=text, occurred_at=None, contact_channel=None,
         customer_ref=None, in_danger=False, share_name=ctx.policy.defaults.share_name,
         exact_words=None, demands=None, held_minutes=None, location=None, evidence=None,
     )
@@ -210,9 +214,9 @@ async def _incident(
     report = item.report
     customer_hash = ctx.db.cipher.keyed_hash(customer_key(report.customer_ref)) if report.customer_ref else None
     earlier = await earlier_refs(session, ctx, customer_hash, at=now)
-    assessment = assess(
-        ctx.policy, category=report.category, in_danger=report.in_danger, earlier_reports=len(earlier)
-    )
+    words = triage(ctx.policy, report.description, report.exact_words)
+    assessment = assess(ctx.policy, category=report.category, in_danger=report.in_danger,
+                        earlier_reports=len(earlier), triaged=words.severity)
     incident = Incident(
         ref=ref,
         intake_key=item.intake_key,
@@ -223,6 +227,7 @@ async def _incident(
         category=report.category,
         severity=assessment.severity,
         flags=list(assessment.flags),
+        triage=list(words.rules),
         contact_channel=report.contact_channel,
         occurred_at=report.occurred_at,
         held_minutes=report.held_minutes,
@@ -266,8 +271,4 @@ def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[st
 
 def _snapshot(ctx: Context, severity_id: str) -> dict[str, object]:
     """The deadlines and options this incident was assessed with (Grafana OnCall's freeze)."""
-    severity = ctx.policy.severity(severity_id)
-    return {
-        "severity": severity.model_dump(mode="json"),
-        "options": [o.id for o in ctx.policy.options if severity_id in o.severities],
-    }
+    return escalation.snapshot(ctx, severity_id)

@@ -18,6 +18,7 @@ from bot.flows.intake import _snapshot, customer_key
 from bot.model.messages import Audience, Kind
 from bot.model.views import notice
 from policy.rules import assess
+from policy.triage import triage
 from storage import incidents as repo
 from storage.models import Incident
 
@@ -86,7 +87,10 @@ async def _reassess_and_escalate(session: AsyncSession, ctx: Context, incident: 
 async def _reassess(session: AsyncSession, ctx: Context, incident: Incident, *, in_danger: bool) -> bool:
     """Re-run the rules; returns True when the severity rose (it never falls)."""
     earlier = await earlier_refs(session, ctx, incident.customer_hash, at=incident.reported_at, before=incident.ref)
-    assessment = assess(ctx.policy, category=incident.category, in_danger=in_danger, earlier_reports=len(earlier))
+    words = triage(ctx.policy, incident.description, incident.exact_words)
+    assessment = assess(ctx.policy, category=incident.category, in_danger=in_danger, earlier_reports=len(earlier),
+                        triaged=words.severity)
+    incident.triage = [r.id for r in ctx.policy.triage if r.id in {*words.rules, *(incident.triage or ())}]
     raised = ctx.policy.rank(assessment.severity) < ctx.policy.rank(incident.severity)
     if raised:
         incident.severity = assessment.severity

@@ -60,6 +60,9 @@ class Action(StrEnum):
     FOLLOWUP_OK = "followup_ok"
     FOLLOWUP_TALK = "followup_talk"
     FOLLOWUP_STOP = "followup_stop"
+    TRIAGE = "triage"
+    TALK_ACCEPT = "talk_accept"
+    TALK_CANCEL = "talk_cancel"
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,14 @@ class FormField:
     max_length: int | None = None
 
 
+REPORT_FORM = "report_form"
+TRIAGE_FORM = "triage_form"
+
+
 @dataclass(frozen=True)
 class Form:
-    """The report form (Slack modal ``report_form``, Teams Adaptive Card)."""
+    """A form: the report form (Slack modal ``report_form``, Teams Adaptive Card) or the
+    supervisors' re-triage form (``triage_form``; Teams verb ``triage_submit``)."""
 
     title: str
     submit: str
@@ -148,6 +156,7 @@ class Form:
     locale: str = "en"
     private_metadata: str = ""  # opaque to the adapter; round-tripped on submit
     errors: dict[str, str] = field(default_factory=dict)
+    name: str = REPORT_FORM  # which form: REPORT_FORM or TRIAGE_FORM
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from bot.model.i18n import t
 from bot.model.messages import Action, Button, Fact, Kind, Message, Resource, mention
 from policy.model import Policy
 from policy.resources import contact_in, describe_hours, resource_status
-from policy.rules import options_for
+from policy.rules import blocked_by, next_step, options_for
 
 EXCERPT_CHARS = 300
 _HISTORY_KEYS = {
@@ -56,6 +56,13 @@ class IncidentView:
     chosen: dict[str, str] = field(default_factory=dict)
     history: tuple[HistoryLine, ...] = ()
     legal_hold: bool = False
+    triage: tuple[str, ...] = ()  # the triage rule ids the words matched
+
+    @property
+    def done(self) -> frozenset[str]:
+        """Options carried out (approved or needing none), acknowledge once owned."""
+        done = {option for option, state in self.chosen.items() if state == "done"}
+        return frozenset(done | ({"acknowledge"} if self.owner_id else set()))
 
 
 def local_time(policy: Policy, moment: datetime) -> str:
@@ -191,6 +198,11 @@ def _facts(policy: Policy, view: IncidentView, locale: str) -> tuple[Fact, ...]:
         facts.append(Fact(t(locale, "alert.second_responder"), mention(view.second_responder_id)))
     if view.legal_hold:
         facts.append(Fact(t(locale, "alert.legal_hold"), t(locale, "alert.held")))
+    if view.triage:
+        facts.append(Fact(t(locale, "alert.triage"), ", ".join(view.triage)))
+    step = next_step(policy, severity=view.severity, status=view.status, done=set(view.chosen) | view.done)
+    if step is not None:
+        facts.append(Fact(t(locale, "alert.next_step"), option_label(policy, step.id, locale)))
     return tuple(facts)
 
 
@@ -203,7 +215,14 @@ def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[But
     needs_second = policy.severity(view.severity).responders >= 2
     if needs_second and view.status != "resolved" and not view.second_responder_id:
         buttons.append(Button(Action.JOIN, t(locale, "button.join"), view.ref))
+    if view.status != "resolved":
+        buttons.append(Button(Action.TRIAGE, t(locale, "button.triage"), view.ref))
     return tuple(buttons)
+
+
+def waiting_for(policy: Policy, view: IncidentView, option_id: str) -> list[str]:
+    """The ladder steps ``option_id`` still waits for on this incident (policy ``requires``)."""
+    return blocked_by(policy, option_id, done=view.done)
 
 
 def _style(option_id: str, needs_approval: bool) -> str | None:

@@ -29,6 +29,8 @@ def test_list_show_and_export(tmp_path: Path) -> None:
 
     shown = json.loads(haven(tmp_path, "incidents", "show", "INC-2026-000001", "--json").stdout)
     assert shown["description"] == "he said he would find where I live"
+    assert shown["triage"] == ["threat_to_life"] and shown["severity"] == "critical"
+    assert shown["category"] == "violence", "a quick report takes the first matching rule's category"
     assert [e["kind"] for e in shown["events"]] == ["reported", "acknowledged"]
     assert shown["events"][1]["option"] == "acknowledge" and shown["events"][1]["actor"] == "sato"
     assert {"timers", "checkins", "outbox"} <= set(shown)

@@ -39,7 +39,7 @@ async def test_alert_reaches_the_supervisors_channel_with_buttons_and_metadata(h
     buttons = [e for b in alert.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == [
         "acknowledge", "request_understanding", "discontinue_service", "consult_attorney",
-        "external_specialist", "resolve"]
+        "external_specialist", "resolve", "triage"]
     assert {b["value"] for b in buttons} == {"INC-2026-000001"}
     assert "<@UEMPLOYEE>" in all_text(alert.args["blocks"])  # the reporter, as a mention
     assert "<!date^" in all_text(alert.args["blocks"])
