@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import pairwise
 from dataclasses import dataclass, field
 
 from policy.model import Policy, TriageRule
@@ -38,21 +39,28 @@ class Triage:
     severity: str | None = None
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    words: tuple[str, ...]
-    open_end: bool  # trailing "*": the last word may go on
-    rule: int
+KEY = 3  # an open-ended English word is looked up by its first KEY letters
+JA_KEY = 4  # a Japanese phrase by its first JA_KEY characters (or all of a shorter one)
 
 
 @dataclass
 class Matcher:
-    """The compiled phrases of a list of triage rules."""
+    """The compiled phrases of a list of triage rules.
+
+    Look-ups are set intersections and dict hits (they run in C); only a hit is checked
+    in full, so the cost grows with the report rather than with the rules:
+    - English single words: the report's set of words; open-ended (``*``) by their first
+      ``KEY`` letters; phrases of several words by their first two words (an open-ended
+      second word by its first ``KEY`` letters), then word by word;
+    - Japanese: at each position where some phrase's first character occurs, the next
+      1..``JA_KEY`` characters against the phrases' beginnings.
+    """
 
     rules: Sequence[TriageRule]
-    _by_first_word: dict[str, list[_Phrase]] = field(default_factory=lambda: defaultdict(list))
-    _prefixes: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    _prefix_lengths: tuple[int, ...] = ()
+    _words: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    _phrases: dict[tuple[str, str], list[tuple[tuple[str, ...], bool, int]]] = field(
+        default_factory=lambda: defaultdict(list))
+    _stems: dict[str, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
     _japanese: dict[str, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
     _japanese_starts: re.Pattern[str] | None = None
 
@@ -65,52 +73,67 @@ class Matcher:
             for phrase in rule.match.ja:
                 text = fold(phrase).strip()
                 if text:
-                    matcher._japanese[text[0]].append((text, index))
-        matcher._prefix_lengths = tuple(sorted({len(p) for p in matcher._prefixes}))
+                    matcher._japanese[text[:JA_KEY]].append((text, index))
         if matcher._japanese:
-            starts = "".join(re.escape(char) for char in sorted(matcher._japanese))
+            starts = "".join(re.escape(char) for char in sorted({key[0] for key in matcher._japanese}))
             matcher._japanese_starts = re.compile(f"[{starts}]")
         return matcher
 
     def _add_english(self, phrase: str, rule: int) -> None:
-        open_end = phrase.endswith("*")
         words = tuple(WORD.findall(phrase.rstrip("*")))
+        open_end = phrase.endswith("*")
         if not words:
             return
-        if len(words) == 1 and open_end:
-            self._prefixes[words[0]].add(rule)
+        if len(words) > 1:  # by the first two words (an open second word: its first KEY letters)
+            second = words[1][:KEY] if open_end and len(words) == 2 else words[1]
+            self._phrases[(words[0], second)].append((words, open_end, rule))
+        elif open_end:
+            self._stems[words[0][:KEY]].append((words[0], rule))
         else:
-            self._by_first_word[words[0]].append(_Phrase(words, open_end, rule))
+            self._words[words[0]].add(rule)
 
     def match(self, text: str) -> set[int]:
         """Indexes of the rules whose phrases occur in ``text`` (already folded)."""
         found: set[int] = set()
         words = WORD.findall(text)
-        for i, word in enumerate(words):
-            for phrase in self._by_first_word.get(word, ()):
-                if phrase.rule not in found and _follows(words, i, phrase):
-                    found.add(phrase.rule)
-            for length in self._prefix_lengths:
-                if length > len(word):
-                    break
-                found |= self._prefixes.get(word[:length], set())
-        if self._japanese_starts is not None:
-            for start in self._japanese_starts.finditer(text):
-                at = start.start()
-                for written, rule in self._japanese[text[at]]:
-                    if rule not in found and text.startswith(written, at):
+        present = set(words)
+        for word in present.intersection(self._words):
+            found |= self._words[word]
+        if self._stems:
+            for key in {word[:KEY] for word in present}.intersection(self._stems):
+                found.update(rule for stem, rule in self._stems[key]
+                             if rule not in found and any(w.startswith(stem) for w in present))
+        if self._phrases:
+            pairs = self._phrases
+            for i, (first, second) in enumerate(pairwise(words)):
+                candidates = pairs.get((first, second), [])
+                if len(second) > KEY:
+                    candidates = candidates + pairs.get((first, second[:KEY]), [])
+                for phrase, open_end, rule in candidates:
+                    if rule not in found and _follows(words, i, phrase, open_end):
                         found.add(rule)
+        if self._japanese_starts is not None:
+            self._match_japanese(text, found)
         return found
 
+    def _match_japanese(self, text: str, found: set[int]) -> None:
+        assert self._japanese_starts is not None
+        for start in self._japanese_starts.finditer(text):
+            at = start.start()
+            for length in range(1, JA_KEY + 1):
+                for written, rule in self._japanese.get(text[at:at + length], ()):
+                    if rule not in found and text.startswith(written, at):
+                        found.add(rule)
 
-def _follows(words: list[str], i: int, phrase: _Phrase) -> bool:
-    """The phrase's words at ``words[i:]`` (the last one may go on when open-ended)."""
-    n = len(phrase.words)
+
+def _follows(words: list[str], i: int, phrase: tuple[str, ...], open_end: bool) -> bool:
+    """``phrase`` at ``words[i:]`` (its last word may go on when ``open_end``)."""
+    n = len(phrase)
     if i + n > len(words):
         return False
     for k in range(1, n):
-        word, wanted = words[i + k], phrase.words[k]
-        if word != wanted and not (phrase.open_end and k == n - 1 and word.startswith(wanted)):
+        word, wanted = words[i + k], phrase[k]
+        if word != wanted and not (open_end and k == n - 1 and word.startswith(wanted)):
             return False
     return True
 
