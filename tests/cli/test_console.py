@@ -71,3 +71,17 @@ def test_console_eof_inside_the_form_exits_zero(tmp_path: Path) -> None:
     result = run_console(tmp_path, ["/abuse", "1"], "en")
     assert result.returncode == 0
     assert "Logged as" not in result.stdout and len(result.stdout.splitlines()) < 200
+
+
+def test_console_supervisor_retriages(tmp_path: Path) -> None:
+    lines = ["/abuse rude words", ":as supervisor sato",
+             "10",  # re-triage: the form asks category, severity, note
+             "1", "1", "a threat after all",  # Violent deeds or words, Critical
+             ":show INC-2026-000001"]
+    result = run_console(tmp_path, lines, "en")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[10] Re-triage" in out and "== Re-triage ==" in out
+    assert "@here" in out[out.index("== Re-triage =="):], "the raise to critical re-alerts the channel"
+    assert "INC-2026-000001  open  critical  violence" in out
+    assert "triaged  sato" in out
