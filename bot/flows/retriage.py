@@ -17,6 +17,7 @@ from bot.flows import escalation
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.model.inbound import Actor, FormIn, split_value
 from bot.model.messages import Audience, Form, Kind, mention
+from bot.flows.permissions import may_act
 from bot.model.ports import LookupFailed
 from bot.model.triage_form import Retriage, check_triage, triage_form
 from bot.model.views import notice
@@ -29,7 +30,7 @@ TRIAGED = "triaged"
 
 @dataclass(frozen=True)
 class Outcome:
-    """Errors to show in the form (field id → message), or a private confirmation key."""
+    """Errors to show in the form (field id → message); none, and the ref, when done."""
 
     errors: dict[str, str]
     ref: str | None = None
@@ -65,9 +66,9 @@ async def submit(ctx: Context, submitted: FormIn) -> Outcome:
 
 
 async def _refusal(ctx: Context, actor: Actor) -> str | None:
-    directory = ctx.directories.get(actor.platform)
+    """The form may come from the alert or from a page: members of either channel may act."""
     try:
-        allowed = directory is not None and await directory.is_supervisor(actor.user_id, audience=Audience.ESCALATION)
+        allowed = await may_act(ctx.directories.get(actor.platform), actor.user_id, audience=Audience.ESCALATION)
     except LookupFailed:
         return "lookup_failed"
     return None if allowed else "not_supervisor"

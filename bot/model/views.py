@@ -13,7 +13,7 @@ from bot.model.i18n import t
 from bot.model.messages import Action, Button, Fact, Kind, Message, Resource, mention
 from policy.model import Policy
 from policy.resources import contact_in, describe_hours, resource_status
-from policy.rules import blocked_by, next_step, options_for
+from policy.rules import next_step, options_for
 
 EXCERPT_CHARS = 300
 _HISTORY_KEYS = {
@@ -218,11 +218,6 @@ def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[But
     if view.status != "resolved":
         buttons.append(Button(Action.TRIAGE, t(locale, "button.triage"), view.ref))
     return tuple(buttons)
-
-
-def waiting_for(policy: Policy, view: IncidentView, option_id: str) -> list[str]:
-    """The ladder steps ``option_id`` still waits for on this incident (policy ``requires``)."""
-    return blocked_by(policy, option_id, done=view.done)
 
 
 def _style(option_id: str, needs_approval: bool) -> str | None:

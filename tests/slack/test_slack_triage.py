@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-from aiohttp.test_utils import TestServer
 
 from bot.app.records import detail
 from policy.loader import DEFAULT_POLICY_PATH
