@@ -238,6 +238,8 @@ async def test_talk_now_alerts_the_owner_privately(world) -> None:  # type: igno
     to_channel = [s for s in messenger.to(Audience.SUPERVISORS) if s.meta.kind == "talk_request"]
     assert to_channel and "threatened" not in to_channel[0].message.text, "no details in the channel"
     await press(runtime, sup("sato"), "acknowledge", outcome.ref)
+    # one request at a time: accept the first, then a new one goes to the owner by DM
+    await press(runtime, sup("suzuki"), Action.TALK_ACCEPT, to_channel[0].message.buttons[0].value)
     await press(runtime, EMPLOYEE, Action.TALK_NOW, outcome.ref, Audience.USER)
     assert [s.meta.kind for s in messenger.to(Audience.USER, "sato")] == ["talk_request"]
 
