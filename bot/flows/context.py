@@ -68,8 +68,16 @@ async def load_view(session: AsyncSession, ctx: Context, incident: Incident) -> 
     chosen = await repo.chosen_options(session=session, incident_id=incident.id)
     earlier = tuple(await earlier_refs(session, ctx, incident.customer_hash,
                                       at=incident.reported_at, before=incident.ref))
-    history = tuple(HistoryLine(e.kind, e.actor, e.at, e.option) for e in events)
+    history = tuple(HistoryLine(e.kind, e.actor, e.at, e.option, change=_change(e.detail)) for e in events)
     return view_of(incident, earlier=earlier, chosen=chosen, history=history)
+
+
+def _change(detail: dict[str, object] | None) -> tuple[str, str] | None:
+    """A re-triage's (from, to) severities, from its event's detail."""
+    before, after = (detail or {}).get("from"), (detail or {}).get("to")
+    if isinstance(before, dict) and isinstance(after, dict):
+        return str(before.get("severity")), str(after.get("severity"))
+    return None
 
 
 def view_of(incident: Incident, *, earlier: tuple[str, ...] = (), chosen: dict[str, str] | None = None,

@@ -24,6 +24,7 @@ _HISTORY_KEYS = {
     "approved": "alert.approved_line",
     "rejected": "alert.rejected_line",
     "joined": "alert.joined_line",
+    "triaged": "alert.triaged_line",
 }
 
 
@@ -33,6 +34,7 @@ class HistoryLine:
     actor: str
     at: datetime
     option: str | None = None
+    change: tuple[str, str] | None = None  # a re-triage: (from severity, to severity)
 
 
 @dataclass(frozen=True)
@@ -247,11 +249,21 @@ def _history(policy: Policy, view: IncidentView, locale: str) -> str | None:
 
 
 def _history_what(policy: Policy, line: HistoryLine, locale: str) -> str:
+    if line.kind == "triaged" and line.change:
+        before, after = (_severity_label(policy, s, locale) for s in line.change)
+        return f"{before} → {after}"
     if line.kind == "acknowledged":
         return option_done(policy, "acknowledge", locale)
     if line.kind == "resolved":
         return option_done(policy, "resolve", locale) if _has(policy, "resolve") else t(locale, "alert.resolved_fallback")
     return option_done(policy, line.option, locale) if line.option else ""
+
+
+def _severity_label(policy: Policy, severity_id: str, locale: str) -> str:
+    try:
+        return policy.severity(severity_id).labels.get(locale)
+    except KeyError:  # a severity the policy no longer has
+        return severity_id
 
 
 def _has(policy: Policy, option_id: str) -> bool:

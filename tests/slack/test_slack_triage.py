@@ -97,6 +97,7 @@ async def test_a_supervisor_retriages_and_the_channel_and_reporter_are_told(have
     assert "urgent" in dm["text"] and REF in dm["text"]
     [update] = await haven.fake.wait_for("chat.update")
     assert "Critical report" in all_text(update.args["blocks"]) and "contact_police" in _buttons(update.args)
+    assert "<@USUP1> re-triaged: Normal → Critical" in all_text(update.args["blocks"])
 
     record = await detail(haven.runtime.db, REF)  # type: ignore[union-attr]
     assert (record["severity"], record["category"]) == ("critical", "violence")
