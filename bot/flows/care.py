@@ -15,23 +15,24 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, check_supervisor, refuse
+from bot.flows.lifecycle import JobKind
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Kind, Message, Reply, mention
 from bot.model.views import local_time, notice
 from storage import care as talks
 from storage import incidents as repo
+from storage.db import Session
 from storage import outbox
 from storage import schedule
 from storage.models import Incident, Job, TalkRequest
+from storage.schedule import NewJob
 
 log = logging.getLogger("haven.care")
-RENOTIFY = "talk_renotify"
-PAGE = "talk_page"
+RENOTIFY = JobKind.TALK_RENOTIFY
+PAGE = JobKind.TALK_PAGE
 KINDS = frozenset({RENOTIFY, PAGE})
 SUPERVISORS = "supervisors"
 
@@ -58,7 +59,7 @@ def _accept_button(locale: str, value: str) -> tuple[Button, ...]:
     return (Button(Action.TALK_ACCEPT, t(locale, "button.talk_accept"), value, style="primary"),)
 
 
-async def request_talk(session: AsyncSession, ctx: Context, incident: Incident, *, actor: str,
+async def request_talk(session: Session, ctx: Context, incident: Incident, *, actor: str,
                        route: str = SUPERVISORS) -> Message:
     """Open a talk request (in the caller's transaction) unless one is open; returns the
     reporter's private answer, with the button to withdraw."""
@@ -80,9 +81,10 @@ async def request_talk(session: AsyncSession, ctx: Context, incident: Incident, 
         await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
     else:
         await enqueue(session, ctx, incident, path.channel, message)
-    for kind, due in ((RENOTIFY, now + within), (PAGE, now + 2 * within)):
-        await schedule.schedule(session=session, incident_id=incident.id, kind=kind, due_at=due,
-                                key=f"{incident.ref}:talk{talk.id}:{kind}", payload={"talk": talk.id})
+    await schedule.schedule_many(session=session, rows=[
+        NewJob(incident_id=incident.id, kind=kind, key=f"{incident.ref}:talk{talk.id}:{kind}", due_at=due,
+               payload={"talk": talk.id})
+        for kind, due in ((RENOTIFY, now + within), (PAGE, now + 2 * within))])
     await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested", actor=actor, at=now,
                          detail={"talk": talk.id, "route": route, "to": "owner" if to_owner else "channel"})
     minutes = int(within.total_seconds() // 60)
@@ -141,13 +143,13 @@ async def cancel(ctx: Context, press: PressIn, incident: Incident) -> PressResul
     return PressResult(replies=(Reply(reply, private=True),), changed=True)
 
 
-async def _talk_of(session: AsyncSession, press: PressIn, incident: Incident) -> TalkRequest | None:
+async def _talk_of(session: Session, press: PressIn, incident: Incident) -> TalkRequest | None:
     _, talk_id = split_value(press.value)
     talk = await talks.get_talk(session=session, talk_id=talk_id) if talk_id else None
     return talk if talk is not None and talk.incident_id == incident.id else None
 
 
-async def _close(session: AsyncSession, ctx: Context, incident: Incident, talk: TalkRequest, kind: str,
+async def _close(session: Session, ctx: Context, incident: Incident, talk: TalkRequest, kind: str,
                  actor: str, outcome: Message) -> None:
     """Stop the deadlines, audit, and replace every post of the request with its outcome."""
     assert incident.id is not None
@@ -162,7 +164,7 @@ async def _close(session: AsyncSession, ctx: Context, incident: Incident, talk: 
                           reply_to=row.id, user_id=row.user_id)
 
 
-async def run(session: AsyncSession, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:
+async def run(session: Session, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:
     """A talk request's deadline fell due: re-notify its channel, or page the next tier."""
     talk = await talks.get_talk(session=session, talk_id=int(job.payload.get("talk", 0)))
     if talk is None or talk.state != "open":

@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows import escalation
+from bot.flows.assessment import policy_snapshot
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.model.inbound import Actor, FormIn, split_value
 from bot.model.messages import Audience, Form, Kind, mention
@@ -22,6 +21,7 @@ from bot.model.ports import LookupFailed
 from bot.model.triage_form import Retriage, check_triage, triage_form
 from bot.model.views import notice
 from storage import incidents as repo
+from storage.db import Session
 from storage.models import Incident
 
 log = logging.getLogger("haven.triage")
@@ -80,7 +80,7 @@ async def _apply(ctx: Context, user: str, incident: Incident, answers: Retriage)
     now = ctx.now()
     async with ctx.db.session() as session:
         if not await repo.retriage(session=session, incident_id=incident.id, category=answers.category,
-                                   severity=answers.severity, snapshot=escalation.snapshot(ctx, answers.severity),
+                                   severity=answers.severity, snapshot=policy_snapshot(ctx, answers.severity),
                                    version=incident.version):
             await session.rollback()
             return False
@@ -101,7 +101,7 @@ async def _apply(ctx: Context, user: str, incident: Incident, answers: Retriage)
     return True
 
 
-async def _announce(session: AsyncSession, ctx: Context, incident: Incident, user: str,
+async def _announce(session: Session, ctx: Context, incident: Incident, user: str,
                     before: tuple[str, str]) -> None:
     """A note in the alert's thread (a raise to the top severity mentions the channel),
     and the reporter told in plain words."""
