@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._claim import claim
 from storage.db import Database, utc_naive
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Worker
 
 _ERROR_LIMIT = 500
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -226,6 +226,20 @@ async def rescue_expired(*, db: Database, now: datetime) -> int:
             update(OutboxMessage)
             .where(col(OutboxMessage.state) == "sending",
                    col(OutboxMessage.lease_until) < utc_naive(now))
+            .values(state="pending", lease_until=None, claimed_by=None)
+        )
+        await session.commit()
+    return int(result.rowcount)
+
+
+async def rescue_orphaned(*, db: Database, now: datetime, stale: timedelta) -> int:
+    """Return to ``pending`` the rows held by workers whose heartbeat is older than
+    ``stale`` (or who never had one): they died mid-send, whatever their lease says."""
+    alive = select(Worker.id).where(col(Worker.beat_at) >= utc_naive(now) - stale)
+    async with db.session() as session:
+        result = await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.state) == "sending", col(OutboxMessage.claimed_by).not_in(alive))
             .values(state="pending", lease_until=None, claimed_by=None)
         )
         await session.commit()

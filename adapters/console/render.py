@@ -24,7 +24,8 @@ def render_message(message: Message, *, numbers: list[int] | None = None) -> lis
         for res in message.resources:
             state = t(message.locale, "wellbeing.open_now" if res.open_now else "wellbeing.closed_now")
             contact = f" {res.contact}" if res.contact else ""
-            lines.append(f"  - {res.label}{contact} [{state}; {res.hours}]")
+            status = t(message.locale, "wellbeing.status_hours", state=state, hours=res.hours)
+            lines.append(f"  - {res.label}{contact} {status}")
             lines.append(f"    {res.text}")
     for fact in message.facts:
         lines.append(f"  {fact.label}: {plain(fact.value) if not fact.user_text else fact.value}")
