@@ -1,189 +1,148 @@
 """``haven console``: the whole flow in a terminal, through the same core and outbox.
 
 Each line is handled and the outbox drained before the next line is read; with stdin
-not a terminal there are no prompts and no colour.
+not a terminal there are no prompts and no colour. ``:help`` lists the commands;
+``:quit``, Ctrl-D (end of input) and Ctrl-C end the console cleanly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from dataclasses import dataclass, field
 from typing import TextIO
 
-from adapters.console.render import field_prompt, form_header, render_message
+from adapters.console.lines import Lines
+from adapters.console.render import field_prompt, form_header, trail
+from adapters.console.session import ConsoleDirectory, ConsoleMessenger, ConsoleSession, display, user_id
 from bot.app.config import Settings
-from bot.model.i18n import t
-from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize
-from bot.model.messages import Audience, Button, Form, Message
-from bot.model.ports import Meta, PostRef, Target
 from bot.app.runtime import Runtime, build_runtime, migrate
+from bot.model.i18n import t
+from bot.model.inbound import FormIn, PressIn, ReportIn, normalize
+from bot.model.messages import Audience, Form, FormField
 
 _AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
+QUIT = (":quit", ":q", ":exit")
+INTERRUPTED = 130  # the shell's code for "ended by Ctrl-C"
 
 
-@dataclass
-class Shown:
-    button: Button
-    audience: Audience
+class Console:
+    """One console: the runtime, who is typing, and where lines come from."""
 
-
-@dataclass
-class ConsoleSession:
-    """Who is typing, the roles people were given, and every button shown so far."""
-
-    out: TextIO
-    locale: str
-    user: str = "employee"
-    roles: dict[str, str] = field(default_factory=dict)
-    buttons: list[Shown] = field(default_factory=list)
-    posts: int = 0
-
-    def actor(self) -> Actor:
-        return Actor(platform="console", user_id=self.user, locale=self.locale)
-
-    def show(self, message: Message, audience: Audience, header: str | None = None) -> None:
-        numbers = []
-        for button in message.buttons:
-            self.buttons.append(Shown(button, audience))
-            numbers.append(len(self.buttons))
-        if header:
-            self.out.write(f"--- {header} ---\n")
-        for line in render_message(message, numbers=numbers):
-            self.out.write(line + "\n")
-        self.out.flush()
-
-
-class ConsoleMessenger:
-    """Posts are printed; every audience is this terminal."""
-
-    def __init__(self, session: ConsoleSession) -> None:
+    def __init__(self, runtime: Runtime, session: ConsoleSession, lines: Lines, interactive: bool) -> None:
+        self.runtime = runtime
         self.session = session
+        self.lines = lines
+        self.interactive = interactive
 
-    async def post(self, target: Target, message: Message, *, meta: Meta, thread: PostRef | None = None) -> PostRef:
-        self.session.posts += 1
-        self.session.show(message, target.audience, _header(target, message.locale))
-        return PostRef({"post": self.session.posts})
+    async def read(self, prompt: str) -> str:
+        if self.interactive:
+            self.session.out.write(prompt)
+            self.session.out.flush()
+        return await self.lines.next()
 
-    async def update(self, ref: PostRef, message: Message, *, meta: Meta) -> None:
-        header = f"{t(message.locale, 'console.updated')} #{ref.data.get('post')}"
-        self.session.show(message, Audience.SUPERVISORS, header)
+    async def run(self) -> None:
+        while True:
+            line = await self.read(f"{display(self.session.user)}> ")
+            if not line:
+                if self.interactive:
+                    self.session.out.write("\n")
+                return
+            if not await self.handle(line):
+                return
+            await self.runtime.sweeper.tick()
+            await self.runtime.dispatcher.drain()
 
-    async def reachable(self, audience: Audience) -> bool:
+    async def handle(self, line: str) -> bool:
+        """Handle one line; False ends the console."""
+        text = normalize(line)
+        session = self.session
+        if not text:
+            return True
+        if text in QUIT:
+            return False
+        if text == ":help":
+            session.say("console.help")
+        elif match := _AS.match(text):
+            role, name = match.groups()
+            session.user = user_id(name)
+            session.roles[session.user] = role
+            session.say("console.you_are", role=t(session.locale, f"console.role_{role}"), name=name)
+        elif text == "/abuse" or text.startswith("/abuse "):
+            await self.report(text[len("/abuse"):])
+        elif match := _SHOW.match(text):
+            await self.show(match.group(1))
+        elif text.isdigit():
+            await self.press(int(text))
+        else:
+            session.say("console.unknown")
         return True
 
-
-class ConsoleDirectory:
-    def __init__(self, session: ConsoleSession) -> None:
-        self.session = session
-
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
-        return self.session.roles.get(user_id) == "supervisor"
-
-
-def _header(target: Target, locale: str) -> str:
-    if target.audience == Audience.SUPERVISORS:
-        return t(locale, "console.to_supervisors")
-    if target.audience == Audience.ESCALATION:
-        return t(locale, "console.to_escalation")
-    return t(locale, "console.to_user", user=target.user_id or "?")
-
-
-async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    runtime = build_runtime(settings)
-    await migrate(runtime)
-    session = ConsoleSession(out=stdout, locale=settings.locale)
-    runtime.ctx.messengers["console"] = ConsoleMessenger(session)
-    runtime.ctx.directories["console"] = ConsoleDirectory(session)
-    interactive = stdin.isatty()
-    stdout.write(t(session.locale, "console.welcome") + "\n")
-    try:
-        while True:
-            if interactive:
-                stdout.write(f"{session.user}> ")
-                stdout.flush()
-            line = stdin.readline()
-            if not line:
-                break
-            await handle_line(runtime, session, line, stdin, interactive)
-            await runtime.sweeper.tick()
-            await runtime.dispatcher.drain()
-    finally:
-        await runtime.haven.close()
-        await runtime.db.dispose()
-    return 0
-
-
-async def handle_line(runtime: Runtime, session: ConsoleSession, line: str, stdin: TextIO, interactive: bool) -> None:
-    text = normalize(line)
-    if not text:
-        return
-    haven = runtime.haven
-    if match := _AS.match(text):
-        role, name = match.groups()
-        session.user = name
-        session.roles[name] = role
-        session.out.write(t(session.locale, "console.you_are", role=t(session.locale, f"console.role_{role}"), name=name) + "\n")
-    elif text == "/abuse" or text.startswith("/abuse "):
-        outcome = await haven.report(ReportIn(actor=session.actor(), text=text[len("/abuse"):]))
+    async def report(self, words: str) -> None:
+        session = self.session
+        outcome = await self.runtime.haven.report(ReportIn(actor=session.actor(), text=words))
         session.show(outcome.wellbeing, Audience.USER, t(session.locale, "console.to_you"))
         if outcome.receipt:
             session.show(outcome.receipt, Audience.USER)
         if outcome.form:
-            await _fill_form(runtime, session, outcome.form, stdin, interactive)
-    elif match := _SHOW.match(text):
-        await _show(runtime, session, match.group(1))
-    elif text.isdigit():
-        await _press(runtime, session, int(text), stdin, interactive)
-    else:
-        session.out.write(t(session.locale, "console.unknown") + "\n")
+            await self.fill(outcome.form)
 
-
-async def _press(runtime: Runtime, session: ConsoleSession, number: int, stdin: TextIO, interactive: bool) -> None:
-    if not 1 <= number <= len(session.buttons):
-        session.out.write(t(session.locale, "console.no_button", number=number) + "\n")
-        return
-    shown = session.buttons[number - 1]
-    result = await runtime.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
-                                               value=shown.button.value, audience=shown.audience))
-    for reply in result.replies:
-        session.show(reply.message, Audience.USER, t(session.locale, "console.to_you"))
-    if result.form:
-        await _fill_form(runtime, session, result.form, stdin, interactive)
-
-
-async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdin: TextIO, interactive: bool) -> None:
-    """Ask each question on its own line; Enter skips an optional one."""
-    for line in form_header(form):
-        session.out.write(line + "\n")
-    values: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    fields = list(form.fields)
-    while True:
-        for form_field in fields:
-            for line in field_prompt(form_field, form.locale):
-                session.out.write(line + "\n")
-            if form_field.id in errors:
-                session.out.write(f"  ! {errors[form_field.id]}\n")
-            if interactive:
-                session.out.write("> ")
-                session.out.flush()
-            raw = stdin.readline()
-            if not raw:  # EOF while the form is open: nothing is sent, the console ends
-                return
-            answer = normalize(raw)
-            values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
-        outcome = await runtime.haven.submit_form(FormIn(actor=session.actor(), values=values,
-                                                         metadata=form.private_metadata))
-        if not outcome.errors:
-            if outcome.receipt:
-                session.show(outcome.receipt, Audience.USER, t(session.locale, "console.to_you"))
+    async def press(self, number: int) -> None:
+        session = self.session
+        shown = session.buttons.get(number)
+        if shown is None:
+            session.say("console.no_button", number=number)
             return
-        errors = outcome.errors
-        fields = [f for f in form.fields if f.id in errors]
+        if not shown.current:
+            session.say("console.stale_button", number=number, card=shown.card)
+            return
+        result = await self.runtime.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
+                                                        value=shown.button.value, audience=shown.audience))
+        for reply in result.replies:
+            session.show(reply.message, Audience.USER, t(session.locale, "console.to_you"))
+        if result.form:
+            await self.fill(result.form)
+
+    async def fill(self, form: Form) -> None:
+        """Ask each question on its own line; Enter skips an optional one."""
+        session = self.session
+        for line in form_header(form):
+            session.out.write(line + "\n")
+        values: dict[str, object] = {}
+        errors: dict[str, str] = {}
+        fields = list(form.fields)
+        while True:
+            for form_field in fields:
+                for line in field_prompt(form_field, form.locale):
+                    session.out.write(line + "\n")
+                if form_field.id in errors:
+                    session.out.write(f"  ! {errors[form_field.id]}\n")
+                raw = await self.read("> ")
+                if not raw:  # EOF while the form is open: nothing is sent, the console ends
+                    return
+                answer = normalize(raw)
+                values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
+            outcome = await self.runtime.haven.submit_form(FormIn(actor=session.actor(), values=values,
+                                                                  metadata=form.private_metadata))
+            if not outcome.errors:
+                if outcome.receipt:
+                    session.show(outcome.receipt, Audience.USER, t(session.locale, "console.to_you"))
+                return
+            errors = outcome.errors
+            fields = [f for f in form.fields if f.id in errors]
+
+    async def show(self, ref: str) -> None:
+        from bot.app.records import detail
+
+        data = await detail(self.runtime.db, ref.upper())
+        if data is None:
+            self.session.say("console.not_found", ref=ref)
+            return
+        for line in trail(data, self.runtime.ctx.policy, self.session.locale, names=display):
+            self.session.out.write(line + "\n")
 
 
-def _answer(form_field, answer: str) -> object:  # type: ignore[no-untyped-def]
+def _answer(form_field: FormField, answer: str) -> object:
     if form_field.kind == "select" and answer.isdigit():
         index = int(answer) - 1
         if 0 <= index < len(form_field.choices):
@@ -193,14 +152,26 @@ def _answer(form_field, answer: str) -> object:  # type: ignore[no-untyped-def]
     return answer
 
 
-async def _show(runtime: Runtime, session: ConsoleSession, ref: str) -> None:
-    from bot.app.records import detail
-
-    data = await detail(runtime.db, ref)
-    if data is None:
-        session.out.write(t(session.locale, "console.not_found", ref=ref) + "\n")
-        return
-    session.out.write(f"{data['id']}  {data['status']}  {data['severity']}  {data['category']}\n")
-    for event in data["events"]:
-        option = f" {event['option']}" if event.get("option") else ""
-        session.out.write(f"  {event['at']}  {event['kind']}{option}  {event['actor']}\n")
+async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+    """Run until ``:quit`` or end of input (0), or Ctrl-C (130, without a traceback)."""
+    runtime = build_runtime(settings)
+    session = ConsoleSession(out=stdout, locale=settings.locale)
+    code = 0
+    try:
+        await migrate(runtime)
+        runtime.ctx.messengers["console"] = ConsoleMessenger(session)
+        runtime.ctx.directories["console"] = ConsoleDirectory(session)
+        console = Console(runtime, session, Lines(stdin), stdin.isatty())
+        session.say("console.welcome")
+        await console.run()
+    except asyncio.CancelledError:  # Ctrl-C: asyncio cancels the console; end it calmly
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        stdout.write("\n" + t(session.locale, "console.interrupted") + "\n")
+        code = INTERRUPTED
+    finally:
+        await runtime.haven.close()
+        await runtime.db.dispose()
+    stdout.flush()
+    return code
