@@ -35,7 +35,8 @@ def render_message(message: Message, *, numbers: list[int] | None = None,
             lines.append(f"  - {res.label}{contact} {status}")
             lines.append(f"    {res.text}")
     for fact in message.facts:
-        lines.append(f"  {fact.label}: {plain(fact.value, names) if not fact.user_text else fact.value}")
+        value = plain(fact.value, names) if not fact.user_text else fact.value
+        lines.append("  " + t(message.locale, "console.fact", label=fact.label, value=value))
     if message.note:
         lines.extend(f"  {plain(line, names)}" for line in message.note.splitlines())
     for number, button in zip(numbers or [], message.buttons, strict=False):
