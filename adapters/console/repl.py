@@ -171,7 +171,6 @@ async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
         stdout.write("\n" + t(session.locale, "console.interrupted") + "\n")
         code = INTERRUPTED
     finally:
-        await runtime.haven.close()
-        await runtime.db.dispose()
+        await runtime.close()
     stdout.flush()
     return code

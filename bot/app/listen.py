@@ -36,6 +36,13 @@ def connection_cap(limit: int | None = None) -> int:
     return max(8, min(MAX_CONNECTIONS, (limit - RESERVED_FILES) // 2))
 
 
+def accept_burst(cap: int) -> int:
+    """The listen backlog, which asyncio also uses as the number of connections it accepts
+    in one go, before the gate sees any of them: kept to half the cap, so a flood never
+    takes more descriptors at once than the cap left free (no EMFILE, no paused accepts)."""
+    return max(8, min(128, cap // 2))
+
+
 class Gate:
     """Wraps aiohttp's protocol factory: when a new connection arrives with ``cap`` already
     open, closes the one that has been open longest without a request being handled (or,
@@ -102,7 +109,8 @@ async def run(app: web.Application, *, host: str, port: int, metrics: web.Applic
         loop = asyncio.get_running_loop()
         assert runner.server is not None
         factory: Callable[[], Any] = runner.server if gate is None else gate.bind(runner.server)
-        servers.append(await loop.create_server(factory, host, port, reuse_address=True, backlog=512))
+        servers.append(await loop.create_server(factory, host, port, reuse_address=True,
+                                                backlog=accept_burst(gate.cap if gate else MAX_CONNECTIONS)))
         if metrics is not None and metrics_port is not None:
             extra.append(await _loopback(metrics, metrics_port))
         ready()

@@ -94,6 +94,7 @@ class Dispatcher:
         if self._heart:
             self._heart.cancel()
             await asyncio.gather(self._heart, return_exceptions=True)
+        if self._beaten > 0:  # it said it was alive: now it holds nothing
             try:
                 await workers.retire(db=self.ctx.db, worker=self.worker)
             except Exception:

@@ -55,8 +55,8 @@ class Sweeper:
         """Re-queue job and outbox rows whose lease expired, and outbox rows of workers
         whose heartbeat stopped (they died mid-send)."""
         rescued = await schedule.rescue_expired_jobs(db=self.ctx.db, now=self.ctx.now())
-        rescued += await outbox.rescue_expired(db=self.ctx.db, now=self.ctx.wall_now())
-        orphaned = await outbox.rescue_orphaned(db=self.ctx.db, now=self.ctx.wall_now(), stale=STALE)
+        expired, orphaned = await outbox.rescue_stuck(db=self.ctx.db, now=self.ctx.wall_now(), stale=STALE)
+        rescued += expired
         if rescued:
             log.warning("watchdog re-queued %d rows whose lease expired", rescued)
         if orphaned:
