@@ -184,3 +184,6 @@ class Worker(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     started_at: datetime = Field(sa_type=UTCNaiveDateTime)
     beat_at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
+
+
+import storage.hr_models  # noqa: E402,F401  (the HR desk's tables on the same metadata)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from bot.model.i18n import catalog, t
+from bot.model.i18n import t
 from bot.model.messages import MENTION, Form, FormField, Message
 
 HINTS = {"datetime": "console.hint_datetime", "number": "console.hint_number", "select": "console.hint_select"}
@@ -60,35 +59,16 @@ def field_prompt(form_field: FormField, locale: str) -> list[str]:
     return lines
 
 
-def has(locale: str, key: str) -> bool:
-    return key in catalog(locale)
-
-
 def form_header(form: Form) -> list[str]:
     return [f"== {form.title} ==", t(form.locale, "console.form_intro")]
 
 
-def trail(data: dict[str, Any], policy: Any, locale: str, names: Callable[[str], str] = str) -> list[str]:
-    """``:show``: the incident's header and audit trail in ``locale``, times in the
-    policy's time zone."""
-    head = "  ".join([data["id"], t(locale, f"home.status_{data['status']}"),
-                      _label(policy.severities, data["severity"], locale),
-                      _label(policy.categories, data["category"], locale)])
-    lines = [head]
-    for event in data["events"]:
-        name = t(locale, f"event.{event['kind']}") if has(locale, f"event.{event['kind']}") else event["kind"]
-        option = f"  {_label(policy.options, event['option'], locale)}" if event.get("option") else ""
-        lines.append(f"  {_local(event['at'], policy)}  {name}{option}  {names(event['actor'])}")
+def trail(data: dict[str, Any], names: Callable[[str], str] = str) -> list[str]:
+    """``:show``: the incident's header and audit trail, as the composition root described
+    them (``shown``: names in the console's language, times in the policy's time zone)."""
+    shown = data["shown"]
+    lines = ["  ".join([data["id"], shown["status"], shown["severity"], shown["category"]])]
+    for event in shown["events"]:
+        option = f"  {event['option']}" if event.get("option") else ""
+        lines.append(f"  {event['at']}  {event['name']}{option}  {names(event['actor'])}")
     return lines
-
-
-def _label(items: Any, item_id: str, locale: str) -> str:
-    found = next((item for item in items if item.id == item_id), None)
-    return found.labels.get(locale) if found is not None and found.labels else item_id
-
-
-def _local(at: str, policy: Any) -> str:
-    moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M %Z")

@@ -1,6 +1,7 @@
 """``haven console``: the whole flow in a terminal, through the same core and outbox.
 
-Each line is handled and the outbox drained before the next line is read; with stdin
+Each line is handled and then ``settle`` (due work and the outbox, given by the
+composition root ``bot.app.console``) runs before the next line is read; with stdin
 not a terminal there are no prompts and no colour. ``:help`` lists the commands;
 ``:quit``, Ctrl-D (end of input) and Ctrl-C end the console cleanly.
 """
@@ -9,16 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TextIO
+from collections.abc import Awaitable, Callable
+from typing import Any, TextIO
 
 from adapters.console.lines import Lines
 from adapters.console.render import field_prompt, form_header, trail
-from adapters.console.session import ConsoleDirectory, ConsoleMessenger, ConsoleSession, display, user_id
-from bot.app.config import Settings
-from bot.app.runtime import Runtime, build_runtime, migrate
+from adapters.console.session import (PLATFORM, ConsoleDirectory, ConsoleMessenger, ConsoleSession, display,
+                                      user_id)
+from bot.core import Haven
 from bot.model.i18n import t
 from bot.model.inbound import FormIn, PressIn, ReportIn, normalize
 from bot.model.messages import Audience, Form, FormField
+from bot.model.settings import ConsoleSettings
+
+Settle = Callable[[], Awaitable[None]]
+Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]  # one incident's record, described in a locale
 
 _AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
@@ -27,11 +33,15 @@ INTERRUPTED = 130  # the shell's code for "ended by Ctrl-C"
 
 
 class Console:
-    """One console: the runtime, who is typing, and where lines come from."""
+    """One console: the core, who is typing, where lines come from, and what the
+    composition root gives it (``settle``: run due work and deliver; ``lookup``)."""
 
-    def __init__(self, runtime: Runtime, session: ConsoleSession, lines: Lines, interactive: bool) -> None:
-        self.runtime = runtime
+    def __init__(self, haven: Haven, session: ConsoleSession, lines: Lines, interactive: bool, *,
+                 settle: Settle, lookup: Lookup) -> None:
+        self.haven = haven
         self.session = session
+        self.settle = settle
+        self.lookup = lookup
         self.lines = lines
         self.interactive = interactive
 
@@ -50,8 +60,7 @@ class Console:
                 return
             if not await self.handle(line):
                 return
-            await self.runtime.sweeper.tick()
-            await self.runtime.dispatcher.drain()
+            await self.settle()
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False ends the console."""
@@ -80,7 +89,7 @@ class Console:
 
     async def report(self, words: str) -> None:
         session = self.session
-        outcome = await self.runtime.haven.report(ReportIn(actor=session.actor(), text=words))
+        outcome = await self.haven.report(ReportIn(actor=session.actor(), text=words))
         session.show(outcome.wellbeing, Audience.USER, t(session.locale, "console.to_you"))
         if outcome.receipt:
             session.show(outcome.receipt, Audience.USER)
@@ -96,7 +105,7 @@ class Console:
         if not shown.current:
             session.say("console.stale_button", number=number, card=shown.card)
             return
-        result = await self.runtime.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
+        result = await self.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
                                                         value=shown.button.value, audience=shown.audience))
         for reply in result.replies:
             session.show(reply.message, Audience.USER, t(session.locale, "console.to_you"))
@@ -122,7 +131,7 @@ class Console:
                     return
                 answer = normalize(raw)
                 values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
-            outcome = await self.runtime.haven.submit_form(FormIn(actor=session.actor(), values=values,
+            outcome = await self.haven.submit_form(FormIn(actor=session.actor(), values=values,
                                                                   metadata=form.private_metadata))
             if not outcome.errors:
                 if outcome.receipt:
@@ -132,13 +141,11 @@ class Console:
             fields = [f for f in form.fields if f.id in errors]
 
     async def show(self, ref: str) -> None:
-        from bot.app.records import detail
-
-        data = await detail(self.runtime.db, ref.upper())
+        data = await self.lookup(ref.upper())
         if data is None:
             self.session.say("console.not_found", ref=ref)
             return
-        for line in trail(data, self.runtime.ctx.policy, self.session.locale, names=display):
+        for line in trail(data, names=display):
             self.session.out.write(line + "\n")
 
 
@@ -152,25 +159,21 @@ def _answer(form_field: FormField, answer: str) -> object:
     return answer
 
 
-async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+async def run_console(haven: Haven, settings: ConsoleSettings, stdin: TextIO, stdout: TextIO, *,
+                      settle: Settle, lookup: Lookup) -> int:
     """Run until ``:quit`` or end of input (0), or Ctrl-C (130, without a traceback)."""
-    runtime = build_runtime(settings)
     session = ConsoleSession(out=stdout, locale=settings.locale)
-    code = 0
+    haven.connect(PLATFORM, messenger=ConsoleMessenger(session), directory=ConsoleDirectory(session))
+    console = Console(haven, session, Lines(stdin), stdin.isatty(), settle=settle, lookup=lookup)
+    session.say("console.welcome")
     try:
-        await migrate(runtime)
-        runtime.ctx.messengers["console"] = ConsoleMessenger(session)
-        runtime.ctx.directories["console"] = ConsoleDirectory(session)
-        console = Console(runtime, session, Lines(stdin), stdin.isatty())
-        session.say("console.welcome")
         await console.run()
     except asyncio.CancelledError:  # Ctrl-C: asyncio cancels the console; end it calmly
         task = asyncio.current_task()
         if task is not None:
             task.uncancel()
         stdout.write("\n" + t(session.locale, "console.interrupted") + "\n")
-        code = INTERRUPTED
-    finally:
-        await runtime.close()
+        stdout.flush()
+        return INTERRUPTED
     stdout.flush()
-    return code
+    return 0

@@ -18,6 +18,7 @@ from bot.model.inbound import Actor
 from bot.model.messages import MENTION, Audience, Button, Message
 from bot.model.ports import Meta, PostRef, Target
 
+PLATFORM = "console"
 _ASCII_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 _ENCODED = re.compile(r"^u-((?:[0-9a-f]{2})+)$")
 
@@ -66,7 +67,7 @@ class ConsoleSession:
     cards: int = 0
 
     def actor(self) -> Actor:
-        return Actor(platform="console", user_id=self.user, locale=self.locale)
+        return Actor(platform=PLATFORM, user_id=self.user, locale=self.locale)
 
     def say(self, key: str, **values: object) -> None:
         self.out.write(t(self.locale, key, **values) + "\n")
@@ -125,11 +126,13 @@ class ConsoleMessenger:
 
 
 class ConsoleDirectory:
+    """Whoever said ``:as supervisor NAME`` is a member of every supervisors' channel."""
+
     def __init__(self, session: ConsoleSession) -> None:
         self.session = session
 
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
-        return self.session.roles.get(user_id) == "supervisor"
+    async def is_member(self, user_id: str, audience: Audience) -> bool:
+        return audience != Audience.USER and self.session.roles.get(user_id) == "supervisor"
 
 
 def _header(target: Target, locale: str) -> str:

@@ -1,18 +1,20 @@
 """Assembling Haven from settings: policy, database, context, core, dispatcher, sweep.
 
 Nothing here imports a platform SDK; adapters register their messenger and
-directory on ``runtime.ctx`` when the composition roots (server, cli) wire them in.
+directory with ``runtime.haven`` when the composition roots (server, cli) wire them in.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.model.clock import clock_from
 from bot.app.config import Settings
 from bot.flows.context import Context
-from bot.core import Haven
+from bot.core import DeskAccess, Haven
+from bot.hr.access import HrAccess
+from bot.hr.signin import SignIn
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sweep import Sweeper
 from bot.flows.metrics import Metrics
@@ -35,7 +37,11 @@ class Runtime:
     dispatcher: Dispatcher
     sweeper: Sweeper
     metrics: Metrics
-    ready: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> dict[str, bool]:
+        """Which platforms (and the migrations) are ready; adapters report theirs to ``Haven``."""
+        return self.haven.ready
 
     async def close(self) -> None:
         await self.dispatcher.stop()
@@ -57,8 +63,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
                   metrics=metrics, default_locale=settings.locale)
     dispatcher = Dispatcher(ctx, worker=worker)
     ctx.wake = dispatcher.wake
+    haven = Haven(ctx)
+    haven.desk = DeskAccess(  # links and sessions run on the real clock: they are security windows
+        access=HrAccess(hr_users=frozenset(settings.hr_users)),
+        signin=SignIn(db=db, clock=ctx.wall, public_url=settings.desk_url),
+    )
     return Runtime(
-        settings=settings, policy=policy, db=db, ctx=ctx, haven=Haven(ctx),
+        settings=settings, policy=policy, db=db, ctx=ctx, haven=haven,
         dispatcher=dispatcher, sweeper=Sweeper(ctx, worker=worker), metrics=metrics,
     )
 

@@ -1,7 +1,7 @@
 """workers: a heartbeat row per outbox worker, so a dead worker's sends are re-queued at once
 
-Revision ID: 0002_opsrun_workers
-Revises: 0001
+Revision ID: 0003_opsrun_workers
+Revises: 0002_hrdesk
 Create Date: 2026-11-30 10:10:00
 
 """
@@ -13,8 +13,8 @@ import sqlmodel
 import storage.columns
 
 
-revision: str = '0002_opsrun_workers'
-down_revision: str | Sequence[str] | None = '0001'
+revision: str = '0003_opsrun_workers'
+down_revision: str | Sequence[str] | None = '0002_hrdesk'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
