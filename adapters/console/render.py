@@ -38,7 +38,7 @@ def render_message(message: Message, *, numbers: list[int] | None = None,
         lines.append("  " + t(message.locale, "console.fact", label=fact.label, value=value))
     if message.note:
         lines.extend(f"  {plain(line, names)}" for line in message.note.splitlines())
-    for number, button in zip(numbers or [], message.buttons, strict=False):
+    for number, button in zip(numbers or [], message.buttons, strict=False):  # no numbers: no lines
         lines.append(f"  [{number}] {button.label}")
     return lines
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.model.clock import iso
 from bot.app.config import ConfigError, Settings, check_safety
@@ -48,7 +49,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def never_500(request: web.Request, handler):  # type: ignore[no-untyped-def]
+async def never_500(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The last line of defence: an unexpected error is logged with a code and answered
     503 (try again), never a 500."""
     try:

@@ -25,6 +25,7 @@ LITERALS = [
     r"@Haven register (?:supervisors|escalation)",  # Teams commands, typed as shown
     r":as (?:employee|supervisor)", r":(?:as|show|help|quit)\b", r"/abuse",  # console and slash commands
     r"INC-\S*", r"https?://", r"Ctrl-[A-Z]",
+    r"\b(?:HAVEN|SLACK|MICROSOFT)_[A-Z0-9_]+(?:=\S*)?",  # environment variables, for operators
 ]
 ALLOWED_WORDS = {
     "Haven", "Slack", "Teams",        # product names
