@@ -1,7 +1,7 @@
 """triage and care: the matched triage rule ids on each incident; talk requests
 
-Revision ID: 0003_triage
-Revises: 0002_hrdesk
+Revision ID: 0004_triage
+Revises: 0003_opsrun_workers
 Create Date: 2026-11-30 10:30:00
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.columns
 
-revision: str = "0003_triage"
-down_revision: Union[str, Sequence[str], None] = "0002_hrdesk"
+revision: str = "0004_triage"
+down_revision: Union[str, Sequence[str], None] = "0003_opsrun_workers"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
