@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk.web.async_client import AsyncWebClient
@@ -32,7 +34,11 @@ async def check_workspace(client: AsyncWebClient, settings: Settings) -> AsyncSl
     outside the organisation, and has Haven as a member. Returns ``auth.test``'s answer."""
     try:
         auth: AsyncSlackResponse = await client.auth_test()
-    except Exception as exc:  # noqa: BLE001 - any failure here is one clear start-up line
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        raise ConfigError(f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} "
+                          f"({delivery_error(exc).reason}): check the network, DNS or proxy "
+                          "(the token was not checked)") from None
+    except Exception as exc:  # any failure here is one clear start-up line
         raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.slack_api_url} "
                           f"({delivery_error(exc).reason})") from None
     assert settings.slack_supervisor_channel
