@@ -168,10 +168,10 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
 async def rotate_command(settings: Settings, *, out: TextIO) -> int:
     from storage.rekey import rekey
 
+    db = await _open(settings)  # an encrypted database without its key is refused first
     if not settings.encryption_key:
-        out.write("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate\n")
-        return 1
-    db = await _open(settings)
+        await db.dispose()
+        raise Refused("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate")
     try:
         count = await rekey(db)
     finally:
