@@ -286,6 +286,9 @@ def connect_problem(db: Database, exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"cannot reach {_where(db)} ({exc.strerror or type(exc).__name__}): check the host, port and network"
     if db.dialect == "sqlite":
-        return f"cannot open {_where(db)}: check that the folder is writable by this user"
+        message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        if "locked" in message or "busy" in message:
+            return f"{_where(db)} stayed locked by another process (a long write?): try again"
+        return f"cannot open {_where(db)} ({message}): check that the folder is writable by this user"
     first = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"cannot use {_where(db)}: {first}"

@@ -63,7 +63,7 @@ async def test_read_commands_never_fail_while_serve_takes_a_burst(tmp_path: Path
             url = connector.url
             assert await _post(http, haven.url, act.channel_mention(url, act.ADMIN, "register supervisors")) == 200
             assert await _post(http, haven.url, act.personal(url, act.REPORTER, "abuse he threatened me")) == 200
-            status, out, _ = await _cli(env, "incidents", "list", "--json")
+            _, out, _ = await _cli(env, "incidents", "list", "--json")
             ref = json.loads(out)[0]["id"]
 
             stop = asyncio.Event()
