@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -292,3 +294,19 @@ def connect_problem(db: Database, exc: BaseException) -> str:
         return f"cannot open {_where(db)} ({message}): check that the folder is writable by this user"
     first = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
     return f"cannot use {_where(db)}: {first}"
+
+
+@asynccontextmanager
+async def patient_sqlite(conn: AsyncConnection, db: Database, *, milliseconds: int = 60000) -> AsyncIterator[None]:
+    """SQLite: a longer busy timeout on ``conn`` for one long step (a migration beside
+    another process), set before its ``BEGIN IMMEDIATE`` and restored after. No-op on PostgreSQL."""
+    if db.dialect != "sqlite" or db.read_only:
+        yield
+        return
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection  # outside any transaction
+    await driver.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
+    try:
+        yield
+    finally:
+        await driver.execute(SQLITE_PRAGMAS[0])
