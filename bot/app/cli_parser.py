@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
 
 
 class UsageError(Exception):
@@ -21,8 +22,15 @@ def haven_version() -> str:
         return "unknown"
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (``haven incidents show: error: …``), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="haven", description="Haven: protect frontline employees from customer abuse.",
         epilog="Settings come from the environment (HAVEN_*, SLACK_*, MICROSOFT_*): see the README. "
                "HAVEN_DEBUG=1 shows the traceback behind an error line.")

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> list[str]:
         return _split(value)
 
+    @field_validator("policy")
+    @classmethod
+    def _policy(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:

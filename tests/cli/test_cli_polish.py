@@ -157,3 +157,10 @@ def test_policy_init_then_show(tmp_path: Path) -> None:
     bundled = haven(tmp_path, "policy", "show")
     assert "(the bundled default" in bundled.stdout.splitlines()[0]
     one_line(haven(tmp_path, "policy", "show", HAVEN_POLICY=str(tmp_path / "none.yaml")), 2, "HAVEN_POLICY")
+
+
+def test_a_usage_error_is_one_line(tmp_path: Path) -> None:
+    result = haven(tmp_path, "incidents", "show")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "haven incidents show: the following arguments are required: id (see `haven incidents show --help`)"]
