@@ -16,7 +16,7 @@ async def test_a_read_only_connection_reads_and_cannot_write(fresh_database_url:
         async with reader.engine.connect() as conn:
             assert (await conn.exec_driver_sql("SELECT count(*) FROM incidents")).scalar() == 0
         async with reader.engine.connect() as conn:
-            with pytest.raises(Exception, match="read.only|readonly"):
+            with pytest.raises(Exception, match=r"read.only|readonly"):
                 await conn.exec_driver_sql("DELETE FROM incidents")
     finally:
         await reader.dispose()
