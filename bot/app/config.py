@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        from storage.db import url_problem
+        from storage.connect import url_problem
 
         problem = url_problem(value)
         if problem:

@@ -21,7 +21,8 @@ from bot.model.ports import Clock
 from policy.loader import PolicyError, load_policy
 from policy.model import Policy
 from storage.crypto import Cipher
-from storage.db import Database, DatabaseSettingError, check_connection
+from storage.connect import DatabaseSettingError, check_connection
+from storage.db import Database
 
 log = logging.getLogger("haven")
 
