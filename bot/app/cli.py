@@ -84,9 +84,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if args.command == "manifest":
-        from bot.app.cli_manifest import manifest_command
-
-        return manifest_command(args, settings)
+        return _manifest(args, settings)
     from bot.app import records
 
     if args.command == "purge":
@@ -96,6 +94,23 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "incidents":
         return asyncio.run(records.incidents_command(settings, args, out=sys.stdout))
     raise AssertionError(args.command)
+
+
+def _manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.cli_manifest import app_id_of, base_url, out_path, teams_links
+
+    url = base_url(args.url, allow_http=args.allow_http)
+    if args.platform == "slack":
+        from adapters.slack.manifest import slack_manifest
+
+        sys.stdout.write(slack_manifest(url, locale=settings.locale))
+        return 0
+    from adapters.teams.manifest import write_teams_package
+
+    app_id = app_id_of(args.app_id, settings)
+    privacy, terms = teams_links(settings)
+    print(write_teams_package(url=url, app_id=app_id, privacy=privacy, terms=terms, out=out_path(args.out)))
+    return 0
 
 
 async def _upgrade(settings: Settings) -> int:

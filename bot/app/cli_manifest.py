@@ -1,4 +1,4 @@
-"""``haven manifest slack|teams``: the app manifests, from checked input.
+"""``haven manifest slack|teams``: the checks on its input (``cli`` calls the adapters).
 
 The base URL must be ``https://HOST[/PATH]`` (Slack and Teams call Haven only over
 https; ``--allow-http`` lets a local trial through), the Teams app id a GUID, and the
@@ -7,9 +7,7 @@ Teams package's privacy and terms pages come from the policy's ``links``.
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,26 +40,21 @@ def app_id_of(given: str | None, settings: Settings) -> str:
     return app_id.lower()
 
 
-def manifest_command(args: argparse.Namespace, settings: Settings) -> int:
-    url = base_url(args.url, allow_http=args.allow_http)
-    if args.platform == "slack":
-        from adapters.slack.manifest import slack_manifest
-
-        sys.stdout.write(slack_manifest(url, locale=settings.locale))
-        return 0
-    from adapters.teams.manifest import write_teams_package
+def teams_links(settings: Settings) -> tuple[str, str]:
+    """The policy's ``links.privacy`` and ``links.terms``, or one line naming the missing keys."""
     from bot.app.runtime import policy_from
 
-    app_id = app_id_of(args.app_id, settings)
     links = policy_from(settings).links
-    missing = [f"links.{name}" for name in ("privacy", "terms") if getattr(links, name) is None]
-    if missing:
+    if links.privacy is None or links.terms is None:
+        missing = [f"links.{name}" for name in ("privacy", "terms") if getattr(links, name) is None]
         where = settings.policy or "the bundled policy"
         raise ConfigError(f"HAVEN_POLICY: {' and '.join(missing)} must be set in {where}: the Teams package "
                           "names your privacy notice and terms of use (https:// URLs; see `haven policy init`)")
-    assert links.privacy is not None and links.terms is not None
-    out = Path(args.out or "haven-teams.zip")
+    return links.privacy, links.terms
+
+
+def out_path(given: str | None) -> str:
+    out = Path(given or "haven-teams.zip")
     if not out.parent.is_dir():
         raise UsageError(f"--out: the folder {out.parent} does not exist")
-    print(write_teams_package(url=url, app_id=app_id, privacy=links.privacy, terms=links.terms, out=str(out)))
-    return 0
+    return str(out)

@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _policy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _policy(sub: argparse._SubParsersAction[_Parser]) -> None:
     policy = sub.add_parser("policy", help="check, show or start a policy file").add_subparsers(
         dest="policy_command", required=True, metavar="ACTION")
     check = policy.add_parser("check", help="validate a policy file (exit 1 with one line per problem)")
@@ -63,7 +63,7 @@ def _policy(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init.add_argument("file", help="where to write it (refused if it exists)")
 
 
-def _manifest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _manifest(sub: argparse._SubParsersAction[_Parser]) -> None:
     manifest = sub.add_parser("manifest", help="the Slack app manifest or the Teams app package").add_subparsers(
         dest="platform", required=True, metavar="PLATFORM")
     slack = manifest.add_parser("slack", help="print the Slack app manifest (YAML)")
@@ -76,7 +76,7 @@ def _manifest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     teams.add_argument("--out", help="the zip to write (default haven-teams.zip)")
 
 
-def _incidents(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _incidents(sub: argparse._SubParsersAction[_Parser]) -> None:
     incidents = sub.add_parser("incidents", help="HR's records: list, show, export").add_subparsers(
         dest="incidents_command", required=True, metavar="ACTION")
     listing = incidents.add_parser("list", help="one line per incident (no report text)")
