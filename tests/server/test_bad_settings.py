@@ -78,6 +78,8 @@ CASES = [
          "HAVEN_DATABASE_URL", "does not exist: create it (mkdir -p"),
     Case("encryption key malformed", lambda t: {"HAVEN_ENCRYPTION_KEY": "not-a-key"}, "HAVEN_ENCRYPTION_KEY", ""),
     Case("port not a number", lambda t: {"HAVEN_PORT": "abc"}, "HAVEN_PORT", "", serve_only=True),
+    Case("host not of this machine", lambda t: {"HAVEN_HOST": "192.0.2.1"}, "HAVEN_HOST",
+         "not an address of this machine", serve_only=True),
     Case("slack unreachable", lambda t: {
         "SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "s", "HAVEN_SLACK_SUPERVISOR_CHANNEL": "C0123",
         "SLACK_API_URL": f"http://127.0.0.1:{_closed_port()}/api/"},
