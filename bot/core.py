@@ -1,4 +1,10 @@
-"""The core's front door: what adapters call. Platform-neutral, no SDK imports."""
+"""The core's front door: what adapters call. Platform-neutral, no SDK imports.
+
+An adapter is given a :class:`Haven` and its own settings (:mod:`bot.model.settings`),
+never the runtime, the context or the database: it registers its ports with
+:meth:`Haven.connect`, hands people's reports, presses and forms to the methods below,
+and keeps platform references through :attr:`Haven.links`.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import intake
-from bot.flows import reporter
+from bot.flows import intake, reporter
 from bot.flows.context import Context, enqueue
-from bot.flows.report_forms import details_form, new_form
 from bot.flows.decisions import PressResult, refuse, supervisor_press
-from bot.model.errors import log_unexpected
 from bot.flows.followups import REPORTER_ACTIONS, reporter_press
-from bot.model.forms import check
+from bot.flows.home import home
+from bot.flows.links import DatabaseLinks, current_alert
+from bot.flows.notify import tell_user
+from bot.flows.permissions import sees_open_incidents
+from bot.flows.report_forms import details_form, new_form
+from bot.model.errors import log_unexpected
+from bot.model.forms import Submission, check
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
 from bot.model.messages import Audience, Form, Kind, Message
-from bot.model.ports import Target
+from bot.model.ports import Directory, Links, Messenger, Meta, Target
 from bot.model.views import notice, receipt, saving, wellbeing
 from storage import incidents as repo
 
@@ -49,6 +58,19 @@ class Haven:
         self.commit_wait = commit_wait
         self._tasks: set[asyncio.Task[None]] = set()
         self._wellbeing: dict[tuple[str, datetime], Message] = {}
+        self.links: Links = DatabaseLinks(ctx)
+        self.ready: dict[str, bool] = {}
+
+    # -- adapters ----------------------------------------------------------------------
+
+    def connect(self, platform: str, *, messenger: Messenger, directory: Directory) -> None:
+        """An adapter's ports: how to post on ``platform`` and who is a member where."""
+        self.ctx.messengers[platform] = messenger
+        self.ctx.directories[platform] = directory
+
+    def mark_ready(self, platform: str, ready: bool = True) -> None:
+        """``/health`` reports ``ok`` once every mounted platform is ready."""
+        self.ready[platform] = ready
 
     # -- reporting ---------------------------------------------------------------------
 
@@ -91,7 +113,7 @@ class Haven:
         outcome = await self._log(submitted.actor, self.wellbeing(locale), submission, submitted.intake_key)
         return FormOutcome(errors={}, receipt=outcome.receipt, ref=outcome.ref)
 
-    async def _log(self, actor: Actor, first: Message, submission: intake.Submission,
+    async def _log(self, actor: Actor, first: Message, submission: Submission,
                    intake_key: str | None) -> ReportOutcome:
         task = asyncio.ensure_future(intake.log_report(self.ctx, actor, submission, intake_key=intake_key))
         try:
@@ -131,8 +153,6 @@ class Haven:
         messenger = self.ctx.messengers.get(actor.platform)
         if messenger is None:
             return
-        from bot.model.ports import Meta
-
         try:
             await messenger.post(Target(Audience.USER, actor.user_id), message,
                                  meta=Meta(kind=str(message.kind), incident=None, outbox_id=0))
@@ -165,6 +185,23 @@ class Haven:
         if incident is None or incident.reporter_id != actor.user_id:
             return None
         return await details_form(self.ctx, actor, incident)
+
+    # -- what adapters show and tell -----------------------------------------------------
+
+    async def home(self, actor: Actor) -> tuple[Message, ...]:
+        """The person's home surface; supervisors also see every open incident."""
+        supervisor = await sees_open_incidents(self.ctx.directories.get(actor.platform), actor.user_id)
+        return await home(self.ctx, actor, supervisor=supervisor)
+
+    async def tell(self, *, platform: str, user_id: str, message: Message) -> int:
+        """A DM that must arrive, queued in the outbox (retried when the platform fails);
+        it belongs to ``message.incident`` when that is known. Returns the outbox id."""
+        return await tell_user(self.ctx, platform=platform, user_id=user_id, message=message,
+                               incident_ref=message.incident)
+
+    async def current_alert(self, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:
+        """The alert of incident ``ref`` as it stands now (a card refreshed in an interaction)."""
+        return await current_alert(self.ctx, ref, kind=kind)
 
     async def close(self) -> None:
         if self._tasks:

@@ -1,5 +1,5 @@
-"""The Teams :class:`bot.model.ports.Directory`: a supervisor is a member of the team that owns
-the registered channel, per ``GET {serviceUrl}/v3/conversations/{teamId}/members/{aadObjectId}``
+"""The Teams :class:`bot.model.ports.Directory`: a member of an audience is a member of the team
+that owns that audience's registered channel, per ``GET {serviceUrl}/v3/conversations/{teamId}/members/{aadObjectId}``
 (200 member, 404 not), cached at most 60 s; any other answer fails closed."""
 
 from __future__ import annotations
@@ -34,18 +34,16 @@ class TeamsDirectory:
         self.monotonic = monotonic
         self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
 
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
-        """Members of the supervisors' team; on a page, members of the escalation team too."""
-        audiences = [Audience.SUPERVISORS]
-        if audience == Audience.ESCALATION:
-            audiences.append(Audience.ESCALATION)
-        for where in audiences:
-            channel = await self.links.load(channel_key(where))
-            if channel and await self.is_member(channel["teamId"], channel["serviceUrl"], user_id):
-                return True
-        return False
+    async def is_member(self, user_id: str, audience: Audience) -> bool:
+        """Whether ``user_id`` is in the team of the channel registered for ``audience``."""
+        if audience == Audience.USER:
+            return False
+        channel = await self.links.load(channel_key(audience))
+        if not channel:
+            return False
+        return await self.team_member(channel["teamId"], channel["serviceUrl"], user_id)
 
-    async def is_member(self, team_id: str, service_url: str, user_id: str) -> bool:
+    async def team_member(self, team_id: str, service_url: str, user_id: str) -> bool:
         key = (team_id, user_id)
         cached = self._cache.get(key)
         now = self.monotonic()

@@ -76,11 +76,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger("haven").setLevel(os.environ.get("HAVEN_LOG_LEVEL", "INFO").upper())
         return serve(settings)
     if args.command == "console":
-        from adapters.console.repl import run_console
+        from bot.app.console import console
         from bot.app.preflight import preflight
 
         preflight(settings, listen=False)
-        return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+        return asyncio.run(console(settings, sys.stdin, sys.stdout))
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if args.command == "manifest":

@@ -8,9 +8,10 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.model.errors import ConfigError
+from bot.model.settings import ConsoleSettings, SlackSettings, TeamsSettings
 
-class ConfigError(Exception):
-    """A bad configuration value: one clear line naming the variable."""
+__all__ = ["ConfigError", "Settings", "check_safety", "load_settings"]
 
 
 _ALIASES = {
@@ -136,6 +137,26 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return bool(self.microsoft_app_id) or self.teams_emulator
+
+    # -- what each adapter is given -------------------------------------------------------
+
+    def slack(self) -> SlackSettings:
+        return SlackSettings(
+            bot_token=self.slack_bot_token, signing_secret=self.slack_signing_secret,
+            app_token=self.slack_app_token, api_url=self.slack_api_url,
+            supervisor_channel=self.slack_supervisor_channel, escalation_channel=self.slack_escalation_channel,
+            locale=self.locale,
+        )
+
+    def teams(self) -> TeamsSettings:
+        return TeamsSettings(
+            app_id=self.microsoft_app_id, app_password=self.microsoft_app_password,
+            tenant_id=self.microsoft_app_tenant_id, app_type=self.microsoft_app_type,
+            emulator=self.teams_emulator, admins=tuple(self.teams_admins), locale=self.locale,
+        )
+
+    def console(self) -> ConsoleSettings:
+        return ConsoleSettings(locale=self.locale)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

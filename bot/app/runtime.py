@@ -1,14 +1,14 @@
 """Assembling Haven from settings: policy, database, context, core, dispatcher, sweep.
 
 Nothing here imports a platform SDK; adapters register their messenger and
-directory on ``runtime.ctx`` when the composition roots (server, cli) wire them in.
+directory with ``runtime.haven`` when the composition roots (server, cli) wire them in.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.model.clock import clock_from
 from bot.app.config import ConfigError, Settings
@@ -37,7 +37,11 @@ class Runtime:
     dispatcher: Dispatcher
     sweeper: Sweeper
     metrics: Metrics
-    ready: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> dict[str, bool]:
+        """Which platforms (and the migrations) are ready; adapters report theirs to ``Haven``."""
+        return self.haven.ready
 
     async def close(self) -> None:
         await self.dispatcher.stop()

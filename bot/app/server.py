@@ -80,13 +80,11 @@ def mount_platforms(app: web.Application, runtime: Runtime) -> None:
     if settings.slack_enabled:
         from adapters.slack.app import mount as mount_slack
 
-        runtime.ready["slack"] = False
-        mount_slack(app, runtime)
+        mount_slack(app, runtime.haven, settings.slack())
     if settings.teams_enabled:
         from adapters.teams.app import mount as mount_teams
 
-        runtime.ready["teams"] = False
-        mount_teams(app, runtime)
+        mount_teams(app, runtime.haven, settings.teams())
 
 
 async def _startup(app: web.Application) -> None:

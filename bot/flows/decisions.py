@@ -1,7 +1,8 @@
 """Decisions: supervisors pressing alert buttons (options, approvals, join).
 
-Only supervisors may act; anyone else is refused privately, nothing changes, and the
-refusal is counted and logged by ids only (never written to the incident's trail).
+Only those :mod:`bot.flows.permissions` allows may act; anyone else is refused
+privately, nothing changes, and the refusal is counted and logged by ids only (never
+written to the incident's trail).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows import escalation
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
+from bot.flows.permissions import may_act
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
@@ -47,9 +49,7 @@ async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> 
     """Route a supervisor's button after checking who is asking (fail closed)."""
     directory = ctx.directories.get(press.actor.platform)
     try:
-        allowed = directory is not None and await directory.is_supervisor(
-            press.actor.user_id, audience=press.audience
-        )
+        allowed = await may_act(directory, press.actor.user_id, audience=press.audience)
     except LookupFailed:
         return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
     if not allowed:

@@ -1,10 +1,11 @@
-"""A neutral port for adapters that must remember where to reach people and channels.
+"""The :class:`bot.model.ports.Links` port, for adapters that must remember where to reach
+people and channels.
 
 Adapters never import ``storage/``; they persist platform data (Teams conversation
-references, channel registrations) through these functions, which keep it in the
-database (``conversation_refs``) so it survives a restart. Each call opens and commits
-its own short session: never call one while holding a session (SQLite has one
-connection).
+references, channel registrations) through ``Haven.links`` (:class:`DatabaseLinks`),
+which keeps it in the database (``conversation_refs``) so it survives a restart. Each
+call opens and commits its own short session: never call one while holding a session
+(SQLite has one connection).
 """
 
 from __future__ import annotations
@@ -29,6 +30,19 @@ async def load_link(ctx: Context, platform: str, key: str) -> dict[str, Any] | N
     """The stored data for ``key`` on ``platform``, or None."""
     async with ctx.db.session() as session:
         return await store.load_ref(session=session, platform=platform, key=key)
+
+
+class DatabaseLinks:
+    """:class:`bot.model.ports.Links` on the database."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def load(self, platform: str, key: str) -> dict[str, Any] | None:
+        return await load_link(self.ctx, platform, key)
+
+    async def save(self, platform: str, key: str, data: dict[str, Any]) -> None:
+        await save_link(self.ctx, platform, key, data)
 
 
 async def current_alert(ctx: Context, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:
