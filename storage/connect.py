@@ -50,6 +50,15 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The absolute path of an SQLite URL's file (no I/O), or None (PostgreSQL, in memory)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
+
+
 def read_only_engine(url: URL) -> AsyncEngine:
     """Connections that cannot write: SQLite opened ``mode=ro`` with a 30 s busy timeout and
     deferred (shared) transactions; PostgreSQL sessions with ``default_transaction_read_only``."""

@@ -21,7 +21,7 @@ from bot.model.ports import Clock
 from policy.loader import PolicyError, load_policy
 from policy.model import Policy
 from storage.crypto import Cipher
-from storage.connect import DatabaseSettingError, check_connection
+from storage.connect import DatabaseSettingError, check_connection, sqlite_file
 from storage.db import Database
 
 log = logging.getLogger("haven")
@@ -88,7 +88,7 @@ async def open_database(settings: Settings, *, read_only: bool = False) -> Datab
 
 
 def _file_exists(settings: Settings) -> bool:
-    path = Database(settings.database_url).sqlite_path  # no I/O: only the resolved path
+    path = sqlite_file(settings.database_url)
     return path is None or path.exists()
 
 
