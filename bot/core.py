@@ -22,6 +22,8 @@ from bot.flows.links import DatabaseLinks, current_alert
 from bot.flows.notify import tell_user
 from bot.flows.permissions import sees_open_incidents
 from bot.flows.report_forms import details_form, new_form
+from bot.hr.access import HrAccess
+from bot.hr.signin import SignIn
 from bot.model.errors import log_unexpected
 from bot.model.forms import Submission, check
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
@@ -29,9 +31,18 @@ from bot.model.messages import Audience, Form, Kind, Message
 from bot.model.ports import Directory, Links, Messenger, Meta, Target
 from bot.model.views import notice, receipt, saving, wellbeing
 from storage import incidents as repo
+from storage.hr_desk import Identity
 
 log = logging.getLogger("haven.core")
 COMMIT_WAIT_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class DeskAccess:
+    """Who counts as HR, and how sign-in links are made (the HR desk, spec 8.6)."""
+
+    access: HrAccess
+    signin: SignIn
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class Haven:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wellbeing: dict[tuple[str, datetime], Message] = {}
         self.links: Links = DatabaseLinks(ctx)
+        self.desk: DeskAccess | None = None  # set by the runtime: HR sign-in links
         self.ready: dict[str, bool] = {}
 
     # -- adapters ----------------------------------------------------------------------
@@ -198,6 +210,19 @@ class Haven:
         it belongs to ``message.incident`` when that is known. Returns the outbox id."""
         return await tell_user(self.ctx, platform=platform, user_id=user_id, message=message,
                                incident_ref=message.incident)
+
+    async def hr_link(self, actor: Actor) -> Message:
+        """``/haven hr`` (Teams ``hr``): an HR member gets a one-time sign-in link to the HR
+        desk by DM; the answer (shown privately) says so. Anyone else is refused."""
+        if self.desk is None:
+            return notice(Kind.REFUSAL, actor.locale, "hr.link.off")
+        identity = Identity(platform=actor.platform, user_id=actor.user_id)
+        if not await self.desk.access.is_hr(identity):
+            return notice(Kind.REFUSAL, actor.locale, "hr.link.refused")
+        url = await self.desk.signin.issue_link(identity)
+        await self.tell(platform=actor.platform, user_id=actor.user_id,
+                        message=notice(Kind.REPORTER_UPDATE, actor.locale, "hr.link.dm", url=url))
+        return notice(Kind.REPORTER_UPDATE, actor.locale, "hr.link.sent")
 
     async def current_alert(self, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:
         """The alert of incident ``ref`` as it stands now (a card refreshed in an interaction)."""

@@ -85,6 +85,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_upgrade(settings))
     if args.command == "manifest":
         return _manifest(args, settings)
+    if args.command == "hr-link":
+        from bot.app.desk_wiring import hr_link_command
+
+        return asyncio.run(hr_link_command(settings, user=args.user, platform=args.platform, out=sys.stdout))
     from bot.app import records
 
     if args.command == "purge":

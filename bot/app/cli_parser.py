@@ -50,6 +50,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("rotate-key", help="re-encrypt everything under the newest HAVEN_ENCRYPTION_KEY")
     _manifest(sub)
     _incidents(sub)
+    hr_link = sub.add_parser("hr-link", help="print a one-time HR desk sign-in link (local trials; loopback only)")
+    hr_link.add_argument("--user", required=True, help="the HR member's platform user id (in HAVEN_HR_USERS)")
+    hr_link.add_argument("--platform", default="slack", choices=("slack", "teams", "console"),
+                         help="the platform the user id belongs to (default: slack)")
     return top
 
 

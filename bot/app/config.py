@@ -35,6 +35,8 @@ _ALIASES = {
     "microsoft_app_type": "MICROSOFT_APP_TYPE",
     "teams_emulator": "HAVEN_TEAMS_EMULATOR",
     "teams_admins": "HAVEN_TEAMS_ADMINS",
+    "hr_users": "HAVEN_HR_USERS",
+    "public_url": "HAVEN_PUBLIC_URL",
 }
 
 
@@ -78,7 +80,20 @@ class Settings(BaseSettings):
         default_factory=list, alias="HAVEN_TEAMS_ADMINS"
     )
 
-    @field_validator("encryption_key", "teams_admins", mode="before")
+    hr_users: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_HR_USERS")
+    public_url: str | None = Field(default=None, alias="HAVEN_PUBLIC_URL")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")) or "://" not in value or len(value.split("://", 1)[1]) == 0:
+            raise ValueError("must be an absolute http(s) URL, e.g. https://haven.example.com")
+        return value
+
+    @field_validator("encryption_key", "teams_admins", "hr_users", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> list[str]:
         return _split(value)
@@ -129,6 +144,11 @@ class Settings(BaseSettings):
             return ipaddress.ip_address(self.host).is_loopback
         except ValueError:
             return False
+
+    @property
+    def desk_url(self) -> str:
+        """Where HR sign-in links point: ``HAVEN_PUBLIC_URL``, else this server's own address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
     def slack_enabled(self) -> bool:

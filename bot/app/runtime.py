@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from bot.model.clock import clock_from
 from bot.app.config import ConfigError, Settings
 from bot.flows.context import Context
-from bot.core import Haven
+from bot.core import DeskAccess, Haven
+from bot.hr.access import HrAccess
+from bot.hr.signin import SignIn
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sweep import Sweeper
 from bot.flows.metrics import Metrics
@@ -136,8 +138,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
                   metrics=metrics, default_locale=settings.locale)
     dispatcher = Dispatcher(ctx, worker=worker)
     ctx.wake = dispatcher.wake
+    haven = Haven(ctx)
+    haven.desk = DeskAccess(  # links and sessions run on the real clock: they are security windows
+        access=HrAccess(hr_users=frozenset(settings.hr_users)),
+        signin=SignIn(db=db, clock=ctx.wall, public_url=settings.desk_url),
+    )
     return Runtime(
-        settings=settings, policy=policy, db=db, ctx=ctx, haven=Haven(ctx),
+        settings=settings, policy=policy, db=db, ctx=ctx, haven=haven,
         dispatcher=dispatcher, sweeper=Sweeper(ctx, worker=worker), metrics=metrics,
     )
 

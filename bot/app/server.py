@@ -13,7 +13,9 @@ from bot.model.clock import iso
 from bot.app.config import ConfigError, Settings, check_safety
 from bot.flows.retention import purge
 from bot.app.runtime import Runtime, build_runtime, count_open
+from bot.app.desk_wiring import build_desk
 from bot.delivery.scheduler import Ticker
+from bot.hr.app import mount as mount_desk
 from storage.migrate import upgrade
 
 log = logging.getLogger("haven.server")
@@ -69,6 +71,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     mount_platforms(app, runtime)
+    mount_desk(app, build_desk(runtime))
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
     return app

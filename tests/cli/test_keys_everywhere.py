@@ -27,11 +27,13 @@ ENTRY_POINTS = [
     ["purge", "--dry-run"],
     ["rotate-key"],
     ["db", "upgrade"],
+    ["hr-link", "--user", "U0HR"],
 ]
 
 
 def haven(tmp_path: Path, args: list[str], *, key: str | None, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = haven_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'haven.db'}", HAVEN_PORT=str(free_port()))
+    env = haven_env(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'haven.db'}", HAVEN_PORT=str(free_port()),
+                    HAVEN_HR_USERS="U0HR")
     if key is not None:
         env["HAVEN_ENCRYPTION_KEY"] = key
     return subprocess.run([sys.executable, "-m", "bot.app.cli", *args], env=env, input=stdin, capture_output=True,
