@@ -22,16 +22,23 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.connect import DatabaseSettingError, read_only_engine, url_problem
 from storage.crypto import Cipher
+
+Session: TypeAlias = AsyncSession
+"""What repository functions take as ``session=`` (``async with db.session() as session``)."""
+
+DuplicateKey = IntegrityError
+"""Raised at commit when a unique key (e.g. an incident's intake key) was taken meanwhile."""
 
 SQLITE_PRAGMAS = (  # busy_timeout first: switching to WAL may wait for another process
     "PRAGMA busy_timeout=5000",
@@ -110,6 +117,7 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             parsed = _resolve_sqlite(parsed)
         self._url = parsed
+        # Haven's own attribute on the dialect: EncryptedText columns find the cipher there
         self.engine.dialect.haven_cipher = self.cipher  # type: ignore[attr-defined]
 
     @property
