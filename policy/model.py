@@ -265,6 +265,23 @@ class Care(_Strict):
     """How fast a request to talk must be answered (never business-hours-only)."""
 
     respond_within: Duration = timedelta(minutes=30)
+def _https_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an https:// URL (e.g. https://intranet.example.com/haven/privacy)")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+class Links(_Strict):
+    """Pages the Teams app package names (``haven manifest teams`` refuses without them)."""
+
+    privacy: HttpsUrl | None = None
+    terms: HttpsUrl | None = None
 
 
 def _version_text(value: Any) -> Any:
@@ -286,6 +303,7 @@ class Policy(_Strict):
     retention: Retention
     triage: list[TriageRule] = Field(default_factory=list)
     care: Care = Field(default_factory=Care)
+    links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")
     @classmethod
