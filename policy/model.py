@@ -222,6 +222,13 @@ class Retention(_Strict):
     closed_incidents: Duration
 
 
+class Limits(_Strict):
+    """Flood control: past ``reports_per_minute`` reports from one person in a minute,
+    that person's further alerts fold into one digest per minute (all still logged)."""
+
+    reports_per_minute: int = Field(default=10, ge=1, le=10_000)
+
+
 def _version_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -239,6 +246,7 @@ class Policy(_Strict):
     wellbeing: list[WellbeingResource] = Field(min_length=1)
     follow_ups: FollowUps
     retention: Retention
+    limits: Limits = Field(default_factory=Limits)
 
     @field_validator("timezone")
     @classmethod
