@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.columns import EncryptedText, UTCNaiveDateTime
+
+PENDING = text("state = 'pending'")  # partial indexes hold only the rows still to run
 
 
 class Incident(SQLModel, table=True):
@@ -98,7 +100,12 @@ class Job(SQLModel, table=True):
     """Scheduled work: deadlines, re-notifications, pages, reminders, check-ins."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_jobs_due", "state", "due_at"),
+        # the claim's index: only pending rows, in claim order (100,000 waiting check-ins
+        # cost nothing until they fall due)
+        Index("ix_jobs_pending", "due_at", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     incident_id: Optional[int] = Field(default=None, index=True, foreign_key="incidents.id")
@@ -119,7 +126,11 @@ class OutboxMessage(SQLModel, table=True):
     """A message to send. Payload is the serialized neutral message (ciphertext with a key)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "due_at"),
+        # the claim's index: pending rows in claim order (see storage.outbox.claim_messages)
+        Index("ix_outbox_pending", "priority", "due_at", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     incident_id: Optional[int] = Field(default=None, index=True, foreign_key="incidents.id")
@@ -132,6 +143,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: str = Field(sa_column=Column(EncryptedText, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
     due_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    # claim order before due_at: 0 urgent, 1 direct messages, 2 normal, 3 held (storage.outbox)
+    priority: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
     lease_until: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
     claimed_by: Optional[str] = Field(default=None, max_length=64)
     attempts: int = 0

@@ -17,17 +17,23 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, literal_column, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._claim import claim
 from storage.db import Database, utc_naive
-from storage.models import OutboxMessage
+from storage.models import Incident, OutboxMessage
 
 _ERROR_LIMIT = 500
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+# Claim priorities, served lowest first (the rules: bot.delivery.priority).
+URGENT, DIRECT, NORMAL, HELD = 0, 1, 2, 3
+# A literal, not a parameter, so SQLite and PostgreSQL can prove the partial index
+# ``ix_outbox_pending`` (``WHERE state = 'pending'``) covers the claim.
+_PENDING: Any = literal_column("'pending'")
+HELD_BATCH = 5000  # held rows folded per round at most
 
 
 def message_row(
@@ -42,13 +48,14 @@ def message_row(
     user_id: str | None = None,
     reply_to: int | None = None,
     created_at: datetime | None = None,
+    priority: int = NORMAL,
 ) -> dict[str, Any]:
     """The column values of a new outbox row (for :func:`enqueue_many`)."""
     return {
         "incident_id": incident_id, "platform": platform, "kind": kind, "op": op,
         "audience": audience, "user_id": user_id, "reply_to": reply_to, "payload": payload,
         "state": "pending", "due_at": utc_naive(due_at), "attempts": 0,
-        "created_at": utc_naive(created_at or due_at),
+        "created_at": utc_naive(created_at or due_at), "priority": priority,
     }
 
 
@@ -66,6 +73,7 @@ async def enqueue(
     reply_to: int | None = None,
     created_at: datetime | None = None,
     flush: bool = True,
+    priority: int = NORMAL,
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction (flushed: ``id`` is set on return).
 
@@ -73,7 +81,7 @@ async def enqueue(
     its ``id`` is set at their flush."""
     message = OutboxMessage(**message_row(
         incident_id=incident_id, platform=platform, kind=kind, audience=audience, payload=payload,
-        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at))
+        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at, priority=priority))
     session.add(message)
     if flush:
         await session.flush()
@@ -102,7 +110,8 @@ def _claimable(now: datetime) -> list[Any]:
         .exists()
     )
     return [
-        col(OutboxMessage.state) == "pending",
+        col(OutboxMessage.state) == _PENDING,
+        col(OutboxMessage.priority) < HELD,  # held rows are folded, never claimed one by one
         col(OutboxMessage.due_at) <= now,
         col(OutboxMessage.incident_id).is_(None) | ~blocked,
     ]
@@ -111,13 +120,14 @@ def _claimable(now: datetime) -> list[Any]:
 async def claim_messages(
     *, db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 50
 ) -> list[OutboxMessage]:
-    """Claim due messages for sending (own transaction). Each row is claimed exactly once."""
+    """Claim due messages for sending (own transaction), most urgent first, then oldest due.
+    Each row is claimed exactly once."""
     now = utc_naive(now)
     return await claim(
         db,
         OutboxMessage,
         _claimable(now),
-        [col(OutboxMessage.due_at), col(OutboxMessage.id)],
+        [col(OutboxMessage.priority), col(OutboxMessage.due_at), col(OutboxMessage.id)],
         limit,
         {
             "state": "sending",
@@ -261,3 +271,30 @@ async def next_due(*, db: Database) -> datetime | None:
     async with db.session() as session:
         query = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == "pending")
         return (await session.exec(query)).one()
+
+
+async def held_due(*, session: AsyncSession, now: datetime) -> list[tuple[OutboxMessage, str]]:
+    """Held rows (a flood's alerts) due now, each with its incident's reporter, oldest first."""
+    query = (
+        select(OutboxMessage, Incident.reporter_id)
+        .join(Incident, col(Incident.id) == col(OutboxMessage.incident_id))
+        .where(col(OutboxMessage.state) == _PENDING, col(OutboxMessage.priority) == HELD,
+               col(OutboxMessage.due_at) <= utc_naive(now))
+        .order_by(col(OutboxMessage.id))
+        .limit(HELD_BATCH)
+    )
+    return [(row, reporter) for row, reporter in (await session.exec(query)).all()]
+
+
+async def take_pending(*, session: AsyncSession, message_ids: Sequence[int], state: str) -> list[int]:
+    """Move rows still ``pending`` to ``state`` (in the caller's transaction); returns the ids
+    moved, so a row another worker took meanwhile is never taken twice."""
+    if not message_ids:
+        return []
+    result = await session.exec(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(list(message_ids)), _OUTBOX.c.state == "pending")
+        .values(state=state, lease_until=None)
+        .returning(_OUTBOX.c.id)
+    )
+    return [int(message_id) for message_id in result.scalars().all()]

@@ -1,0 +1,32 @@
+"""Outbox priority and partial indexes on pending rows (claims at 100,000 waiting rows)
+
+Revision ID: 0003_perf
+Revises: 0002_hrdesk
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_perf"
+down_revision: str | Sequence[str] | None = "0002_hrdesk"  # the head of main when this was written
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PENDING = sa.text("state = 'pending'")
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("priority", sa.Integer(), server_default="2", nullable=False))
+    op.create_index("ix_outbox_pending", "outbox", ["priority", "due_at", "id"], unique=False,
+                    sqlite_where=PENDING, postgresql_where=PENDING)
+    op.create_index("ix_jobs_pending", "jobs", ["due_at", "id"], unique=False,
+                    sqlite_where=PENDING, postgresql_where=PENDING)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_jobs_pending", table_name="jobs")
+    op.drop_index("ix_outbox_pending", table_name="outbox")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("priority")
