@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 from storage.columns import EncryptedText, UTCNaiveDateTime
 
 PENDING = text("state = 'pending'")  # partial indexes hold only the rows still to run
+SENDING = text("state = 'sending'")
 
 
 class Incident(SQLModel, table=True):
@@ -127,9 +128,10 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_due", "state", "due_at"),
         # the claim's index: pending rows in claim order (see storage.outbox.claim_messages)
         Index("ix_outbox_pending", "priority", "due_at", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+        # the watchdog's: leases of rows being sent
+        Index("ix_outbox_leases", "lease_until", sqlite_where=SENDING, postgresql_where=SENDING),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -33,6 +33,7 @@ URGENT, DIRECT, NORMAL, HELD = 0, 1, 2, 3
 # A literal, not a parameter, so SQLite and PostgreSQL can prove the partial index
 # ``ix_outbox_pending`` (``WHERE state = 'pending'``) covers the claim.
 _PENDING: Any = literal_column("'pending'")
+_SENDING: Any = literal_column("'sending'")  # likewise for ``ix_outbox_leases``
 HELD_BATCH = 5000  # held rows folded per round at most
 
 
@@ -234,7 +235,7 @@ async def rescue_expired(*, db: Database, now: datetime) -> int:
     async with db.session() as session:
         result = await session.exec(
             update(OutboxMessage)
-            .where(col(OutboxMessage.state) == "sending",
+            .where(col(OutboxMessage.state) == _SENDING,
                    col(OutboxMessage.lease_until) < utc_naive(now))
             .values(state="pending", lease_until=None, claimed_by=None)
         )
@@ -260,16 +261,14 @@ async def messages_for(*, session: AsyncSession, incident_id: int) -> list[Outbo
 async def pending_count(*, db: Database) -> int:
     """How many rows are in state ``pending`` (due or not)."""
     async with db.session() as session:
-        query = select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.state == "pending"
-        )
+        query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.state) == _PENDING)
         return int((await session.exec(query)).one())
 
 
 async def next_due(*, db: Database) -> datetime | None:
     """The earliest ``due_at`` of a pending row, or None when nothing is pending."""
     async with db.session() as session:
-        query = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == "pending")
+        query = select(func.min(OutboxMessage.due_at)).where(col(OutboxMessage.state) == _PENDING)
         return (await session.exec(query)).one()
 
 

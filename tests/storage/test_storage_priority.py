@@ -68,3 +68,8 @@ async def test_the_claims_read_the_partial_indexes_of_pending_rows(db: Database)
     messages = await _plan(db, "SELECT id FROM outbox WHERE state = 'pending' AND priority < 3 "
                                "AND due_at <= '2026-12-01' ORDER BY priority, due_at, id LIMIT 50")
     assert "ix_outbox_pending" in messages, messages
+
+
+async def test_the_watchdog_reads_only_the_leases_of_rows_being_sent(db: Database) -> None:
+    plan = await _plan(db, "SELECT id FROM outbox WHERE state = 'sending' AND lease_until < '2026-12-01'")
+    assert "ix_outbox_leases" in plan, plan
