@@ -22,6 +22,7 @@ SENDING = text("state = 'sending'")
 
 class Incident(SQLModel, table=True):
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_reporter_reported", "reporter_id", "reported_at"),)  # flood control
 
     id: Optional[int] = Field(default=None, primary_key=True)
     ref: str = Field(index=True, unique=True, max_length=32)  # INC-YYYY-NNNNNN

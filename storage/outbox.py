@@ -297,3 +297,30 @@ async def take_pending(*, session: AsyncSession, message_ids: Sequence[int], sta
         .returning(_OUTBOX.c.id)
     )
     return [int(message_id) for message_id in result.scalars().all()]
+
+
+async def point_at_digest(*, session: AsyncSession, message_ids: Sequence[int], digest_id: int, at: datetime) -> None:
+    """Folded rows say which digest listed them (``sent_ref = {"digest": id}``)."""
+    if message_ids:
+        await session.exec(
+            update(_OUTBOX).where(_OUTBOX.c.id.in_(list(message_ids)))
+            .values(sent_ref={"digest": digest_id}, sent_at=utc_naive(at))
+        )
+
+
+async def release_rows(*, db: Database, rows: Sequence[tuple[int, str | None, datetime]]) -> None:
+    """Give claimed rows (id, claimed by, due again at) back to ``pending`` without counting
+    the attempt: one statement for all of them, only where that worker still holds the row."""
+    if not rows:
+        return
+    table = _OUTBOX
+    async with db.session() as session:
+        await session.exec(
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.state == "sending",
+                   table.c.claimed_by == bindparam("worker"))
+            .values(state="pending", due_at=bindparam("due"), lease_until=None, claimed_by=None,
+                    attempts=table.c.attempts - 1),
+            params=[{"row_id": row_id, "worker": worker, "due": utc_naive(due)} for row_id, worker, due in rows],
+        )
+        await session.commit()

@@ -147,19 +147,14 @@ async def _set(ctx: Context, message_id: int | None, **values: object) -> None:
         await session.commit()
 
 
-async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float) -> None:
-    """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted."""
-    due = utc_naive(ctx.wall_now() + timedelta(seconds=delay))
-    async with ctx.db.session() as session:
-        for row in rows:
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.state) == "sending",
-                       col(OutboxMessage.claimed_by) == row.claimed_by)
-                .values(state="pending", due_at=due, lease_until=None, claimed_by=None,
-                        attempts=OutboxMessage.attempts - 1)
-            )
-        await session.commit()
+async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float, spacing: float = 0.0) -> None:
+    """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted;
+    the first due in ``delay`` seconds, each next one ``spacing`` seconds later (its own
+    slot, so the next claims take only what the channel accepts then)."""
+    start = ctx.wall_now() + timedelta(seconds=delay)
+    await outbox.release_rows(db=ctx.db, rows=[
+        (row.id, row.claimed_by, start + timedelta(seconds=spacing * index))
+        for index, row in enumerate(rows) if row.id is not None])
 
 
 async def failed(ctx: Context, row: OutboxMessage, error: DeliveryError) -> None:

@@ -8,7 +8,7 @@ import unicodedata
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,7 @@ from bot.flows.context import Context, earlier_refs, view_of
 from bot.model.forms import Submission
 from bot.delivery.group_commit import GroupCommit
 from bot.delivery.planned_jobs import PlannedJobs
+from bot.delivery.priority import HELD, held_until, priority
 from bot.model.inbound import Actor
 from bot.model.messages import Audience
 from bot.model.views import HistoryLine, alert
@@ -28,12 +29,14 @@ from policy.rules import assess
 from storage import incidents as repo
 from storage import outbox
 from storage.db import utc_naive
+from storage.flood import reports_since
 from storage.models import Event, Incident
 
 log = logging.getLogger("haven.intake")
 INCIDENTS = Incident.__table__  # type: ignore[attr-defined]
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 _INCIDENT_COLUMNS = [c.key for c in INCIDENTS.columns if c.key != "id"]
+FLOOD_WINDOW = timedelta(minutes=1)  # limits.reports_per_minute counts over this window
 
 
 @dataclass(frozen=True)
@@ -175,10 +178,11 @@ async def _create_all(session: AsyncSession, ctx: Context, batch: Sequence[_Repo
     built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
     await _insert_incidents(session, [incident for incident, _ in built.values()])
     events, alerts = [], []
+    held = await _flooding(session, ctx, batch, list(built), now)
     for i, (incident, earlier) in built.items():
         events.append({"incident_id": incident.id, "kind": "reported", "actor": batch[i].actor.user_id,
                        "option": None, "at": utc_naive(now), "detail": {}})
-        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
+        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now, held=i in held))
     if events:
         await session.exec(insert(EVENTS), params=events)  # type: ignore[call-overload]
         await outbox.enqueue_many(session=session, rows=alerts)
@@ -252,15 +256,40 @@ async def _insert_incidents(session: AsyncSession, incidents: Sequence[Incident]
         incident.id = ids[incident.ref]
 
 
+async def _flooding(session: AsyncSession, ctx: Context, batch: Sequence[_Report], new: Sequence[int],
+                    now: datetime) -> set[int]:
+    """The new reports (batch indexes) past ``limits.reports_per_minute`` for their reporter,
+    counting this batch too; a report marked "in danger" is never held."""
+    limit = ctx.policy.limits.reports_per_minute
+    counts: dict[tuple[str, str], int] = {}
+    for platform in {batch[i].actor.platform for i in new}:
+        reporters = {batch[i].actor.user_id for i in new if batch[i].actor.platform == platform}
+        recent = await reports_since(session=session, platform=platform, reporter_ids=reporters,
+                                     since=now - FLOOD_WINDOW)
+        counts.update({(platform, reporter): count for reporter, count in recent.items()})
+    held = set()
+    for i in new:
+        key = (batch[i].actor.platform, batch[i].actor.user_id)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > limit and not batch[i].report.in_danger:
+            held.add(i)
+    return held
+
+
 def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[str, ...],
-               now: datetime) -> dict[str, object]:
+               now: datetime, *, held: bool = False) -> dict[str, object]:
     """The supervisors' alert of a new incident, rendered from what was just written
-    (one ``reported`` event, no choices yet) without reading it back."""
+    (one ``reported`` event, no choices yet) without reading it back. ``held``: a flood's
+    alert, due at the end of its minute and folded with the reporter's others then."""
     view = view_of(incident, earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),))
     message = alert(ctx.policy, view, ctx.channel_locale)
+    wall = ctx.wall_now()
+    rank = HELD if held else priority(ctx.policy, kind=message.kind, audience=Audience.SUPERVISORS,
+                                      severity=incident.severity)
     return outbox.message_row(
         incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
-        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=ctx.wall_now(),
+        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=held_until(wall) if held else wall,
+        created_at=wall, priority=rank,
     )
 
 

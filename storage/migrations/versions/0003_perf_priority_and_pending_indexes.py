@@ -1,4 +1,4 @@
-"""Outbox priority and partial indexes on pending rows (claims at 100,000 waiting rows)
+"""Outbox priority, partial indexes on pending rows (claims at 100,000 waiting rows), reports per person
 
 Revision ID: 0003_perf
 Revises: 0002_hrdesk
@@ -27,9 +27,11 @@ def upgrade() -> None:
     op.drop_index("ix_outbox_due", table_name="outbox")  # (state, due_at): the two above replace it
     op.create_index("ix_jobs_pending", "jobs", ["due_at", "id"], unique=False,
                     sqlite_where=PENDING, postgresql_where=PENDING)
+    op.create_index("ix_incidents_reporter_reported", "incidents", ["reporter_id", "reported_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_incidents_reporter_reported", table_name="incidents")
     op.drop_index("ix_jobs_pending", table_name="jobs")
     op.create_index("ix_outbox_due", "outbox", ["state", "due_at"], unique=False)
     op.drop_index("ix_outbox_leases", table_name="outbox")
