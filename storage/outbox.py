@@ -24,17 +24,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._claim import claim
 from storage.db import Database, utc_naive
-from storage.models import Incident, OutboxMessage
+from storage.models import OutboxMessage
 
 _ERROR_LIMIT = 500
-_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxMessage.metadata.tables["outbox"]
 # Claim priorities, served lowest first (the rules: bot.delivery.priority).
 URGENT, DIRECT, NORMAL, HELD = 0, 1, 2, 3
 # A literal, not a parameter, so SQLite and PostgreSQL can prove the partial index
 # ``ix_outbox_pending`` (``WHERE state = 'pending'``) covers the claim.
-_PENDING: Any = literal_column("'pending'")
+PENDING: Any = literal_column("'pending'")
 _SENDING: Any = literal_column("'sending'")  # likewise for ``ix_outbox_leases``
-HELD_BATCH = 5000  # held rows folded per round at most
 
 
 def message_row(
@@ -93,7 +92,7 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[dict[str, Any]])
     """Queue many messages (rows of :func:`message_row`) in the caller's transaction with
     one multi-row ``INSERT`` (SQLAlchemy Core; payloads are encrypted all the same)."""
     if rows:
-        await session.exec(insert(_OUTBOX), params=list(rows))  # type: ignore[call-overload]
+        await session.exec(insert(_OUTBOX), params=list(rows))
 
 
 def _claimable(now: datetime) -> list[Any]:
@@ -111,7 +110,7 @@ def _claimable(now: datetime) -> list[Any]:
         .exists()
     )
     return [
-        col(OutboxMessage.state) == _PENDING,
+        col(OutboxMessage.state) == PENDING,
         col(OutboxMessage.priority) < HELD,  # held rows are folded, never claimed one by one
         col(OutboxMessage.due_at) <= now,
         col(OutboxMessage.incident_id).is_(None) | ~blocked,
@@ -189,7 +188,7 @@ async def mark_sent_many(
         )
         applied = {int(message_id) for message_id in result.scalars().all()}
         if applied:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 update(table).where(table.c.id == bindparam("message_id")).values(sent_ref=bindparam("ref")),
                 params=[{"message_id": message_id, "ref": dict(refs[message_id])} for message_id in applied],
             )
@@ -230,6 +229,35 @@ async def mark_dead(
     return message if result.rowcount else None
 
 
+async def release(*, db: Database, held: Sequence[tuple[int, str | None, datetime]]) -> None:
+    """Give claimed rows back (pacing, not failure): ``pending`` until each one's due time,
+    the attempt uncounted. ``held`` is ``(id, worker, due_at)``; one statement for all, and a
+    row another worker holds now is left alone."""
+    if not held:
+        return
+    table = _OUTBOX
+    async with db.session() as session:
+        await session.exec(
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.state == "sending",
+                   table.c.claimed_by == bindparam("worker"))
+            .values(state="pending", due_at=bindparam("due"), lease_until=None, claimed_by=None,
+                    attempts=table.c.attempts - 1),
+            params=[{"row_id": row_id, "worker": worker, "due": utc_naive(due)} for row_id, worker, due in held],
+        )
+        await session.commit()
+
+
+async def rewrite_payload(
+    *, session: AsyncSession, message_id: int, payload: str, detach: bool = False
+) -> None:
+    """Replace a row's payload (purge); ``detach`` also forgets its incident."""
+    values: dict[str, Any] = {"payload": payload}
+    if detach:
+        values["incident_id"] = None
+    await session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
+
+
 async def rescue_expired(*, db: Database, now: datetime) -> int:
     """Return messages whose lease ran out (a worker died mid-send) to ``pending``."""
     async with db.session() as session:
@@ -258,69 +286,22 @@ async def messages_for(*, session: AsyncSession, incident_id: int) -> list[Outbo
     return list((await session.exec(query)).all())
 
 
+async def posts_of_kind(*, session: AsyncSession, kind: str) -> list[OutboxMessage]:
+    """Every ``post`` row of this kind (e.g. the digests, which belong to no incident)."""
+    query = select(OutboxMessage).where(col(OutboxMessage.kind) == kind, col(OutboxMessage.op) == "post")
+    return list((await session.exec(query)).all())
+
+
 async def pending_count(*, db: Database) -> int:
     """How many rows are in state ``pending`` (due or not)."""
     async with db.session() as session:
-        query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.state) == _PENDING)
+        query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.state) == PENDING)
         return int((await session.exec(query)).one())
 
 
 async def next_due(*, db: Database) -> datetime | None:
     """The earliest ``due_at`` of a pending row, or None when nothing is pending."""
     async with db.session() as session:
-        query = select(func.min(OutboxMessage.due_at)).where(col(OutboxMessage.state) == _PENDING)
+        query = select(func.min(OutboxMessage.due_at)).where(col(OutboxMessage.state) == PENDING)
         return (await session.exec(query)).one()
 
-
-async def held_due(*, session: AsyncSession, now: datetime) -> list[tuple[OutboxMessage, str]]:
-    """Held rows (a flood's alerts) due now, each with its incident's reporter, oldest first."""
-    query = (
-        select(OutboxMessage, Incident.reporter_id)
-        .join(Incident, col(Incident.id) == col(OutboxMessage.incident_id))
-        .where(col(OutboxMessage.state) == _PENDING, col(OutboxMessage.priority) == HELD,
-               col(OutboxMessage.due_at) <= utc_naive(now))
-        .order_by(col(OutboxMessage.id))
-        .limit(HELD_BATCH)
-    )
-    return [(row, reporter) for row, reporter in (await session.exec(query)).all()]
-
-
-async def take_pending(*, session: AsyncSession, message_ids: Sequence[int], state: str) -> list[int]:
-    """Move rows still ``pending`` to ``state`` (in the caller's transaction); returns the ids
-    moved, so a row another worker took meanwhile is never taken twice."""
-    if not message_ids:
-        return []
-    result = await session.exec(
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id.in_(list(message_ids)), _OUTBOX.c.state == "pending")
-        .values(state=state, lease_until=None)
-        .returning(_OUTBOX.c.id)
-    )
-    return [int(message_id) for message_id in result.scalars().all()]
-
-
-async def point_at_digest(*, session: AsyncSession, message_ids: Sequence[int], digest_id: int, at: datetime) -> None:
-    """Folded rows say which digest listed them (``sent_ref = {"digest": id}``)."""
-    if message_ids:
-        await session.exec(
-            update(_OUTBOX).where(_OUTBOX.c.id.in_(list(message_ids)))
-            .values(sent_ref={"digest": digest_id}, sent_at=utc_naive(at))
-        )
-
-
-async def release_rows(*, db: Database, rows: Sequence[tuple[int, str | None, datetime]]) -> None:
-    """Give claimed rows (id, claimed by, due again at) back to ``pending`` without counting
-    the attempt: one statement for all of them, only where that worker still holds the row."""
-    if not rows:
-        return
-    table = _OUTBOX
-    async with db.session() as session:
-        await session.exec(
-            update(table)
-            .where(table.c.id == bindparam("row_id"), table.c.state == "sending",
-                   table.c.claimed_by == bindparam("worker"))
-            .values(state="pending", due_at=bindparam("due"), lease_until=None, claimed_by=None,
-                    attempts=table.c.attempts - 1),
-            params=[{"row_id": row_id, "worker": worker, "due": utc_naive(due)} for row_id, worker, due in rows],
-        )
-        await session.commit()

@@ -35,6 +35,7 @@ _ALIASES = {
     "microsoft_app_type": "MICROSOFT_APP_TYPE",
     "teams_emulator": "HAVEN_TEAMS_EMULATOR",
     "teams_admins": "HAVEN_TEAMS_ADMINS",
+    "teams_allow_guests": "HAVEN_TEAMS_ALLOW_GUESTS",
     "hr_users": "HAVEN_HR_USERS",
     "public_url": "HAVEN_PUBLIC_URL",
 }
@@ -76,6 +77,7 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str | None = Field(default=None, alias="MICROSOFT_APP_TENANT_ID")
     microsoft_app_type: str = Field(default="SingleTenant", alias="MICROSOFT_APP_TYPE")
     teams_emulator: bool = Field(default=False, alias="HAVEN_TEAMS_EMULATOR")
+    teams_allow_guests: bool = Field(default=False, alias="HAVEN_TEAMS_ALLOW_GUESTS")
     teams_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_TEAMS_ADMINS"
     )
@@ -158,6 +160,7 @@ class Settings(BaseSettings):
             app_id=self.microsoft_app_id, app_password=self.microsoft_app_password,
             tenant_id=self.microsoft_app_tenant_id, app_type=self.microsoft_app_type,
             emulator=self.teams_emulator, admins=tuple(self.teams_admins), locale=self.locale,
+            allow_guests=self.teams_allow_guests,
         )
 
     def console(self) -> ConsoleSettings:
@@ -176,7 +179,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             field = str(error["loc"][0]) if error["loc"] else "?"
             variable = _ALIASES.get(field, field)
             raw = error.get("input")
-            shown = f" (got {raw!r})" if isinstance(raw, str) and "KEY" not in variable and "SECRET" not in variable and "TOKEN" not in variable and "PASSWORD" not in variable else ""
+            secret = any(word in variable for word in ("KEY", "SECRET", "TOKEN", "PASSWORD"))
+            shown = f" (got {raw!r})" if isinstance(raw, str) and not secret else ""
             lines.append(f"{variable}: {error['msg']}{shown}")
         raise ConfigError("; ".join(lines)) from None
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from storage import outbox
+from storage import digests, outbox
 from storage.db import Database
 from tests.storage._storage_support import T0, MakeIncident
 
@@ -42,10 +42,10 @@ async def test_held_rows_are_never_claimed_one_by_one(db: Database, make_inciden
     [held] = await _queue(db, (incident.id, outbox.HELD, "supervisors"))
     assert await outbox.claim_messages(db=db, now=T0 + timedelta(hours=1), worker="w", lease=LEASE) == []
     async with db.session() as session:
-        due = await outbox.held_due(session=session, now=T0)
+        due = await digests.held_due(session=session, now=T0)
         assert [(row.id, reporter) for row, reporter in due] == [(held, "UFLOOD")]
-        assert await outbox.take_pending(session=session, message_ids=[held], state="digested") == [held]
-        assert await outbox.take_pending(session=session, message_ids=[held], state="digested") == []
+        assert await digests.take_held(session=session, message_ids=[held]) == [held]
+        assert await digests.take_held(session=session, message_ids=[held]) == []
         await session.commit()
 
 
