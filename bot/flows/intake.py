@@ -157,9 +157,9 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
     now = ctx.now()
     refs = iter(await repo.next_refs(session=session, year=_year(ctx, now), count=len(new)))
     built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
+    held = await _flooding(session, ctx, batch, list(built), now)  # counted before this batch is written
     await bulk.insert_incidents(session=session, incidents=[incident for incident, _ in built.values()])
     events, alerts = [], []
-    held = await _flooding(session, ctx, batch, list(built), now)
     for i, (incident, earlier) in built.items():
         assert incident.id is not None
         events.append(bulk.event_row(incident_id=incident.id, kind="reported", actor=batch[i].actor.user_id, at=now))
