@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.delivery import sender as delivery
+from bot.flows import intake
 from bot.flows.context import Context
 from bot.delivery.digests import fold, fold_held
 from bot.delivery.group_commit import GroupCommit
@@ -52,6 +53,7 @@ GIVE_UP_AFTER = delivery.GIVE_UP_AFTER
 MAX_WAIT = 0.25  # seconds a claimed row may wait for its channel's slot before it is released
 DIGEST_AFTER = 3.0  # fold alerts into a digest when the last would wait longer than this
 IDLE_WAIT = 5.0  # longest sleep between rounds when nothing wakes the dispatcher
+YIELD_LIMIT = 0.02  # longest a round waits for reports being acknowledged (a burst) to commit
 backoff = delivery.backoff
 
 
@@ -108,6 +110,7 @@ class Dispatcher:
         if await fold_held(self.ctx, now=self.ctx.wall_now()):
             self._event.set()  # new digests: another round right after this one
         for _ in range(rounds):
+            await self._yield_to_intake()
             batch = await outbox.claim_messages(
                 db=self.ctx.db, now=self.ctx.wall_now(), worker=self.worker, lease=LEASE, limit=50
             )
@@ -119,6 +122,13 @@ class Dispatcher:
                 groups[pace_key(row)].append(row)
             await asyncio.gather(*(self._channel(key, rows) for key, rows in groups.items()))
         return total
+
+    async def _yield_to_intake(self) -> None:
+        """While a burst of reports is being committed, let it go first (its answers wait on
+        the commit; the database and the CPU are shared), for at most :data:`YIELD_LIMIT`."""
+        deadline = time.monotonic() + YIELD_LIMIT
+        while intake.busy(self.ctx) and time.monotonic() < deadline:
+            await asyncio.sleep(0.001)
 
     async def _channel(self, key: Key, rows: list[OutboxMessage]) -> None:
         """Send one channel's rows in order, paced; fold an alert backlog into digests."""

@@ -71,6 +71,12 @@ async def log_report(
 _GROUPS: dict[int, tuple[Context, GroupCommit[_Report, Logged]]] = {}
 
 
+def busy(ctx: Context) -> bool:
+    """Reports are being committed right now (the dispatcher lets them go first)."""
+    entry = _GROUPS.get(id(ctx))
+    return entry is not None and entry[0] is ctx and entry[1].busy()
+
+
 def _group(ctx: Context) -> GroupCommit[_Report, Logged]:
     """One group commit per context (a runtime); kept as long as the context lives."""
     entry = _GROUPS.get(id(ctx))
