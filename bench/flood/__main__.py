@@ -112,7 +112,7 @@ async def run(args: argparse.Namespace) -> int:
                            server_core=server_core, logs=logs, fake_url=fake.url, database_url=database_url)
             port = proc.free_port()
             server = proc.start("haven", [sys.executable, "-m", "bot.app.cli", "serve"], core=server_core,
-                                port=port, env=haven_env(opts, port), logs=logs)
+                                port=port, env=haven_env(opts, port, flood_limit=None), logs=logs)
             try:
                 await proc.wait_ready(server, "/healthz")
                 return await _measure(args, opts, server, logs)
