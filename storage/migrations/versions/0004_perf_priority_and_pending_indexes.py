@@ -1,15 +1,15 @@
 """Outbox priority, partial indexes on pending rows (claims at 100,000 waiting rows), reports per person
 
-Revision ID: 0003_perf
-Revises: 0002_hrdesk
+Revision ID: 0004_perf
+Revises: 0003_opsrun_workers
 """
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_perf"
-down_revision: str | Sequence[str] | None = "0002_hrdesk"  # the head of main when this was written
+revision: str = "0004_perf"
+down_revision: str | Sequence[str] | None = "0003_opsrun_workers"  # the head of main when this was written
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
