@@ -229,6 +229,25 @@ class Limits(_Strict):
     reports_per_minute: int = Field(default=10, ge=1, le=10_000)
 
 
+def _https_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an https:// URL (e.g. https://intranet.example.com/haven/privacy)")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+class Links(_Strict):
+    """Pages the Teams app package names (``haven manifest teams`` refuses without them)."""
+
+    privacy: HttpsUrl | None = None
+    terms: HttpsUrl | None = None
+
+
 def _version_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -247,6 +266,7 @@ class Policy(_Strict):
     follow_ups: FollowUps
     retention: Retention
     limits: Limits = Field(default_factory=Limits)
+    links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")
     @classmethod
