@@ -265,6 +265,15 @@ class Care(_Strict):
     """How fast a request to talk must be answered (never business-hours-only)."""
 
     respond_within: Duration = timedelta(minutes=30)
+
+
+class Limits(_Strict):
+    """Flood control: past ``reports_per_minute`` reports from one person in a minute,
+    that person's further alerts fold into one digest per minute (all still logged)."""
+
+    reports_per_minute: int = Field(default=10, ge=1, le=10_000)
+
+
 def _https_url(value: str) -> str:
     from urllib.parse import urlsplit
 
@@ -303,6 +312,7 @@ class Policy(_Strict):
     retention: Retention
     triage: list[TriageRule] = Field(default_factory=list)
     care: Care = Field(default_factory=Care)
+    limits: Limits = Field(default_factory=Limits)
     links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")

@@ -11,15 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.columns import EncryptedText, UTCNaiveDateTime
 from storage.kinds import Status
 
+PENDING = text("state = 'pending'")  # partial indexes hold only the rows still to run
+SENDING = text("state = 'sending'")
+
 
 class Incident(SQLModel, table=True):
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_reporter_reported", "reporter_id", "reported_at"),)  # flood control
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(index=True, unique=True, max_length=32)  # INC-YYYY-NNNNNN
@@ -101,7 +105,12 @@ class Job(SQLModel, table=True):
     """Scheduled work: deadlines, re-notifications, pages, reminders, check-ins."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_jobs_due", "state", "due_at"),
+        # the claim's index: only pending rows, in claim order (100,000 waiting check-ins
+        # cost nothing until they fall due)
+        Index("ix_jobs_pending", "due_at", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, index=True, foreign_key="incidents.id")
@@ -122,7 +131,12 @@ class OutboxMessage(SQLModel, table=True):
     """A message to send. Payload is the serialized neutral message (ciphertext with a key)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+    __table_args__ = (
+        # the claim's index: pending rows in claim order (see storage.outbox.claim_messages)
+        Index("ix_outbox_pending", "priority", "due_at", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+        # the watchdog's: leases of rows being sent
+        Index("ix_outbox_leases", "lease_until", sqlite_where=SENDING, postgresql_where=SENDING),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, index=True, foreign_key="incidents.id")
@@ -135,6 +149,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: str = Field(sa_column=Column(EncryptedText, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
     due_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    # claim order before due_at: 0 urgent, 1 direct messages, 2 normal, 3 held (storage.outbox)
+    priority: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
     lease_until: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     attempts: int = 0

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, literal_column, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,6 +28,12 @@ from storage.models import OutboxMessage, Worker
 
 _ERROR_LIMIT = 500
 _OUTBOX = OutboxMessage.metadata.tables["outbox"]
+# Claim priorities, served lowest first (the rules: bot.delivery.priority).
+URGENT, DIRECT, NORMAL, HELD = 0, 1, 2, 3
+# A literal, not a parameter, so SQLite and PostgreSQL can prove the partial index
+# ``ix_outbox_pending`` (``WHERE state = 'pending'``) covers the claim.
+PENDING: Any = literal_column("'pending'")
+_SENDING: Any = literal_column("'sending'")  # likewise for ``ix_outbox_leases``
 
 
 def message_row(
@@ -42,13 +48,14 @@ def message_row(
     user_id: str | None = None,
     reply_to: int | None = None,
     created_at: datetime | None = None,
+    priority: int = NORMAL,
 ) -> dict[str, Any]:
     """The column values of a new outbox row (for :func:`enqueue_many`)."""
     return {
         "incident_id": incident_id, "platform": platform, "kind": kind, "op": op,
         "audience": audience, "user_id": user_id, "reply_to": reply_to, "payload": payload,
         "state": "pending", "due_at": utc_naive(due_at), "attempts": 0,
-        "created_at": utc_naive(created_at or due_at),
+        "created_at": utc_naive(created_at or due_at), "priority": priority,
     }
 
 
@@ -66,6 +73,7 @@ async def enqueue(
     reply_to: int | None = None,
     created_at: datetime | None = None,
     flush: bool = True,
+    priority: int = NORMAL,
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction (flushed: ``id`` is set on return).
 
@@ -73,7 +81,7 @@ async def enqueue(
     its ``id`` is set at their flush."""
     message = OutboxMessage(**message_row(
         incident_id=incident_id, platform=platform, kind=kind, audience=audience, payload=payload,
-        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at))
+        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at, priority=priority))
     session.add(message)
     if flush:
         await session.flush()
@@ -102,7 +110,8 @@ def _claimable(now: datetime) -> list[Any]:
         .exists()
     )
     return [
-        col(OutboxMessage.state) == "pending",
+        col(OutboxMessage.state) == PENDING,
+        col(OutboxMessage.priority) < HELD,  # held rows are folded, never claimed one by one
         col(OutboxMessage.due_at) <= now,
         col(OutboxMessage.incident_id).is_(None) | ~blocked,
     ]
@@ -111,13 +120,14 @@ def _claimable(now: datetime) -> list[Any]:
 async def claim_messages(
     *, db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 50
 ) -> list[OutboxMessage]:
-    """Claim due messages for sending (own transaction). Each row is claimed exactly once."""
+    """Claim due messages for sending (own transaction), most urgent first, then oldest due.
+    Each row is claimed exactly once."""
     now = utc_naive(now)
     return await claim(
         db,
         OutboxMessage,
         _claimable(now),
-        [col(OutboxMessage.due_at), col(OutboxMessage.id)],
+        [col(OutboxMessage.priority), col(OutboxMessage.due_at), col(OutboxMessage.id)],
         limit,
         {
             "state": "sending",
@@ -219,20 +229,22 @@ async def mark_dead(
     return message if result.rowcount else None
 
 
-async def release(
-    *, db: Database, held: Sequence[tuple[int, str | None]], due_at: datetime
-) -> None:
-    """Give claimed rows back (pacing, not failure): ``pending`` until ``due_at``, the attempt
-    uncounted. ``held`` is ``(id, worker)``; a row another worker holds now is left alone."""
+async def release(*, db: Database, held: Sequence[tuple[int, str | None, datetime]]) -> None:
+    """Give claimed rows back (pacing, not failure): ``pending`` until each one's due time,
+    the attempt uncounted. ``held`` is ``(id, worker, due_at)``; one statement for all, and a
+    row another worker holds now is left alone."""
+    if not held:
+        return
+    table = _OUTBOX
     async with db.session() as session:
-        for message_id, worker in held:
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == "sending",
-                       col(OutboxMessage.claimed_by) == worker)
-                .values(state="pending", due_at=utc_naive(due_at), lease_until=None, claimed_by=None,
-                        attempts=OutboxMessage.attempts - 1)
-            )
+        await session.exec(
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.state == "sending",
+                   table.c.claimed_by == bindparam("worker"))
+            .values(state="pending", due_at=bindparam("due"), lease_until=None, claimed_by=None,
+                    attempts=table.c.attempts - 1),
+            params=[{"row_id": row_id, "worker": worker, "due": utc_naive(due)} for row_id, worker, due in held],
+        )
         await session.commit()
 
 
@@ -257,7 +269,7 @@ async def rescue_expired(*, db: Database, now: datetime) -> int:
 def _expired(now: datetime) -> Any:
     return (
         update(OutboxMessage)
-        .where(col(OutboxMessage.state) == "sending", col(OutboxMessage.lease_until) < utc_naive(now))
+        .where(col(OutboxMessage.state) == _SENDING, col(OutboxMessage.lease_until) < utc_naive(now))
         .values(state="pending", lease_until=None, claimed_by=None)
     )
 
@@ -314,14 +326,13 @@ async def posts_of_kind(*, session: AsyncSession, kind: str) -> list[OutboxMessa
 async def pending_count(*, db: Database) -> int:
     """How many rows are in state ``pending`` (due or not)."""
     async with db.session() as session:
-        query = select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.state == "pending"
-        )
+        query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.state) == PENDING)
         return int((await session.exec(query)).one())
 
 
 async def next_due(*, db: Database) -> datetime | None:
     """The earliest ``due_at`` of a pending row, or None when nothing is pending."""
     async with db.session() as session:
-        query = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == "pending")
+        query = select(func.min(OutboxMessage.due_at)).where(col(OutboxMessage.state) == PENDING)
         return (await session.exec(query)).one()
+

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.api import make_client, quiet_logger
 from adapters.slack.directory import Locales, SlackDirectory
 from adapters.slack.endpoint import Endpoint, not_found
-from adapters.slack.listeners import PLATFORM, Slack, register
+from adapters.slack.listeners import PLATFORM, Slack, answer_abuse, register
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.startup import check_settings, check_workspace, seed_authorization
 from bot.core import Haven
@@ -74,7 +74,9 @@ def mount(app: web.Application, haven: Haven, settings: SlackSettings) -> None:
         app.router.add_post("/slack/events", not_found)
     else:
         assert settings.signing_secret
-        app.router.add_post("/slack/events", Endpoint(bolt, settings.signing_secret).handle)
+        endpoint = Endpoint(bolt, settings.signing_secret,
+                            abuse=lambda body, context: answer_abuse(slack, body, context))
+        app.router.add_post("/slack/events", endpoint.handle)
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
 

@@ -36,6 +36,7 @@ from bot.model.settings import SlackSettings
 
 log = logging.getLogger("haven.slack")
 AFTER = "haven_after"
+ABUSE = "/abuse"
 PLATFORM = "slack"
 Later = Callable[[], Awaitable[None]]
 
@@ -99,29 +100,34 @@ class Slack:
             await self.direct(user_id, message)
 
 
+async def answer_abuse(slack: Slack, body: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """``/abuse``: the slash command's answer (wellbeing first, then the receipt naming the
+    committed incident). The one path for it: bolt's listener and the endpoint's fast path
+    (:mod:`adapters.slack.endpoint`, which answers ``/abuse`` without bolt's middleware)."""
+    command = parse.command(body)
+    haven = slack.haven
+    actor = Actor(PLATFORM, command.user_id, slack.settings.locale)
+    try:
+        actor = await slack.actor(command.user_id)
+        outcome = await haven.report(ReportIn(actor=actor, text=command.text, intake_key=command.trigger_id))
+    except Exception:
+        code = log_unexpected("slack /abuse")
+        failed = Message(kind=Kind.RECEIPT, text=t(actor.locale, "receipt.failed", code=code), locale=actor.locale)
+        return render.ephemeral(haven.wellbeing(actor.locale), failed)
+    if outcome.form is not None:
+        form = outcome.form
+        later(context, lambda: slack.open_form(command.trigger_id, form))
+        return render.ephemeral(outcome.wellbeing)
+    return render.ephemeral(*[m for m in (outcome.wellbeing, outcome.receipt) if m is not None])
+
+
 def register(app: AsyncApp, slack: Slack) -> None:
     """Attach Haven's listeners; only events Haven handles are subscribed."""
     haven = slack.haven
 
-    @app.command("/abuse")
+    @app.command(ABUSE)
     async def abuse(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
-        command = parse.command(body)
-        actor = Actor(PLATFORM, command.user_id, slack.settings.locale)
-        try:
-            actor = await slack.actor(command.user_id)
-            outcome = await haven.report(ReportIn(actor=actor, text=command.text, intake_key=command.trigger_id))
-        except Exception:
-            code = log_unexpected("slack /abuse")
-            failed = Message(kind=Kind.RECEIPT, text=t(actor.locale, "receipt.failed", code=code), locale=actor.locale)
-            await ack(**render.ephemeral(haven.wellbeing(actor.locale), failed))
-            return
-        if outcome.form is not None:
-            await ack(**render.ephemeral(outcome.wellbeing))
-            form = outcome.form
-            later(context, lambda: slack.open_form(command.trigger_id, form))
-            return
-        shown = [m for m in (outcome.wellbeing, outcome.receipt) if m is not None]
-        await ack(**render.ephemeral(*shown))
+        await ack(**await answer_abuse(slack, body, context))
 
     @app.action(re.compile(".+"))
     async def press(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:

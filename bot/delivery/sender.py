@@ -149,10 +149,14 @@ async def _digest_ref(ctx: Context, folded: OutboxMessage) -> PostRef | None:
     return _thread_of(digest) if digest is not None else None
 
 
-async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float) -> None:
-    """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted."""
-    await outbox.release(db=ctx.db, held=[(row.id, row.claimed_by) for row in rows if row.id is not None],
-                         due_at=ctx.wall_now() + timedelta(seconds=delay))
+async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float, spacing: float = 0.0) -> None:
+    """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted;
+    the first due in ``delay`` seconds, each next one ``spacing`` seconds later (its own
+    slot, so the next claims take only what the channel accepts then)."""
+    start = ctx.wall_now() + timedelta(seconds=delay)
+    await outbox.release(db=ctx.db, held=[
+        (row.id, row.claimed_by, start + timedelta(seconds=spacing * index))
+        for index, row in enumerate(rows) if row.id is not None])
 
 
 async def failed(ctx: Context, row: OutboxMessage, error: DeliveryError) -> None:

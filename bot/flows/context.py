@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.model.clock import SystemClock
 from bot.model.messages import Audience, Kind, Message
+from bot.delivery.priority import priority
 from bot.flows.metrics import Metrics
 from bot.model.ports import Clock, Directory, Messenger
 from bot.model.views import HistoryLine, IncidentView, alert
@@ -125,7 +126,8 @@ async def enqueue(
     reply_to: int | None = None,
     op: str = "post",
 ) -> OutboxMessage:
-    """Queue a message in the caller's transaction; it is sent after the commit."""
+    """Queue a message in the caller's transaction; it is sent after the commit, in the order
+    of its priority (:mod:`bot.delivery.priority`)."""
     return await outbox.enqueue(
         session=session,
         incident_id=incident.id if incident else None,
@@ -137,6 +139,8 @@ async def enqueue(
         op=op,
         user_id=user_id,
         reply_to=reply_to,
+        priority=priority(ctx.policy, kind=message.kind, audience=audience,
+                          severity=incident.severity if incident else None),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from bot.flows import care
+from bot.delivery import priority
 from bot.flows.context import Context
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
@@ -77,6 +78,7 @@ async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incide
         session=session, incident_id=incident.id, platform=incident.platform, kind=str(Kind.CHECKIN),
         audience=str(Audience.USER), user_id=incident.reporter_id,
         payload=checkin_message(ctx, incident, job.id).to_json(), due_at=ctx.wall_now(), flush=False,
+        priority=priority.DIRECT,
     )
     await repo.add_event(session=session, incident_id=incident.id, kind="checkin_sent", actor="haven",
                          at=ctx.now(), detail={"checkin": job.id, "step": job.payload.get("step")}, flush=False)

@@ -7,13 +7,14 @@ import logging
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.delivery.group_commit import GroupCommit
 from bot.flows import escalation, followups
 from bot.flows.assessment import customer_key, policy_snapshot
 from bot.flows.context import Context, earlier_refs, view_of
 from bot.model.forms import Submission
+from bot.delivery.priority import HELD, held_until, priority
 from bot.model.inbound import Actor
 from bot.model.messages import Audience
 from bot.model.views import HistoryLine, alert
@@ -23,11 +24,13 @@ from storage import incidents as repo
 from storage import intake as bulk
 from storage import outbox, schedule
 from storage.db import DuplicateKey, Session
+from storage.flood import reports_since
 from storage.models import Incident
 from storage.schedule import NewJob
 
 log = logging.getLogger("haven.intake")
 OTHER = "other"  # the spec's category for a quick report no triage rule matches
+FLOOD_WINDOW = timedelta(minutes=1)  # limits.reports_per_minute counts over this window
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,12 @@ async def log_report(
 
 
 _GROUPS: dict[int, tuple[Context, GroupCommit[_Report, Logged]]] = {}
+
+
+def busy(ctx: Context) -> bool:
+    """Reports are being committed right now (the dispatcher lets them go first)."""
+    entry = _GROUPS.get(id(ctx))
+    return entry is not None and entry[0] is ctx and entry[1].busy()
 
 
 def _group(ctx: Context) -> GroupCommit[_Report, Logged]:
@@ -158,12 +167,13 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
     now = ctx.now()
     refs = iter(await repo.next_refs(session=session, year=_year(ctx, now), count=len(new)))
     built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
+    held = await _flooding(session, ctx, batch, list(built), now)  # counted before this batch is written
     await bulk.insert_incidents(session=session, incidents=[incident for incident, _ in built.values()])
     events, alerts = [], []
     for i, (incident, earlier) in built.items():
         assert incident.id is not None
         events.append(bulk.event_row(incident_id=incident.id, kind="reported", actor=batch[i].actor.user_id, at=now))
-        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
+        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now, held=i in held))
     if events:
         await bulk.add_events(session=session, rows=events)
         await outbox.enqueue_many(session=session, rows=alerts)
@@ -236,13 +246,38 @@ async def _schedule_new(session: Session, ctx: Context, incidents: Sequence[Inci
         raise RuntimeError(f"planned {len(rows)} jobs, {inserted} were new")
 
 
+async def _flooding(session: Session, ctx: Context, batch: Sequence[_Report], new: Sequence[int],
+                    now: datetime) -> set[int]:
+    """The new reports (batch indexes) past ``limits.reports_per_minute`` for their reporter,
+    counting this batch too; a report marked "in danger" is never held."""
+    limit = ctx.policy.limits.reports_per_minute
+    counts: dict[tuple[str, str], int] = {}
+    for platform in {batch[i].actor.platform for i in new}:
+        reporters = {batch[i].actor.user_id for i in new if batch[i].actor.platform == platform}
+        recent = await reports_since(session=session, platform=platform, reporter_ids=reporters,
+                                     since=now - FLOOD_WINDOW)
+        counts.update({(platform, reporter): count for reporter, count in recent.items()})
+    held = set()
+    for i in new:
+        key = (batch[i].actor.platform, batch[i].actor.user_id)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > limit and not batch[i].report.in_danger:
+            held.add(i)
+    return held
+
+
 def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[str, ...],
-               now: datetime) -> dict[str, object]:
+               now: datetime, *, held: bool = False) -> dict[str, object]:
     """The supervisors' alert of a new incident, rendered from what was just written
-    (one ``reported`` event, no choices yet) without reading it back."""
+    (one ``reported`` event, no choices yet) without reading it back. ``held``: a flood's
+    alert, due at the end of its minute and folded with the reporter's others then."""
     view = view_of(incident, earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),))
     message = alert(ctx.policy, view, ctx.channel_locale)
+    wall = ctx.wall_now()
+    rank = HELD if held else priority(ctx.policy, kind=message.kind, audience=Audience.SUPERVISORS,
+                                      severity=incident.severity)
     return outbox.message_row(
         incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
-        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=ctx.wall_now(),
+        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=held_until(wall) if held else wall,
+        created_at=wall, priority=rank,
     )
