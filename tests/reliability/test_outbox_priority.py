@@ -72,4 +72,4 @@ async def test_a_critical_report_goes_out_first_and_whole_ahead_of_a_channel_bac
 
 async def test_the_japanese_flood_digest_is_natural_japanese(world: World) -> None:
     from bot.model.i18n import t
-    assert t("ja", "digest.flood", count=15) == "同じ方から1分間に15件の報告がありました"
+    assert t("ja", "digest.flood", count=15) == "同じ方から 1 分間に 15 件の報告がありました"
