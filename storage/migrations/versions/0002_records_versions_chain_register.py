@@ -5,7 +5,7 @@ Existing customer hashes cannot be re-keyed here (a migration has no key): Haven
 re-hashes them at start, see storage.customer_keys.
 
 Revision ID: 0002_records
-Revises: 0002_hrdesk
+Revises: 0003_opsrun_workers
 Create Date: 2026-11-30 09:55:38.198066
 
 """
@@ -20,7 +20,7 @@ import storage.crypto
 
 # revision identifiers, used by Alembic.
 revision: str = '0002_records'
-down_revision: str | Sequence[str] | None = '0002_hrdesk'  # chained after the HR desk's revision (on main first)
+down_revision: str | Sequence[str] | None = '0003_opsrun_workers'  # chained after the revisions on main first
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
