@@ -228,6 +228,25 @@ class RegisterPolicy(_Strict):
     review_after: Duration = timedelta(days=180)  # P6M: months count as 30 days
 
 
+def _https_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an https:// URL (e.g. https://intranet.example.com/haven/privacy)")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+class Links(_Strict):
+    """Pages the Teams app package names (``haven manifest teams`` refuses without them)."""
+
+    privacy: HttpsUrl | None = None
+    terms: HttpsUrl | None = None
+
+
 def _version_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -247,6 +266,7 @@ class Policy(_Strict):
     retention: Retention
     # ``register`` in the file (the name would shadow ABCMeta.register on the model)
     register_: RegisterPolicy = Field(default_factory=RegisterPolicy, alias="register")
+    links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")
     @classmethod
