@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import care, intake, reporter, retriage
+from bot.flows import care, intake, register, register_review, reporter, retriage
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, refuse, supervisor_press
 from bot.flows.followups import REPORTER_ACTIONS, reporter_press
@@ -186,6 +186,8 @@ class Haven:
 
     async def press(self, press: PressIn) -> PressResult:
         ref, _ = split_value(press.value)
+        if ref.upper().startswith("REG-"):  # the register's review buttons (spec 8.5)
+            return await register_review.press(self.ctx, press)
         async with self.ctx.db.session() as session:
             incident = await repo.get_incident(session=session, ref=ref)
         if incident is None:
@@ -195,6 +197,11 @@ class Haven:
         if press.action == Action.TALK_ACCEPT:
             return await care.accept(self.ctx, press, incident)
         return await supervisor_press(self.ctx, press, incident)
+
+    async def check_register(self, actor: Actor, reference: str) -> Message:
+        """``/haven check REFERENCE`` (Slack), ``check REFERENCE`` (Teams), ``:check``
+        (console): a private, minimal answer from the register (spec 8.5)."""
+        return await register.check(self.ctx, actor, reference)
 
     async def details_form(self, actor: Actor, ref: str) -> Form | None:
         async with self.ctx.db.session() as session:

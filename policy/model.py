@@ -274,6 +274,12 @@ class Limits(_Strict):
     reports_per_minute: int = Field(default=10, ge=1, le=10_000)
 
 
+class RegisterPolicy(_Strict):
+    """The register of customers no longer served (spec 8.5)."""
+
+    review_after: Duration = timedelta(days=180)  # P6M: months count as 30 days
+
+
 def _https_url(value: str) -> str:
     from urllib.parse import urlsplit
 
@@ -313,6 +319,8 @@ class Policy(_Strict):
     triage: list[TriageRule] = Field(default_factory=list)
     care: Care = Field(default_factory=Care)
     limits: Limits = Field(default_factory=Limits)
+    # ``register`` in the file (the name would shadow ABCMeta.register on the model)
+    register_: RegisterPolicy = Field(default_factory=RegisterPolicy, alias="register")
     links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")

@@ -11,12 +11,15 @@ Keys come from ``HAVEN_ENCRYPTION_KEY``: comma-separated Fernet keys, newest fir
 The newest key encrypts; every key decrypts (``MultiFernet``), so rotation is "put a
 new key in front, run ``haven rotate-key``, then drop the old key".
 
-The keyed hash (``keyed_hash``) is derived with HKDF from the **last (oldest)** key
-in the list, so that putting a new key in front keeps every stored hash valid and the
-repeated-customer rule keeps matching. Only when the oldest key is finally removed do
-hashes change; re-hash from the decrypted customer reference at that point (see
-:func:`storage.rekey.rekey`). Without any key the HMAC key is a fixed public constant:
-the hash then only normalises and is not secret (plaintext is stored anyway).
+The keyed hash (``keyed_hash``, the customer key of spec 8.5) is an HMAC of the
+reference's NFKC form, case-folded, with all whitespace removed, under a key derived
+with HKDF from the **first (newest)** key in the list: the key set that remains once a
+rotation is finished. ``haven rotate-key`` re-hashes every stored customer hash under
+it (:func:`storage.rekey.rekey`) and records the key's fingerprint
+(:attr:`Cipher.hash_fingerprint`), and ``haven serve`` refuses to start when the
+stored hashes were made under a key it no longer has (:mod:`storage.customer_keys`).
+Without any key the HMAC key is a fixed public constant: the hash then only
+normalises and is not secret (plaintext is stored anyway).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sqlalchemy.types import TypeDecorator
 TOKEN_PREFIX = "fernet:"
 PLAIN_PREFIX = "plain:"
 _HKDF_INFO = b"haven/customer-ref-hmac/v1"
+_FINGERPRINT = b"haven/customer-key/v2"  # v2: NFKC, case-folded, every whitespace removed
 _UNKEYED_HMAC_KEY = b"haven/customer-ref-hmac/unkeyed/v1"
 
 
@@ -69,7 +73,7 @@ class Cipher:
         self._newest = fernets[0] if fernets else None
         self._fernet = MultiFernet(fernets) if fernets else None
         self._key_count = len(fernets)
-        material = base64.urlsafe_b64decode(parsed[-1]) if parsed else None
+        material = base64.urlsafe_b64decode(parsed[0]) if parsed else None
         self._hmac_key = _derive_hmac_key(material)
 
     @property
@@ -139,9 +143,26 @@ class Cipher:
         return self.encrypt(self.decrypt(stored))
 
     def keyed_hash(self, text: str) -> str:
-        """HMAC-SHA256 (hex) of the NFKC-normalised, case-folded, stripped ``text``."""
-        normal = unicodedata.normalize("NFKC", text).casefold().strip()
-        return hmac.new(self._hmac_key, normal.encode("utf-8"), hashlib.sha256).hexdigest()
+        """HMAC-SHA256 (hex) of the customer key of ``text`` (:func:`customer_key`)."""
+        return hmac.new(self._hmac_key, customer_key(text).encode("utf-8"), hashlib.sha256).hexdigest()
+
+    @property
+    def hash_fingerprint(self) -> str:
+        """Names the HMAC key (and the normalisation) without revealing it; stored beside
+        the hashes so a start with another key is refused instead of silently not matching."""
+        return hmac.new(self._hmac_key, _FINGERPRINT, hashlib.sha256).hexdigest()[:16]
+
+    @property
+    def unkeyed_fingerprint(self) -> str:
+        """The fingerprint of hashes made without any key (not secret; re-hashed freely)."""
+        return hmac.new(_UNKEYED_HMAC_KEY, _FINGERPRINT, hashlib.sha256).hexdigest()[:16]
+
+
+def customer_key(reference: str) -> str:
+    """NFKC, case-folded, every whitespace removed: ``山田　太郎`` → ``山田太郎``,
+    ``ＹＡＭＡＤＡ Taro`` → ``yamadataro``."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", reference).casefold())
+    return "".join(folded.split())
 
 
 def _derive_hmac_key(material: bytes | None) -> bytes:

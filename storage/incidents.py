@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import audit
 from storage._sql import insert_ignoring_conflicts
 from storage.db import utc_naive
 from storage.kinds import Status
@@ -160,13 +161,16 @@ async def resolve(*, session: AsyncSession, incident_id: int, at: datetime) -> b
     )
 
 
-async def set_legal_hold(*, session: AsyncSession, incident_id: int, hold: bool) -> None:
-    """Place (or lift) a legal hold: a held incident is never purged."""
-    await session.exec(
-        update(Incident)
-        .where(col(Incident.id) == incident_id)
-        .values(legal_hold=hold, version=Incident.version + 1)
-    )
+async def set_legal_hold(*, session: AsyncSession, incident_id: int, hold: bool,
+                         at: datetime | None = None) -> bool:
+    """Place (or release) a legal hold: a held incident is never purged. A release
+    records its time (retention then runs from the later of resolution and release).
+    True iff the hold changed."""
+    values: dict[str, Any] = {"legal_hold": hold, "version": Incident.version + 1}
+    if not hold and at is not None:
+        values["hold_released_at"] = utc_naive(at)
+    return await _cas(session, Incident,
+                      and_(col(Incident.id) == incident_id, col(Incident.legal_hold).is_(not hold)), values)
 
 
 async def record_choice(
@@ -225,17 +229,14 @@ async def add_event(
     detail: dict[str, Any] | None = None,
     flush: bool = True,
 ) -> Event:
-    """Append an audit event (ids and kinds only; never free text in ``detail``).
-
-    ``flush=False`` only adds the row, for callers that add many and flush once."""
-    event = Event(
-        incident_id=incident_id, kind=kind, actor=actor, at=utc_naive(at),
-        option=option, detail=dict(detail or {}),
-    )
-    session.add(event)
-    if flush:
-        await session.flush()
-    return event
+    """Append an audit event to the incident's hash chain (ids and kinds only; never
+    free text in ``detail``). See :mod:`storage.audit`. ``flush`` is accepted for callers
+    that batch; a chained event is always written at once (it advances the incident's
+    head under its row lock). A caller holding the incident locked in its session may use
+    :func:`storage.audit.append_loaded` to batch instead."""
+    del flush
+    return await audit.append_event(session=session, incident_id=incident_id, kind=kind, actor=actor,
+                                    at=at, option=option, detail=detail)
 
 
 async def events_for(*, session: AsyncSession, incident_id: int) -> list[Event]:
@@ -256,6 +257,13 @@ async def create_proposal(
     session.add(proposal)
     await session.flush()
     return proposal
+
+
+async def pending_proposal(*, session: AsyncSession, incident_id: int, option: str) -> Proposal | None:
+    """The incident's pending proposal of ``option``, if any."""
+    query = select(Proposal).where(col(Proposal.incident_id) == incident_id, col(Proposal.option) == option,
+                                   col(Proposal.state) == "pending")
+    return (await session.exec(query)).first()
 
 
 async def get_proposal(*, session: AsyncSession, proposal_id: int) -> Proposal | None:

@@ -8,7 +8,7 @@ load with the cipher of the :class:`storage.db.Database` that runs the query.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
@@ -55,9 +55,13 @@ class Incident(SQLModel, table=True):
     policy_version: str = Field(max_length=64)
     policy_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     legal_hold: bool = False
+    hold_released_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
     version: int = 0  # bumped on every state change (compare-and-set)
     # ids of the policy's triage rules the report's words matched (spec 8.1)
     triage: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # the audit trail's hash chain (storage.audit): the newest event's hash and how many
+    chain_head: str | None = Field(default=None, max_length=64)
+    event_count: int = 0
 
 
 class Event(SQLModel, table=True):
@@ -72,6 +76,8 @@ class Event(SQLModel, table=True):
     option: str | None = Field(default=None, max_length=64)
     at: datetime = Field(sa_type=UTCNaiveDateTime)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    seq: int | None = None  # position in the incident's chain, 1-based (storage.audit)
+    hash: str | None = Field(default=None, max_length=64)  # SHA-256(previous hash + canonical content)
 
 
 class Choice(SQLModel, table=True):
@@ -211,6 +217,74 @@ class Dedup(SQLModel, table=True):
     at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
 
 
+class ReportVersion(SQLModel, table=True):
+    """One version of a report's content: "add details" never overwrites (spec 8.4).
+
+    The incident's own text columns hold the latest version (what alerts show); these
+    rows keep every version, encrypted like the incident's."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (UniqueConstraint("incident_id", "number", name="uq_report_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True, foreign_key="incidents.id")
+    number: int  # 1 = the original report
+    author: str = Field(max_length=128)
+    at: datetime = Field(sa_type=UTCNaiveDateTime)
+    category: str = Field(max_length=64)
+    contact_channel: str | None = Field(default=None, max_length=32)
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    held_minutes: int | None = None
+    description: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    exact_words: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    demands: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    location: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    evidence: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    customer_ref: str | None = Field(default=None, sa_column=Column(EncryptedText))
+
+
+class RegisterEntry(SQLModel, table=True):
+    """A customer no longer served (spec 8.5): matched by keyed hash, never by name."""
+
+    __tablename__ = "register_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_hash: str = Field(index=True, max_length=128)
+    customer_ref: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    platform: str = Field(max_length=16)  # where review requests go
+    scope: str = Field(max_length=64)  # a site id, or "all"
+    since: datetime = Field(sa_type=UTCNaiveDateTime)
+    review_on: date
+    incidents: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # INC-… refs
+    approvers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="active", index=True, max_length=16)  # active | lifted
+    lifted_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    lifted_by: str | None = Field(default=None, max_length=128)
+    lift_reason: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    pending: str | None = Field(default=None, max_length=16)  # extend | lift | widen, awaiting a second HR member
+    pending_by: str | None = Field(default=None, max_length=128)
+
+
+class RegisterEvent(SQLModel, table=True):
+    """The register's own audit log: ids and kinds only, never a reference."""
+
+    __tablename__ = "register_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int | None = Field(default=None, index=True)
+    kind: str = Field(max_length=32)  # registered | register_checked | register_lifted | …
+    actor: str = Field(max_length=128)
+    at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Setting(SQLModel, table=True):
+    """Facts about the stored data itself (e.g. which key made the customer hashes)."""
+
+    __tablename__ = "haven_settings"
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=200)
 class Worker(SQLModel, table=True):
     """A process that sends outbox rows, and when it last said it was alive (wall time).
 

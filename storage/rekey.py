@@ -1,9 +1,11 @@
-"""Re-encrypt stored free text under the newest key, and refresh customer hashes.
+"""Re-encrypt stored free text under the newest key, and re-hash customer references.
 
 Key rotation (``haven rotate-key``): put the new key first in ``HAVEN_ENCRYPTION_KEY``
-(keep the old one after it), run :func:`rekey`, then drop the old key and run
-:func:`rekey` once more, which re-derives every customer hash from the remaining
-(oldest) key so the repeated-customer rule keeps matching.
+(keep the old one after it) and run :func:`rekey`: every encrypted value (incidents,
+report versions, the register, outbox payloads) moves to the newest key and every
+stored customer hash (incidents and the register) is re-derived for the newest key —
+the key set that remains once the old key is dropped — and that key's fingerprint is
+recorded (:mod:`storage.fingerprint`, :mod:`storage.customer_keys`). Then restart with the new key alone.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from sqlalchemy import Table, Text, func, select, type_coerce, update
 
 from storage.crypto import TOKEN_PREFIX
 from storage.db import Database
-from storage.models import Incident, OutboxMessage
+from storage.fingerprint import record_fingerprint
+from storage.models import Incident, OutboxMessage, RegisterEntry, ReportVersion
 
 INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+REGISTER_TEXT = ("customer_ref", "lift_reason")
 _BATCH = 200
 
 
@@ -25,7 +29,7 @@ async def _rekey_table(db: Database, table: Table, names: tuple[str, ...]) -> in
     changed = 0
     last_id = 0
     raw = [type_coerce(table.c[name], Text).label(name) for name in names]
-    extra = [table.c.customer_hash] if "customer_ref" in names else []
+    extra = [table.c.customer_hash] if "customer_hash" in table.c else []
     while True:
         async with db.session() as session:
             query: Any = (  # a Select of labelled, coerced columns: no sqlmodel overload fits
@@ -53,7 +57,7 @@ def _new_values(db: Database, row: Any, names: tuple[str, ...]) -> dict[Any, Any
         rotated = db.cipher.rotate(stored)
         if rotated != stored:
             values[name] = type_coerce(rotated, Text)
-    if "customer_ref" in names:
+    if "customer_hash" in row:
         plain = db.cipher.decrypt(row["customer_ref"])
         if plain:
             digest = db.cipher.keyed_hash(plain)
@@ -63,11 +67,16 @@ def _new_values(db: Database, row: Any, names: tuple[str, ...]) -> dict[Any, Any
 
 
 async def rekey(db: Database) -> int:
-    """Rotate every encrypted value to the newest key and refresh hashes; returns rows changed."""
-    incidents: Any = Incident
-    messages: Any = OutboxMessage
-    changed = await _rekey_table(db, incidents.__table__, INCIDENT_TEXT)
-    changed += await _rekey_table(db, messages.__table__, ("payload",))
+    """Rotate every encrypted value to the newest key, re-hash every customer reference
+    for it and record its fingerprint; returns rows changed."""
+    tables: list[tuple[Any, tuple[str, ...]]] = [
+        (Incident, INCIDENT_TEXT), (ReportVersion, INCIDENT_TEXT), (RegisterEntry, REGISTER_TEXT),
+        (OutboxMessage, ("payload",)),
+    ]
+    changed = 0
+    for model, names in tables:
+        changed += await _rekey_table(db, model.__table__, names)
+    await record_fingerprint(db)
     return changed
 
 

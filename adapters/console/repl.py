@@ -28,6 +28,7 @@ Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]  # one incident's rec
 
 _AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
+_CHECK = re.compile(r"^:check(?:\s+(.*))?$", re.DOTALL)
 QUIT = (":quit", ":q", ":exit")
 INTERRUPTED = 130  # the shell's code for "ended by Ctrl-C"
 
@@ -79,6 +80,9 @@ class Console:
             session.say("console.you_are", role=t(session.locale, f"console.role_{role}"), name=name)
         elif text == "/abuse" or text.startswith("/abuse "):
             await self.report(text[len("/abuse"):])
+        elif match := _CHECK.match(text):
+            answer = await self.haven.check_register(session.actor(), match.group(1) or "")
+            session.show(answer, Audience.USER, t(session.locale, "console.to_you"))
         elif match := _SHOW.match(text):
             await self.show(match.group(1))
         elif text.isdigit():

@@ -97,6 +97,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(records.rotate_command(settings, out=sys.stdout))
     if args.command == "incidents":
         return asyncio.run(records.incidents_command(settings, args, out=sys.stdout))
+    if args.command == "audit":
+        return asyncio.run(records.audit_command(settings, out=sys.stdout, err=sys.stderr))
+    if args.command == "register":
+        from bot.app import register_cli
+
+        return asyncio.run(register_cli.register_command(settings, args, out=sys.stdout, err=sys.stderr))
     raise AssertionError(args.command)
 
 

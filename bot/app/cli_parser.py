@@ -50,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("rotate-key", help="re-encrypt everything under the newest HAVEN_ENCRYPTION_KEY")
     _manifest(sub)
     _incidents(sub)
+    _records(sub)
     hr_link = sub.add_parser("hr-link", help="print a one-time HR desk sign-in link (local trials; loopback only)")
     hr_link.add_argument("--user", required=True, help="the HR member's platform user id (in HAVEN_HR_USERS)")
     hr_link.add_argument("--platform", default="slack", choices=("slack", "teams", "console"),
@@ -88,6 +89,26 @@ def _incidents(sub: argparse._SubParsersAction[_Parser]) -> None:
     show = incidents.add_parser("show", help="one incident: summary, report text and trail")
     show.add_argument("id", help="the reference, e.g. INC-2026-000001 (any case)")
     show.add_argument("--json", action="store_true", help="print the whole record as JSON")
-    export = incidents.add_parser("export", help="every incident as CSV (with a BOM, for Excel) or JSON")
+    export = incidents.add_parser("export", help="the full record, one row per incident: CSV (with a BOM, for "
+                                                 "Excel) or JSON")
     export.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     export.add_argument("--out", help="write to this file instead of standard output")
+    for name in ("--from", "--to"):
+        export.add_argument(name, dest=name[2:] + "_date", metavar="YYYY-MM-DD",
+                            help=f"reported on or {'after' if name == '--from' else 'before'} this local day")
+    export.add_argument("--site", help="only this site's incidents")
+    export.add_argument("--status", help="open, acknowledged or resolved")
+
+
+def _records(sub: argparse._SubParsersAction[_Parser]) -> None:
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION")
+    audit.add_parser("verify", help="check every incident's hash chain (exit 1 naming the first break)")
+    register = sub.add_parser("register", help="the register of customers no longer served").add_subparsers(
+        dest="register_command", required=True, metavar="ACTION")
+    entries = register.add_parser("list", help="id, scope, since, review date, incidents (no reference)")
+    entries.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    entries.add_argument("--reveal", action="store_true", help="also print each customer reference (audited)")
+    lift = register.add_parser("lift", help="break-glass: lift an entry without a second approval (audited)")
+    lift.add_argument("id", help="the entry, e.g. REG-000001")
+    lift.add_argument("--reason", required=True, help="why (kept encrypted with the entry)")

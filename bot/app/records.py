@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.app import export
 from bot.model.clock import iso
 from bot.app.config import Settings
 from bot.flows.retention import purge
 from bot.app.cli_parser import Refused
 from bot.app.cli_records import check_out_path, readable
-from bot.app.runtime import build_runtime, open_database
-from storage import care
+from bot.app.runtime import build_runtime, open_database, policy_from
+from storage import audit, care
 from storage import incidents as repo
 from storage import outbox
 from storage import schedule
+from storage import versions
+from storage.customer_keys import StaleHashes, check_hashes
 from storage.db import Database
-from storage.models import Incident
+from storage.models import Incident, ReportVersion
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
 FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
@@ -55,6 +56,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         jobs = await schedule.jobs_for(session=session, incident_id=incident.id)
         rows = await outbox.messages_for(session=session, incident_id=incident.id)
         talks = await care.talks_for(session=session, incident_id=incident.id)
+        kept = await versions.versions_for(session=session, incident=incident)
     data = summary(incident)
     data.update({
         "owner_id": incident.owner_id,
@@ -66,6 +68,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         "acknowledged_at": _when(incident.acknowledged_at),
         "resolved_at": _when(incident.resolved_at),
         "legal_hold": incident.legal_hold,
+        "hold_released_at": _when(incident.hold_released_at),
         "policy_version": incident.policy_version,
         "locale": incident.reporter_locale,
     })
@@ -82,6 +85,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
          "accepted_by": r.accepted_by, "closed_at": _when(r.closed_at)}
         for r in talks
     ]
+    data["versions"] = [_version(v) for v in kept]
     data["timers"] = [_job(j) for j in jobs if j.kind != "checkin"]
     data["checkins"] = [{**_job(j), "answer": j.answer, "answered_at": _when(j.answered_at)}
                         for j in jobs if j.kind == "checkin"]
@@ -100,20 +104,40 @@ def _readable(db: Database, detail: dict[str, Any]) -> dict[str, Any]:
     return detail
 
 
+def _version(version: ReportVersion) -> dict[str, Any]:
+    """One version of the report's content (free text decrypted), with author and time."""
+    data: dict[str, Any] = {"number": version.number, "author": version.author, "at": iso(version.at)}
+    for name in versions.CONTENT:
+        value = getattr(version, name)
+        data[name] = _when(value) if name == "occurred_at" else value
+    return data
+
+
 def _job(job: Any) -> dict[str, Any]:
     return {"id": job.id, "kind": job.kind, "due_at": iso(job.due_at), "state": job.state,
             "attempts": job.attempts, "done_at": _when(job.done_at)}
 
 
-async def _open(settings: Settings, *, read_only: bool = False) -> Database:
-    """Connected, migrated and the key checked (one ConfigError line otherwise)."""
-    return await open_database(settings, read_only=read_only)
+async def _open(settings: Settings, *, read_only: bool = False, hashes: bool = True) -> Database:
+    """Connected, migrated and the key checked (one ConfigError line otherwise); unless
+    read-only or ``hashes`` is False (``rotate-key`` itself), the customer hashes must be
+    made under the configured key (:mod:`storage.customer_keys`)."""
+    from bot.app.config import ConfigError
+
+    db = await open_database(settings, read_only=read_only)
+    if hashes and not read_only:
+        try:
+            await check_hashes(db)
+        except StaleHashes as exc:
+            await db.dispose()
+            raise ConfigError(str(exc)) from None
+    return db
 
 
 async def incidents_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
     """Read-only: beside a running server these never take the write lock."""
     if args.incidents_command == "export":
-        check_out_path(args.out)
+        return await export_command(settings, args, out=out)
     db = await _open(settings, read_only=True)
     try:
         if args.incidents_command == "show":
@@ -133,28 +157,34 @@ async def incidents_command(settings: Settings, args: argparse.Namespace, *, out
                     out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} "
                               f"{row['reported_at']}\n")
             return 0
-        return _export(rows, args.format, args.out, out)
+        raise AssertionError(args.incidents_command)
     finally:
         await db.dispose()
 
 
-def _export(rows: list[dict[str, Any]], fmt: str, path: str | None, out: TextIO) -> int:
-    if fmt == "json":
-        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
-        encoding = "utf-8"
-    else:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(LIST_KEYS), lineterminator="\r\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "flags": ";".join(row["flags"])})
-        text = "\ufeff" + buffer.getvalue()  # a BOM so Excel in Japan reads UTF-8
-        encoding = "utf-8"
-    if path:
+async def export_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
+    """``haven incidents export``: the full record (spec 8.4). A bad filter or path is
+    one line on stderr and exit 2; nothing is written."""
+    from bot.app.cli_parser import UsageError
+
+    check_out_path(args.out)
+    policy = policy_from(settings)
+    try:
+        where = export.parse_filter(policy, start=args.from_date, end=args.to_date, site=args.site,
+                                    status=args.status)
+    except export.ExportError as exc:
+        raise UsageError(str(exc)) from None
+    db = await _open(settings, read_only=True)
+    try:
+        rows = await export.build_rows(db, policy, where)
+    finally:
+        await db.dispose()
+    text = export.to_json(rows) if args.format == "json" else export.to_csv(rows)
+    if args.out:
         try:
-            Path(path).write_text(text, encoding=encoding, newline="")
+            Path(args.out).write_text(text, encoding="utf-8", newline="")
         except OSError as exc:
-            raise Refused(f"--out: cannot write {path} ({exc.strerror or type(exc).__name__})") from None
+            raise Refused(f"--out: cannot write {args.out} ({exc.strerror or type(exc).__name__})") from None
     else:
         out.write(text)
     return 0
@@ -183,7 +213,7 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
 async def rotate_command(settings: Settings, *, out: TextIO) -> int:
     from storage.rekey import rekey
 
-    db = await _open(settings)  # an encrypted database without its key is refused first
+    db = await _open(settings, hashes=False)  # an encrypted database without its key is refused first
     if not settings.encryption_key:
         await db.dispose()
         raise Refused("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate")
@@ -191,5 +221,22 @@ async def rotate_command(settings: Settings, *, out: TextIO) -> int:
         count = await rekey(db)
     finally:
         await db.dispose()
-    out.write(f"re-encrypted {count} rows under the newest key\n")
+    out.write(f"re-encrypted and re-hashed {count} rows under the newest key; "
+              "Haven may now run with that key alone\n")
+    return 0
+
+
+async def audit_command(settings: Settings, *, out: TextIO, err: TextIO) -> int:
+    """``haven audit verify``: 0 when every incident's chain holds, 1 naming the first
+    incident and event whose chain breaks. Needs no key (the chain covers ids only)."""
+    db = await open_database(settings, read_only=True)
+    try:
+        async with db.session() as session:
+            checked, broken = await audit.verify(session=session)
+    finally:
+        await db.dispose()
+    if broken is not None:
+        err.write(f"haven: audit trail broken: {broken.ref} event {broken.seq} ({broken.reason})\n")
+        return 1
+    out.write(f"ok: the audit trail of {checked} incidents is intact\n")
     return 0

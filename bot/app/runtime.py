@@ -151,11 +151,17 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
 
 async def migrate(runtime: Runtime) -> None:
     """Apply migrations inside a running loop (console, tests), then refuse a key that
-    cannot read the stored reports, before anything is written."""
+    cannot read the stored reports, before anything is written, and make sure the stored
+    customer hashes are made under the configured key (:mod:`storage.customer_keys`)."""
+    from storage.customer_keys import StaleHashes, check_hashes
     from storage.migrate import upgrade
 
     await upgrade(runtime.db)
     await check_key_of(runtime.db)
+    try:
+        await check_hashes(runtime.db)
+    except StaleHashes as exc:
+        raise ConfigError(str(exc)) from None
 
 
 async def count_open(runtime: Runtime) -> None:

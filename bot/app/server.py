@@ -167,13 +167,15 @@ async def _migrate(settings: Settings) -> None:
     from bot.app.runtime import make_database
 
     from bot.app.privacy import KeyMismatch, check_key
+    from storage.customer_keys import StaleHashes, check_hashes
 
     db = make_database(settings)
     try:
         await upgrade(db)
         try:
             await check_key(db)
-        except KeyMismatch as exc:
+            await check_hashes(db)  # old hashes re-keyed; hashes under a dropped key refused
+        except (KeyMismatch, StaleHashes) as exc:
             raise ConfigError(str(exc)) from None
     finally:
         await db.dispose()

@@ -9,6 +9,7 @@ from bot.flows import care
 from bot.flows import escalation
 from bot.flows import followups
 from bot.delivery.dispatcher import STALE, worker_name
+from bot.flows import register, register_review
 from bot.flows.context import Context
 from bot.flows.lifecycle import JobKind
 from bot.model.messages import Audience
@@ -113,7 +114,9 @@ class Sweeper:
                 incident = None
                 if job.incident_id is not None:
                     incident = await schedule.lock_incident(session=session, incident_id=job.incident_id)
-                if incident is None:
+                if job.kind == register.REVIEW:
+                    await register_review.run(session, self.ctx, job)
+                elif incident is None:
                     log.info("job %s (%s) has no incident any more; closing it", job.id, job.kind)
                 elif job.kind in escalation.KINDS:
                     await escalation.run(session, self.ctx, job, incident, escalation_reachable=reachable)

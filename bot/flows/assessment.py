@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from bot.flows.context import Context
 from policy.model import Policy
+from storage.crypto import customer_key as _stored_key
 
 
 def customer_key(reference: str) -> str:
-    """A customer reference normalised for matching (width, case, surrounding spaces)."""
-    return unicodedata.normalize("NFKC", reference).casefold().strip()
+    """The customer key of spec 8.5: NFKC, case-folded, every whitespace removed (the
+    keyed hash applies it too; see :func:`storage.crypto.customer_key`)."""
+    return _stored_key(reference)
 
 
 def policy_snapshot(ctx: Context, severity_id: str) -> dict[str, object]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.flows import escalation, retriage
+from bot.flows import escalation, holds, register, retriage
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.flows.lifecycle import Step, can
 from bot.flows.permissions import may_act
@@ -63,8 +63,11 @@ async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> 
     refused = await check_supervisor(ctx, press)
     if refused is not None:
         return refused
-    if not can(incident.status, Step.CHOOSE):
+    step = Step.RELEASE_HOLD if press.action == holds.RELEASE_HOLD else Step.CHOOSE
+    if press.action not in (Action.APPROVE, Action.REJECT) and not can(incident.status, step):
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+    if press.action == holds.RELEASE_HOLD:
+        return await _propose_release(ctx, press, incident)
     if press.action in (Action.APPROVE, Action.REJECT):
         return await _decide(ctx, press, incident)
     if press.action == Action.JOIN:
@@ -170,6 +173,21 @@ async def _resolve(session: Session, ctx: Context, press: PressIn, incident: Inc
         await _tell_reporter(session, ctx, incident, "reporter.resolved")
 
 
+async def _propose_release(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """``release_hold``: a proposal a second person must approve."""
+    async with ctx.db.session() as session:
+        reason = await holds.may_propose(session, press, incident)
+        if reason is not None:
+            return refuse(ctx, press, reason, f"records.refusal_{reason}", ref=incident.ref)
+        await _propose(session, ctx, press, incident)
+        fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id or 0)
+        assert fresh is not None
+        await refresh_alerts(session, ctx, fresh)
+        await session.commit()
+    ctx.wake()
+    return PressResult(changed=True)
+
+
 async def _propose(session: Session, ctx: Context, press: PressIn, incident: Incident) -> None:
     assert incident.id is not None
     now = ctx.now()
@@ -203,6 +221,10 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
             return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
         if proposal.proposer == user:
             return refuse(ctx, press, "own_proposal", "refusal.own_proposal")
+        if not can(incident.status, Step.RELEASE_HOLD if proposal.option == holds.RELEASE_HOLD else Step.CHOOSE):
+            return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+        if proposal.option == holds.RELEASE_HOLD and holds.own_case(press, incident):
+            return refuse(ctx, press, "own_case", "records.refusal_own_case", ref=incident.ref)
         approved = press.action == Action.APPROVE
         now = ctx.now()
         state = "approved" if approved else "rejected"
@@ -217,7 +239,11 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         if approved:
             await repo.update_choice_state(session=session, incident_id=incident.id, option=proposal.option,
                                            state="done")
-            await _apply_effects(session, ctx, incident, proposal.option)
+            if proposal.option == holds.RELEASE_HOLD:
+                await holds.release(session, ctx, incident, proposal, user)
+            else:
+                await _apply_effects(session, ctx, incident, proposal.option)
+                await register.on_approved(session, ctx, incident, proposal, user)
             await _tell_reporter(session, ctx, incident, "reporter.update",
                                  what=option_done(ctx.policy, proposal.option, ctx.locale_of(incident)))
         else:

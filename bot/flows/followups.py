@@ -20,6 +20,7 @@ from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Kind, Message, Reply
 from bot.model.views import notice
+from storage import audit
 from storage import incidents as repo
 from storage import outbox, schedule
 from storage.db import Session
@@ -72,7 +73,9 @@ async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incide
 async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
     """Queue the check-in DM and its ``checkin_sent`` event in the session, unflushed, so
     the sweeper can queue a whole batch with one flush (the same rows as
-    :func:`bot.flows.context.enqueue` and :func:`storage.incidents.add_event` write)."""
+    :func:`bot.flows.context.enqueue` and :func:`storage.incidents.add_event` write).
+    ``incident`` is the one the sweeper locked in this session (its hash chain advances
+    in memory)."""
     assert incident.id is not None and job.id is not None
     await outbox.enqueue(
         session=session, incident_id=incident.id, platform=incident.platform, kind=str(Kind.CHECKIN),
@@ -80,8 +83,8 @@ async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incide
         payload=checkin_message(ctx, incident, job.id).to_json(), due_at=ctx.wall_now(), flush=False,
         priority=priority.DIRECT,
     )
-    await repo.add_event(session=session, incident_id=incident.id, kind="checkin_sent", actor="haven",
-                         at=ctx.now(), detail={"checkin": job.id, "step": job.payload.get("step")}, flush=False)
+    audit.append_loaded(session=session, incident=incident, kind="checkin_sent", actor="haven", at=ctx.now(),
+                        detail={"checkin": job.id, "step": job.payload.get("step")})
 
 
 async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:

@@ -20,6 +20,7 @@ from bot.model.messages import Audience
 from bot.model.views import HistoryLine, alert
 from policy.rules import assess
 from policy.triage import triage
+from storage import audit
 from storage import incidents as repo
 from storage import intake as bulk
 from storage import outbox, schedule
@@ -167,12 +168,17 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
     now = ctx.now()
     refs = iter(await repo.next_refs(session=session, year=_year(ctx, now), count=len(new)))
     built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
+    for incident, _ in built.values():  # the chain's first link is known before the insert
+        incident.chain_head = audit.first_event(incident_id=0, ref=incident.ref, kind="reported",
+                                                actor=incident.reporter_id, at=now)["hash"]
+        incident.event_count = 1
     held = await _flooding(session, ctx, batch, list(built), now)  # counted before this batch is written
     await bulk.insert_incidents(session=session, incidents=[incident for incident, _ in built.values()])
     events, alerts = [], []
     for i, (incident, earlier) in built.items():
         assert incident.id is not None
-        events.append(bulk.event_row(incident_id=incident.id, kind="reported", actor=batch[i].actor.user_id, at=now))
+        events.append(audit.first_event(incident_id=incident.id, ref=incident.ref, kind="reported",
+                                        actor=batch[i].actor.user_id, at=now))
         alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now, held=i in held))
     if events:
         await bulk.add_events(session=session, rows=events)

@@ -2,7 +2,7 @@
 
 ``open`` → (acknowledge) → ``acknowledged`` → (resolve) → ``resolved``; an open incident
 may also be resolved directly. Nothing happens to a resolved incident but check-ins,
-details and retention. Storage's compare-and-set updates (:mod:`storage.incidents`)
+details, the release of a legal hold and retention. Storage's compare-and-set updates (:mod:`storage.incidents`)
 enforce the same table under concurrency; :func:`can` is what the flows ask first.
 
 :class:`Status` and :class:`JobKind` are defined in :mod:`storage.kinds` (storage filters
@@ -28,6 +28,7 @@ class Step(StrEnum):
     ESCALATE = "escalate"  # a re-notification or a page: nobody has acknowledged yet
     REMIND = "remind"  # a resolution reminder to the owner or the channel
     RAISE = "raise"  # the reporter says they are in danger now
+    RELEASE_HOLD = "release_hold"  # propose or approve the release of a legal hold (spec 8.4)
 
 
 TRANSITIONS: dict[Status, dict[Step, Status]] = {
@@ -38,6 +39,7 @@ TRANSITIONS: dict[Status, dict[Step, Status]] = {
         Step.CHOOSE: Status.OPEN,
         Step.ESCALATE: Status.OPEN,
         Step.RAISE: Status.OPEN,
+        Step.RELEASE_HOLD: Status.OPEN,
     },
     Status.ACKNOWLEDGED: {
         Step.RESOLVE: Status.RESOLVED,
@@ -45,8 +47,9 @@ TRANSITIONS: dict[Status, dict[Step, Status]] = {
         Step.CHOOSE: Status.ACKNOWLEDGED,
         Step.REMIND: Status.ACKNOWLEDGED,
         Step.RAISE: Status.ACKNOWLEDGED,
+        Step.RELEASE_HOLD: Status.ACKNOWLEDGED,
     },
-    Status.RESOLVED: {},
+    Status.RESOLVED: {Step.RELEASE_HOLD: Status.RESOLVED},
 }
 
 

@@ -19,6 +19,8 @@ from bot.model.views import notice
 from policy.rules import assess
 from policy.triage import triage
 from storage import incidents as repo
+from storage import schedule
+from storage import versions
 from storage.db import Session
 from storage.models import Incident
 
@@ -34,6 +36,9 @@ async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) 
         if incident is None or incident.reporter_id != actor.user_id or incident.platform != actor.platform:
             return False
         assert incident.id is not None
+        incident = await schedule.lock_incident(session=session, incident_id=incident.id)  # versions in order
+        assert incident is not None and incident.id is not None
+        before = Incident(**incident.model_dump())
         if report.customer_ref:
             incident.customer_ref = report.customer_ref
             incident.customer_hash = ctx.db.cipher.keyed_hash(customer_key(report.customer_ref))
@@ -43,8 +48,11 @@ async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) 
                 setattr(incident, name, value)
         incident.category = report.category
         incident.share_name = report.share_name
+        now = ctx.now()
+        number = await versions.record_change(session=session, before=before, after=incident,
+                                              author=actor.user_id, at=now)
         await repo.add_event(session=session, incident_id=incident.id, kind="details_added",
-                             actor=actor.user_id, at=ctx.now())
+                             actor=actor.user_id, at=now, detail={"version": number})
         await _reassess_and_escalate(session, ctx, incident, in_danger=report.in_danger)
         await session.commit()
     ctx.wake()

@@ -1,6 +1,8 @@
 """Retention and purge: closed incidents past the policy's retention are deleted, with
-their trail, check-ins and outbox rows; Haven's own posts about them are edited to a
-redacted notice; legal hold blocks purge."""
+their trail, versions, check-ins and outbox rows; Haven's own posts about them are
+edited to a redacted notice; legal hold blocks purge. Retention runs from the later of
+the resolution and the release of a legal hold. Register entries lifted longer ago than
+the retention are deleted with their log (an active entry stays until it is lifted)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from bot.model.i18n import t
 from bot.model.messages import Audience, Kind, Message
 from storage import incidents as repo
 from storage import outbox
+from storage import register
 from storage import retention as store
 from storage.db import Session
 
@@ -38,6 +41,11 @@ async def purge(ctx: Context, *, dry_run: bool = False) -> PurgeReport:
     if dry_run:
         return PurgeReport(purged=tuple(i.ref for i in due), held=held)
     purged = []
+    async with ctx.db.session() as session:  # lifted register entries and unmatched look-ups
+        lifted = await register.purge_lifted(session=session, cutoff=now - retention)
+        await session.commit()
+    if lifted:
+        log.info("purged %d lifted register entries", len(lifted))
     for incident in due:
         async with ctx.db.session() as session:
             assert incident.id is not None

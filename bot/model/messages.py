@@ -82,6 +82,9 @@ class Action(StrEnum):
     TRIAGE = "triage"
     TALK_ACCEPT = "talk_accept"
     TALK_CANCEL = "talk_cancel"
+    RELEASE_HOLD = "release_hold"
+    REGISTER_EXTEND = "register_extend"
+    REGISTER_LIFT = "register_lift"
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ _HISTORY_KEYS = {
     "rejected": "alert.rejected_line",
     "joined": "alert.joined_line",
     "triaged": "alert.triaged_line",
+    "hold_released": "alert.decision_line",
 }
 
 
@@ -132,11 +133,15 @@ def notice(kind: Kind, locale: str, key: str, *, ref: str | None = None, **value
 
 
 def option_label(policy: Policy, option_id: str, locale: str) -> str:
+    if not _has(policy, option_id):  # an action of Haven's own (release_hold)
+        return t(locale, f"records.option_{option_id}")
     option = policy.option(option_id)
     return option.labels.get(locale) if option.labels else option_id
 
 
 def option_done(policy: Policy, option_id: str, locale: str) -> str:
+    if not _has(policy, option_id):
+        return t(locale, f"records.done_{option_id}")
     option = policy.option(option_id)
     if option.done:
         return option.done.get(locale)
@@ -221,6 +226,8 @@ def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[But
         buttons.append(Button(Action.JOIN, t(locale, "button.join"), view.ref))
     if view.status != "resolved":
         buttons.append(Button(Action.TRIAGE, t(locale, "button.triage"), view.ref))
+    if view.legal_hold:  # also once resolved: that is when holds usually end
+        buttons.append(Button(Action.RELEASE_HOLD, t(locale, "records.option_release_hold"), view.ref, style="danger"))
     return tuple(buttons)
 
 

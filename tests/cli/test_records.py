@@ -42,7 +42,7 @@ def test_list_show_and_export(tmp_path: Path) -> None:
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM for Excel"
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0]["id"] == "INC-2026-000001" and "description" not in rows[0]
+    assert rows[0]["id"] == "INC-2026-000001" and rows[0]["description"] == "he said he would find where I live"
 
 
 def test_show_unknown_incident_fails_cleanly(tmp_path: Path) -> None:

@@ -27,11 +27,16 @@ def test_an_open_incident_is_escalated_but_no_owner_is_reminded() -> None:
     assert not can(Status.OPEN, Step.REMIND)
 
 
-@pytest.mark.parametrize("step", list(Step))
+@pytest.mark.parametrize("step", [s for s in Step if s != Step.RELEASE_HOLD])
 def test_nothing_happens_to_a_resolved_incident(step: Step) -> None:
     assert not can(Status.RESOLVED, step)
     with pytest.raises(ValueError, match="not allowed"):
         after(Status.RESOLVED, step)
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_a_legal_hold_is_released_in_any_status_without_changing_it(status: Status) -> None:
+    assert after(status, Step.RELEASE_HOLD) == status
 
 
 def test_an_unknown_status_allows_nothing() -> None:

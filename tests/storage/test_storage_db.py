@@ -14,7 +14,7 @@ from storage import incidents
 from storage import links
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Incident
+from storage.models import Event, Incident
 
 
 def test_database_does_no_io_and_resolves_relative_sqlite_paths(
@@ -104,8 +104,8 @@ async def test_foreign_keys_are_enforced(db: Database) -> None:
 
     async with db.session() as session:
         with pytest.raises(IntegrityError):
-            await incidents.add_event(session=session, incident_id=999, kind="reported",
-                                      actor="U1", at=T0)
+            session.add(Event(incident_id=999, kind="reported", actor="U1", at=T0))
+            await session.flush()
 
 
 async def test_conversation_refs_upsert(db: Database) -> None:

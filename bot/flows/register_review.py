@@ -1,0 +1,128 @@
+"""Reviewing register entries: on ``review_on`` HR is asked to ``register_extend`` or
+``register_lift``; the choice is a proposal a second HR member approves or rejects
+(spec 8.5). Until an HR channel exists the request goes to the supervisors' channel
+and its members count as HR."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.flows.context import Context, enqueue
+from bot.flows.decisions import PressResult, refuse
+from bot.flows.register import local_day, plan_review, review_after, site_label
+from bot.model.i18n import t
+from bot.model.inbound import PressIn
+from bot.model.messages import Action, Audience, Button, Kind, Message, mention
+from bot.model.ports import LookupFailed
+from storage import register as store
+from storage.db import Session
+from storage.models import Job, RegisterEntry
+
+log = logging.getLogger("haven.register")
+CHOICES = {Action.REGISTER_EXTEND: "extend", Action.REGISTER_LIFT: "lift"}
+
+
+async def run(session: Session, ctx: Context, job: Job) -> None:
+    """The due review request (a job of kind ``register_review``)."""
+    entry = await store.get_entry(session=session, entry_id=int(job.payload.get("entry", 0)))
+    if entry is None or entry.state != store.ACTIVE:
+        return
+    locale = ctx.channel_locale
+    value = store.entry_id(entry)
+    message = Message(
+        kind=Kind.REMINDER, locale=locale,
+        text=t(locale, "register.review", entry=value, since=local_day(ctx, entry.since).isoformat(),
+               site=site_label(ctx, entry.scope, locale), incidents=", ".join(entry.incidents),
+               review_on=entry.review_on.isoformat()),
+        buttons=(Button(Action.REGISTER_EXTEND, t(locale, "register.button_extend"), value),
+                 Button(Action.REGISTER_LIFT, t(locale, "register.button_lift"), value, style="danger")),
+    )
+    await enqueue(session, ctx, None, Audience.SUPERVISORS, message, platform=entry.platform)
+    await store.log(session=session, entry_id=entry.id, kind="review_requested", actor="haven", at=ctx.now())
+
+
+async def press(ctx: Context, pressed: PressIn) -> PressResult:
+    """``register_extend`` / ``register_lift`` (a proposal), ``approve`` / ``reject`` (a decision)."""
+    number = store.parse_entry_id(pressed.value)
+    try:
+        allowed = await _is_hr(ctx, pressed)
+    except LookupFailed:
+        return refuse(ctx, pressed, "lookup_failed", "refusal.lookup_failed")
+    if not allowed:
+        return refuse(ctx, pressed, "not_hr", "register.refusal_not_hr")
+    async with ctx.db.session() as session:
+        entry = await store.get_entry(session=session, entry_id=number) if number else None
+        if entry is None or entry.id is None:
+            return refuse(ctx, pressed, "unknown_entry", "register.refusal_unknown")
+        shown = store.entry_id(entry)
+        if entry.state != store.ACTIVE:
+            return refuse(ctx, pressed, "lifted", "register.refusal_lifted", entry=shown)
+        if pressed.action in CHOICES:
+            result = await _propose(session, ctx, pressed, entry)
+        elif pressed.action in (Action.APPROVE, Action.REJECT):
+            result = await _decide(session, ctx, pressed, entry)
+        else:
+            return refuse(ctx, pressed, "unknown_action", "refusal.unknown_action")
+        if result is None:
+            await session.commit()
+            ctx.wake()
+            return PressResult(changed=True)
+        return result
+
+
+async def _is_hr(ctx: Context, pressed: PressIn) -> bool:
+    """HR members decide on the register; until an HR channel exists, the supervisors."""
+    directory = ctx.directories.get(pressed.actor.platform)
+    if directory is None:
+        return False
+    return await directory.is_member(pressed.actor.user_id, Audience.SUPERVISORS)
+
+
+async def _propose(session: Session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:
+    assert entry.id is not None
+    action, user, shown = CHOICES[Action(pressed.action)], pressed.actor.user_id, store.entry_id(entry)
+    if not await store.propose(session=session, entry_id=entry.id, action=action, actor=user):
+        return refuse(ctx, pressed, "register_pending", "register.refusal_pending", entry=shown)
+    await store.log(session=session, entry_id=entry.id, kind="register_proposed", actor=user, at=ctx.now(),
+                    detail={"action": action})
+    locale = ctx.channel_locale
+    message = Message(
+        kind=Kind.APPROVAL_REQUEST, locale=locale, mentions=(user,),
+        text=t(locale, "register.proposal", actor=mention(user), what=t(locale, f"register.what_{action}"),
+               entry=shown),
+        buttons=(Button(Action.APPROVE, t(locale, "button.approve"), shown, style="primary"),
+                 Button(Action.REJECT, t(locale, "button.reject"), shown, style="danger")),
+    )
+    await enqueue(session, ctx, None, pressed.audience, message, platform=entry.platform)
+    return None
+
+
+async def _decide(session: Session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:
+    assert entry.id is not None
+    user, shown, action = pressed.actor.user_id, store.entry_id(entry), entry.pending
+    if action is None:
+        return refuse(ctx, pressed, "no_proposal", "register.refusal_no_proposal", entry=shown)
+    if entry.pending_by == user:
+        return refuse(ctx, pressed, "own_proposal", "register.refusal_own")
+    now, locale = ctx.now(), ctx.channel_locale
+    values: dict[str, object] = {}
+    if pressed.action == Action.REJECT:
+        kind, key = "register_rejected", "register.rejected"
+    elif action == "extend":
+        entry.review_on = local_day(ctx, now) + review_after(ctx)
+        values, kind, key = {"review_on": entry.review_on}, "register_extended", "register.extended"
+    else:
+        values = {"state": store.LIFTED, "lifted_at": now, "lifted_by": user}
+        kind, key = "register_lifted", "register.lifted"
+    if not await store.settle(session=session, entry_id=entry.id, action=action, values=values):
+        return refuse(ctx, pressed, "no_proposal", "register.refusal_no_proposal", entry=shown)
+    await store.log(session=session, entry_id=entry.id, kind=kind, actor=user, at=now,
+                    detail={"action": action, "proposer": entry.pending_by})
+    if kind == "register_extended":
+        await plan_review(session, ctx, entry)
+    text = t(locale, key, actor=mention(user), entry=shown, what=t(locale, f"register.what_{action}"),
+             review_on=entry.review_on.isoformat())
+    await enqueue(session, ctx, None, pressed.audience, Message(kind=Kind.DECISION, text=text, locale=locale),
+                  platform=entry.platform)
+    log.info("register entry %s: %s by %s", shown, kind, user)
+    return None
