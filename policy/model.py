@@ -239,6 +239,8 @@ class Policy(_Strict):
     wellbeing: list[WellbeingResource] = Field(min_length=1)
     follow_ups: FollowUps
     retention: Retention
+    sites: list[Site] = Field(default_factory=list)  # policy/sites.py; the first is the default
+    routes: Routes = Field(default_factory=lambda: Routes())
 
     @field_validator("timezone")
     @classmethod
@@ -277,6 +279,7 @@ class Policy(_Strict):
                 check(f"options.{i}.severities.{j}", severity_id)
         if "acknowledge" not in {o.id for o in self.options}:
             problems.append("options: the 'acknowledge' option is required")
+        problems += site_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -309,6 +312,22 @@ class Policy(_Strict):
                 return option
         raise KeyError(option_id)
 
+    @property
+    def default_site(self) -> Site | None:
+        """The first site (None when the policy lists no sites: one place, as before)."""
+        return self.sites[0] if self.sites else None
+
+    def site(self, site_id: str | None) -> Site | None:
+        """The site with this id; the default site for None or an unknown id."""
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        return self.default_site
+
+    def is_restricted(self, category_id: str) -> bool:
+        """True when incidents of this category go to HR only (``routes.restricted``)."""
+        return category_id in self.routes.restricted
+
     def rank(self, severity_id: str) -> int:
         """0 for the most severe; severities are listed most severe first. ``KeyError`` if unknown."""
         for index, severity in enumerate(self.severities):
@@ -325,3 +344,9 @@ def _duplicates(where: str, ids: list[str]) -> list[str]:
             problems.append(f"{where}.{i}.id: {value!r} appears more than once")
         seen.add(value)
     return problems
+
+
+from policy.sites import Routes, Site  # noqa: E402 - sites.py builds on the types above
+from policy.sites import problems as site_problems  # noqa: E402
+
+Policy.model_rebuild()
