@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.flows import intake
 from bot.flows import reporter
+from bot.flows import sites
 from bot.flows.context import Context, enqueue
 from bot.flows.report_forms import details_form, new_form
 from bot.flows.decisions import PressResult, refuse, supervisor_press
@@ -69,13 +70,22 @@ class Haven:
         first = self.wellbeing(locale)
         text = normalize(report.text)
         if not text:
-            return ReportOutcome(wellbeing=first, form=new_form(self.ctx, locale, first))
+            return ReportOutcome(wellbeing=first, form=await self._new_form(report.actor, first))
         submission = intake.quick_submission(self.ctx, text)
         return await self._log(report.actor, first, submission, report.intake_key)
 
     async def report_form(self, actor: Actor, *, prefill: dict[str, str] | None = None) -> Form:
         """The form on its own (Slack's message shortcut pre-fills it)."""
-        return new_form(self.ctx, actor.locale, self.wellbeing(actor.locale), prefill=prefill)
+        return await self._new_form(actor, self.wellbeing(actor.locale), prefill=prefill)
+
+    async def _new_form(self, actor: Actor, first: Message, *, prefill: dict[str, str] | None = None) -> Form:
+        """The report form, its ``site`` preselected with the reporter's last site."""
+        prefill = dict(prefill or {})
+        if self.ctx.policy.sites and "site" not in prefill:
+            last = await sites.last_site_of(self.ctx, actor)
+            if last:
+                prefill["site"] = last
+        return new_form(self.ctx, actor.locale, first, prefill=prefill)
 
     async def submit_form(self, submitted: FormIn) -> FormOutcome:
         """Check the answers; errors go back into the form, never a lost submission."""
@@ -103,8 +113,12 @@ class Haven:
             code = log_unexpected("report")
             failed = notice(Kind.RECEIPT, actor.locale, "receipt.failed", code=code)
             return ReportOutcome(wellbeing=first, receipt=failed)
-        return ReportOutcome(wellbeing=first, ref=logged.ref,
-                             receipt=receipt(logged.ref, actor.locale, alerted=logged.alerted))
+        return ReportOutcome(wellbeing=first, ref=logged.ref, receipt=self._receipt(logged, actor.locale))
+
+    def _receipt(self, logged: intake.Logged, locale: str) -> Message:
+        site = self.ctx.policy.site(logged.site) if logged.site else None
+        return receipt(logged.ref, locale, alerted=logged.alerted, route=logged.route,
+                       site=site.labels.get(locale) if site else None)
 
     def _follow(self, task: asyncio.Future[intake.Logged], actor: Actor) -> None:
         """The commit is slow: confirm (or admit failure) by DM when it finishes."""
@@ -117,7 +131,7 @@ class Haven:
                 return
             async with self.ctx.db.session() as session:
                 incident = await repo.get_incident(session=session, ref=logged.ref)
-                message = receipt(logged.ref, actor.locale, alerted=logged.alerted)
+                message = self._receipt(logged, actor.locale)
                 await enqueue(session, self.ctx, incident, Audience.USER, message, user_id=actor.user_id)
                 await session.commit()
             self.ctx.wake()
@@ -139,6 +153,10 @@ class Haven:
         except Exception:
             log.exception("could not tell a reporter that saving failed")
 
+    async def submit_site(self, submitted: FormIn) -> Message:
+        """The ``site_form`` (Slack) / ``site_submit`` card (Teams): move the report."""
+        return await sites.submit_site(self.ctx, submitted)
+
     async def form_closed(self, actor: Actor) -> None:
         """A form closed unsent: a gentle DM offering to reopen it."""
         async with self.ctx.db.session() as session:
@@ -157,6 +175,8 @@ class Haven:
             return refuse(self.ctx, press, "unknown_incident", "refusal.unknown_incident")
         if press.action in REPORTER_ACTIONS:
             return await reporter_press(self.ctx, press, incident)
+        if press.action in sites.REPORTER_ACTIONS:
+            return await sites.reporter_press(self.ctx, press, incident)
         return await supervisor_press(self.ctx, press, incident)
 
     async def details_form(self, actor: Actor, ref: str) -> Form | None:

@@ -16,7 +16,7 @@ from msrest.exceptions import HttpOperationError
 
 from adapters.teams.store import TeamsLinks, channel_key
 from bot.model.messages import Audience
-from bot.model.ports import LookupFailed
+from bot.model.ports import LookupFailed, Target
 
 log = logging.getLogger("haven.teams")
 CACHE_SECONDS = 60.0
@@ -44,6 +44,14 @@ class TeamsDirectory:
             if channel and await self.is_member(channel["teamId"], channel["serviceUrl"], user_id):
                 return True
         return False
+
+    async def is_member_of(self, user_id: str, *, place: Target) -> bool:
+        """A member of the team that owns the channel at ``place`` (registered, else the first
+        registration for its audience)."""
+        channel = place.channel or await self.links.load(channel_key(place.audience))
+        if not channel or not channel.get("teamId") or not channel.get("serviceUrl"):
+            return False
+        return await self.is_member(channel["teamId"], channel["serviceUrl"], user_id)
 
     async def is_member(self, team_id: str, service_url: str, user_id: str) -> bool:
         key = (team_id, user_id)

@@ -80,7 +80,7 @@ class TeamsMessenger:
         self.people = people
 
     async def reachable(self, audience: Audience) -> bool:
-        if audience in (Audience.SUPERVISORS, Audience.ESCALATION):
+        if audience in (Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR):
             return await self.links.load(channel_key(audience)) is not None
         return True
 
@@ -107,8 +107,8 @@ class TeamsMessenger:
             raise delivery_error(exc) from None
 
     async def _post(self, target: Target, message: Message, thread: PostRef | None) -> PostRef:
-        if target.audience in (Audience.SUPERVISORS, Audience.ESCALATION):
-            channel = await self.links.load(channel_key(target.audience))
+        if target.audience in (Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR):
+            channel = target.channel or await self.links.load(channel_key(target.audience))
             if channel is None:
                 raise DeliveryError(f"no Teams channel registered for {target.audience}", permanent=True)
             conversation = channel["channelId"]

@@ -85,6 +85,7 @@ async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now:
             digest = await outbox.enqueue(
                 session=session, incident_id=None, platform=first.platform, kind=str(Kind.DIGEST),
                 audience=first.audience, payload=message.to_json(), due_at=now, user_id=first.user_id,
+                site=first.site,
             )
             await session.exec(
                 update(OutboxMessage).where(col(OutboxMessage.id).in_([r.id for r in held]))

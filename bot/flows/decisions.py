@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows import escalation
+from bot.flows import acting, escalation, routes
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
@@ -45,17 +45,22 @@ def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: object
 
 async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
     """Route a supervisor's button after checking who is asking (fail closed)."""
-    directory = ctx.directories.get(press.actor.platform)
     try:
-        allowed = directory is not None and await directory.is_supervisor(
-            press.actor.user_id, audience=press.audience
-        )
+        allowed = await acting.may_act(ctx, press.actor.user_id, incident, press.audience)
     except LookupFailed:
         return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
+    if not allowed and routes.on_hr_route(incident):
+        return refuse(ctx, press, "not_hr", "sites.refusal_not_hr")
     if not allowed:
         return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
     if incident.status == "resolved":
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+    if press.action in acting.DECIDING and acting.own_case(incident, press.actor.user_id):
+        return refuse(ctx, press, "own_case", "sites.refusal_own_case", ref=incident.ref)
+    if press.action == Action.MOVE_TO_HR:
+        from bot.flows.moves import move_to_hr
+
+        return await move_to_hr(ctx, press, incident)
     if press.action in (Action.APPROVE, Action.REJECT):
         return await _decide(ctx, press, incident)
     if press.action == Action.JOIN:
@@ -171,7 +176,7 @@ async def _propose(session: AsyncSession, ctx: Context, press: PressIn, incident
         incident=incident.ref,
         locale=locale,
     )
-    posts = await alert_posts(session, incident)
+    posts = await alert_posts(session, incident, ctx)
     thread = next((p.id for p in posts if p.audience == str(press.audience)), posts[0].id if posts else None)
     await enqueue(session, ctx, incident, press.audience, message, reply_to=thread)
 

@@ -11,6 +11,7 @@ import logging
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.flows import routes
 from bot.flows.context import Context, enqueue
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
@@ -33,7 +34,8 @@ ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOW
 
 async def plan_checkins(session: AsyncSession, ctx: Context, incident: Incident) -> None:
     """One row per check-in, at the policy's offsets moved forward into business time."""
-    for i, due in enumerate(ctx.calendar.checkin_times(incident.reported_at), start=1):
+    calendar = ctx.calendar_for(routes.site_of(ctx, incident))
+    for i, due in enumerate(calendar.checkin_times(incident.reported_at), start=1):
         await schedule.schedule(session=session, incident_id=incident.id, kind=CHECKIN,
                                 key=f"{incident.ref}:checkin:{i}", due_at=due, payload={"step": i})
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows import escalation
+from bot.flows import routes
 from bot.flows import followups
 from bot.flows.context import Context, earlier_refs, view_of
 from bot.model.forms import Submission
@@ -27,6 +28,7 @@ from bot.model.views import HistoryLine, alert
 from policy.rules import assess
 from storage import incidents as repo
 from storage import outbox
+from storage import sites as sites_repo
 from storage.db import utc_naive
 from storage.models import Event, Incident
 
@@ -42,6 +44,8 @@ class Logged:
     created: bool  # False when the intake key was seen before (a redelivery)
     alerted: bool  # False when no supervisors' channel is reachable on the platform
     severity: str | None = None  # of a created incident
+    site: str | None = None
+    route: str = routes.LINE  # line | hr | held
 
 
 def quick_submission(ctx: Context, text: str) -> Submission:
@@ -63,6 +67,8 @@ class _Report:
     report: Submission
     intake_key: str | None
     alerted: bool
+    site: str | None = None
+    hr_ready: bool = False
 
 
 async def log_report(
@@ -73,8 +79,33 @@ async def log_report(
 
     Concurrent reports share one transaction (:mod:`bot.delivery.group_commit`); each caller
     returns only once the transaction holding its report has committed."""
-    alerted = await _reachable(ctx, actor.platform)
-    return await _group(ctx).submit(_Report(actor, report, intake_key, alerted))
+    site = await _site(ctx, actor, report)
+    alerted = await _reachable(ctx, actor.platform, Audience.SUPERVISORS, site)
+    hr_ready = await _reachable(ctx, actor.platform, Audience.HR, None) if _wants_hr(ctx, report) else False
+    return await _group(ctx).submit(_Report(actor, report, intake_key, alerted, site, hr_ready))
+
+
+async def _site(ctx: Context, actor: Actor, report: Submission) -> str | None:
+    """The form's site; for a quick report, the reporter's last site, else the default."""
+    if not ctx.policy.sites:
+        return None
+    if report.site and ctx.policy.site(report.site) is not None and report.site in {s.id for s in ctx.policy.sites}:
+        return report.site
+    async with ctx.db.session() as session:
+        last = await sites_repo.last_site(session=session, platform=actor.platform, reporter_id=actor.user_id)
+    site = ctx.policy.site(last)
+    return site.id if site is not None else None
+
+
+def _wants_hr(ctx: Context, report: Submission) -> bool:
+    return report.to_hr or ctx.policy.is_restricted(report.category)
+
+
+def route_of(ctx: Context, report: Submission, hr_ready: bool) -> str:
+    """HR only (held while no HR channel exists) for ``to_hr`` and restricted categories."""
+    if not _wants_hr(ctx, report):
+        return routes.LINE
+    return routes.HR if hr_ready else routes.HELD
 
 
 _GROUPS: dict[int, tuple[Context, GroupCommit[_Report, Logged]]] = {}
@@ -140,15 +171,12 @@ def _after_commit(ctx: Context, batch: Sequence[_Report], logged: Sequence[Logge
         ctx.wake()
 
 
-async def _reachable(ctx: Context, platform: str) -> bool:
-    messenger = ctx.messengers.get(platform)
-    if messenger is None:
-        return False
+async def _reachable(ctx: Context, platform: str, audience: Audience, site: str | None) -> bool:
     try:
-        return await messenger.reachable(Audience.SUPERVISORS)
+        return await routes.reachable(ctx, platform, audience, site)
     except Exception:  # a look-up failure must not lose the report
-        log.warning("could not tell whether the supervisors' channel is reachable on %s", platform)
-        return True
+        log.warning("could not tell whether the %s channel is reachable on %s", audience, platform)
+        return audience != Audience.HR  # never guess that HR is there: hold instead
 
 
 async def _by_intake_keys(session: AsyncSession, keys: Sequence[str]) -> dict[str, str]:
@@ -178,20 +206,26 @@ async def _create_all(session: AsyncSession, ctx: Context, batch: Sequence[_Repo
     for i, (incident, earlier) in built.items():
         events.append({"incident_id": incident.id, "kind": "reported", "actor": batch[i].actor.user_id,
                        "option": None, "at": utc_naive(now), "detail": {}})
-        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
+        if incident.route != routes.HELD:
+            alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
+        else:
+            log.warning("%s: held for HR, but no HR channel exists on %s", incident.ref, incident.platform)
     if events:
         await session.exec(insert(EVENTS), params=events)  # type: ignore[call-overload]
         await outbox.enqueue_many(session=session, rows=alerts)
     jobs = PlannedJobs(session)
     for incident, _ in built.values():
-        await escalation.plan_on_report(jobs, ctx, incident)  # type: ignore[arg-type]
+        if incident.route != routes.HELD:
+            await escalation.plan_on_report(jobs, ctx, incident)  # type: ignore[arg-type]
         await followups.plan_checkins(jobs, ctx, incident)  # type: ignore[arg-type]
     await jobs.flush()
     results: list[Logged] = []
     for index, item in enumerate(batch):
         if index in built:
             incident = built[index][0]
-            results.append(Logged(incident.ref, created=True, alerted=item.alerted, severity=incident.severity))
+            alerted = item.hr_ready if incident.route != routes.LINE else item.alerted
+            results.append(Logged(incident.ref, created=True, alerted=alerted, severity=incident.severity,
+                                  site=incident.site, route=incident.route))
         else:
             key = item.intake_key or ""
             ref = stored.get(key) or built[fresh[key]][0].ref
@@ -233,6 +267,9 @@ async def _incident(
         evidence=report.evidence,
         customer_ref=report.customer_ref,
         customer_hash=customer_hash,
+        site=item.site,
+        route=route_of(ctx, report, item.hr_ready),
+        reported_for=report.reported_for,
         reported_at=now,
         policy_version=ctx.policy.version,
         policy_snapshot=_snapshot(ctx, assessment.severity),
@@ -258,9 +295,10 @@ def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[st
     (one ``reported`` event, no choices yet) without reading it back."""
     view = view_of(incident, earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),))
     message = alert(ctx.policy, view, ctx.channel_locale)
+    audience, site = routes.destination(ctx, incident, Audience.SUPERVISORS)
     return outbox.message_row(
         incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
-        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=ctx.wall_now(),
+        audience=str(audience), payload=message.to_json(), due_at=ctx.wall_now(), site=site,
     )
 
 

@@ -74,7 +74,7 @@ async def _reassess_and_escalate(session: AsyncSession, ctx: Context, incident: 
     if incident.status == "resolved":
         return
     if newly_in_danger:
-        posts = await alert_posts(session, incident)
+        posts = await alert_posts(session, incident, ctx)
         urgent = replace(notice(Kind.RENOTIFY, ctx.channel_locale, "alert.now_critical", ref=incident.ref),
                          mention_channel=True)
         await enqueue(session, ctx, incident, Audience.SUPERVISORS, urgent,

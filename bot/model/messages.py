@@ -45,6 +45,7 @@ class Audience(StrEnum):
     REPORTER = "reporter"
     SUPERVISORS = "supervisors"
     ESCALATION = "escalation"
+    HR = "hr"  # the HR channel: restricted categories, to_hr, move_to_hr (spec 8.2)
     USER = "user"
 
 
@@ -60,6 +61,9 @@ class Action(StrEnum):
     FOLLOWUP_OK = "followup_ok"
     FOLLOWUP_TALK = "followup_talk"
     FOLLOWUP_STOP = "followup_stop"
+    CHANGE_SITE = "change_site"
+    MOVE_TO_HR = "move_to_hr"
+    ROUTE_SUPERVISORS = "route_supervisors"
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class Form:
     locale: str = "en"
     private_metadata: str = ""  # opaque to the adapter; round-tripped on submit
     errors: dict[str, str] = field(default_factory=dict)
+    kind: str = "report_form"  # or "site_form" (Slack callback_id; Teams verb "site_submit")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ class Target:
 
     audience: Audience
     user_id: str | None = None
+    # a registered channel for this audience (spec 8.2: per site, or HR); None: the
+    # platform's own default for the audience (the environment's channel, or Teams' link)
+    channel: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,10 @@ class Directory(Protocol):
     """Answers who may act where (the platform knows channel and team membership)."""
 
     async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool: ...
+
+    async def is_member_of(self, user_id: str, *, place: Target) -> bool:
+        """A member of the channel at ``place`` (a site's, HR's; registered or the default)."""
+        ...
 
 
 class Clock(Protocol):

@@ -9,12 +9,12 @@ from pathlib import Path
 from tests.support.serve import haven_env
 
 FLOW = [
-    "/abuse he threatened me on the phone",  # receipt buttons 1-3, alert buttons 4-9
+    "/abuse he threatened me on the phone",  # receipt buttons 1-4, alert buttons 5-11
     ":as supervisor sato",
-    "6",  # discontinue service: a proposal; approval request 10-11, alert update 12-16
-    "10",  # the proposer cannot approve their own proposal
+    "7",  # discontinue service: a proposal; approval request 12-13, then the alert update
+    "12",  # the proposer cannot approve their own proposal
     ":as supervisor suzuki",
-    "10",  # a second supervisor approves
+    "12",  # a second supervisor approves
     ":show INC-2026-000001",
 ]
 
@@ -33,8 +33,8 @@ def test_console_report_to_approval_in_english(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.index("First, take care of yourself") < out.index("Logged as INC-2026-000001")
-    assert "[6] Discontinue service (needs approval)" in out
-    assert "[10] Approve" in out and "[11] Reject" in out
+    assert "[7] Discontinue service (needs approval)" in out
+    assert "[12] Approve" in out and "[13] Reject" in out
     assert "Another supervisor must approve or reject your own proposal." in out
     assert "@suzuki approved for INC-2026-000001" in out
     trail = out[out.index("INC-2026-000001  open"):]
@@ -47,13 +47,14 @@ def test_console_in_japanese(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.index("まず、ご自身を大切にしてください") < out.index("INC-2026-000001 として記録しました")
-    assert "[10] 承認" in out
+    assert "[12] 承認" in out
     assert "ご自身の提案は、別の上長が承認または却下する必要があります。" in out
     assert "@suzuki が「" in out and "を承認しました" in out
 
 
 def test_console_form_without_text(tmp_path: Path) -> None:
-    answers = ["/abuse", "1", "He shoved the counter and shouted", "", "1", "ACME-42", "y", "", "", "", "", "", ""]
+    answers = ["/abuse", "1", "He shoved the counter and shouted", "", "1", "ACME-42", "y", "", "", "", "", "", "",
+               "", "", ""]  # site (the default), to_hr, reported_for
     result = run_console(tmp_path, answers, "en")
     assert result.returncode == 0, result.stderr
     assert "Report customer abuse" in result.stdout

@@ -1,0 +1,93 @@
+"""Where an incident's channel messages go (spec 8.2): its site's channels, or HR only.
+
+One rule, applied where every channel message is queued (:func:`destination`) and again
+where it is sent (:func:`withheld`): an incident on the HR route never reaches a line
+supervisors' or escalation channel. Channels are resolved when a message is sent: a
+site's registration, else the default site's, else the platform's own default (the
+environment's channels, or Teams' first registration).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.model.messages import Audience
+from storage import registrations as store
+from storage.models import Incident, OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.flows.context import Context
+
+LINE = "line"
+HR = "hr"
+HELD = "held"  # HR route while no HR channel exists: logged, never sent to a line channel
+CHANNEL_AUDIENCES = frozenset({Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR})
+
+
+def on_hr_route(incident: Incident) -> bool:
+    return incident.route in (HR, HELD)
+
+
+def site_of(ctx: Context, incident: Incident) -> str | None:
+    """The incident's site id (the default site's for an incident logged without one)."""
+    site = ctx.policy.site(incident.site)
+    return site.id if site is not None else None
+
+
+def destination(ctx: Context, incident: Incident | None, audience: Audience) -> tuple[Audience, str | None]:
+    """The audience and site a channel message about ``incident`` is queued for."""
+    if incident is None or audience not in CHANNEL_AUDIENCES:
+        return audience, None
+    if on_hr_route(incident) or audience == Audience.HR:
+        return Audience.HR, None
+    return audience, site_of(ctx, incident)
+
+
+def withheld(incident: Incident | None, audience: str) -> bool:
+    """True for a line channel message about an incident now on the HR route (a move
+    after it was queued): it must not be sent as it is."""
+    return incident is not None and on_hr_route(incident) and audience in (
+        Audience.SUPERVISORS, Audience.ESCALATION)
+
+
+async def channel(ctx: Context, platform: str, audience: Audience, site: str | None) -> dict[str, Any] | None:
+    """The registered channel for ``audience`` at ``site``, or None (the platform's default)."""
+    if audience not in CHANNEL_AUDIENCES:
+        return None
+    role = str(audience)
+    candidates = [""] if audience == Audience.HR else _sites(ctx, site)
+    async with ctx.db.session() as session:
+        for candidate in candidates:
+            found = await store.find(session=session, platform=platform, role=role, site=candidate)
+            if found is not None:
+                return {**found.data, "channelId": found.channel_id}
+    return None
+
+
+def _sites(ctx: Context, site: str | None) -> list[str]:
+    default = ctx.policy.default_site
+    ids = [site] if site else []
+    if default is not None and default.id not in ids:
+        ids.append(default.id)
+    return ids
+
+
+async def reachable(ctx: Context, platform: str, audience: Audience, site: str | None) -> bool:
+    """Whether ``audience`` at ``site`` has a channel on ``platform`` (registered or default)."""
+    messenger = ctx.messengers.get(platform)
+    if messenger is None:
+        return False
+    if await channel(ctx, platform, audience, site) is not None:
+        return True
+    return await messenger.reachable(audience)
+
+
+def is_current(ctx: Context, incident: Incident, row: OutboxMessage) -> bool:
+    """Whether a channel post was made where the incident lives now (not before a move)."""
+    audience, site = destination(ctx, incident, Audience(row.audience))
+    if audience == Audience.HR:
+        return row.audience == Audience.HR
+    if row.audience == Audience.HR:
+        return False
+    default = ctx.policy.default_site
+    return (row.site or (default.id if default else None)) == site
