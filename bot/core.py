@@ -9,7 +9,10 @@ from datetime import datetime
 
 from bot.flows import intake
 from bot.flows import reporter
-from bot.flows import sites
+from bot.flows import registry, routes, sites
+from bot.model import commands
+from bot.model.commands import Answer, ChannelIn, Verb
+from bot.model.i18n import t
 from bot.flows.context import Context, enqueue
 from bot.flows.report_forms import details_form, new_form
 from bot.flows.decisions import PressResult, refuse, supervisor_press
@@ -156,6 +159,24 @@ class Haven:
     async def submit_site(self, submitted: FormIn) -> Message:
         """The ``site_form`` (Slack) / ``site_submit`` card (Teams): move the report."""
         return await sites.submit_site(self.ctx, submitted)
+
+    # -- /haven and the same words on Teams --------------------------------------------
+
+    async def command(self, actor: Actor, text: str | None, *, channel: ChannelIn | None = None) -> Answer:
+        """``/haven …``: registrations by administrators; ``check`` and ``hr`` are not in this
+        version yet (said so, with the help); anything else gets the help."""
+        command = commands.parse(text)
+        if command.verb in (Verb.REGISTER, Verb.UNREGISTER, Verb.REGISTRATIONS):
+            return await registry.handle(self.ctx, actor, command, channel)
+        help_key = "command.help_teams" if actor.platform == "teams" else "command.help"
+        text_out = t(actor.locale, help_key)
+        if command.verb in (Verb.CHECK, Verb.HR):
+            text_out = f"{t(actor.locale, 'command.not_yet', word=str(command.verb))}\n{text_out}"
+        return Answer(Message(kind=Kind.REFUSAL, text=text_out, locale=actor.locale))
+
+    async def channel_role(self, platform: str, channel_id: str | None) -> Audience | None:
+        """The audience of a registered channel (a press there), or None."""
+        return await routes.audience_of(self.ctx, platform, channel_id)
 
     async def form_closed(self, actor: Actor) -> None:
         """A form closed unsent: a gentle DM offering to reopen it."""

@@ -42,11 +42,12 @@ def build(runtime: Runtime) -> tuple[AsyncApp, Slack]:
     assert settings.slack_bot_token
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     supervisors, escalation = settings.slack_supervisor_channel, settings.slack_escalation_channel
+    hr = settings.slack_hr_channel
     slack = Slack(
         runtime=runtime,
         client=client,
-        messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation),
-        directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation),
+        messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation, hr=hr),
+        directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation, hr=hr),
         locales=Locales(client, default=settings.locale),
     )
     bolt = AsyncApp(

@@ -10,6 +10,7 @@ from bot.model.i18n import t
 from bot.model.messages import Form, FormField, Message
 
 CALLBACK_ID = "report_form"
+SITE_FORM = "site_form"  # change_site: one field, ``site``
 VIEW_BLOCKS = 100
 TITLE = 24
 LABEL = 2000
@@ -28,11 +29,11 @@ def modal(form: Form) -> dict[str, Any]:
     room = VIEW_BLOCKS - len(inputs) - 1
     return {
         "type": "modal",
-        "callback_id": CALLBACK_ID,
+        "callback_id": SITE_FORM if form.kind == SITE_FORM else CALLBACK_ID,
         "title": plain(form.title, TITLE, locale),
         "submit": plain(form.submit, TITLE, locale),
         "close": plain(t(locale, "slack.close"), TITLE, locale),
-        "notify_on_close": True,
+        "notify_on_close": form.kind != SITE_FORM,
         "private_metadata": form.private_metadata[:METADATA],
         "blocks": intro[:room] + [{"type": "divider"}] + inputs,
     }

@@ -34,6 +34,9 @@ _ALIASES = {
     "microsoft_app_type": "MICROSOFT_APP_TYPE",
     "teams_emulator": "HAVEN_TEAMS_EMULATOR",
     "teams_admins": "HAVEN_TEAMS_ADMINS",
+    "slack_admins": "HAVEN_SLACK_ADMINS",
+    "slack_hr_channel": "HAVEN_SLACK_HR_CHANNEL",
+    "teams_allow_guests": "HAVEN_TEAMS_ALLOW_GUESTS",
 }
 
 
@@ -76,8 +79,11 @@ class Settings(BaseSettings):
     teams_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_TEAMS_ADMINS"
     )
+    slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_SLACK_ADMINS")
+    slack_hr_channel: str | None = Field(default=None, alias="HAVEN_SLACK_HR_CHANNEL")
+    teams_allow_guests: bool = Field(default=False, alias="HAVEN_TEAMS_ALLOW_GUESTS")
 
-    @field_validator("encryption_key", "teams_admins", mode="before")
+    @field_validator("encryption_key", "teams_admins", "slack_admins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> list[str]:
         return _split(value)

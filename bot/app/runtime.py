@@ -54,7 +54,8 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
     db = make_database(settings)
     metrics = Metrics()
     ctx = Context(db=db, policy=policy, clock=clock or clock_from(settings.clock_file),
-                  metrics=metrics, default_locale=settings.locale)
+                  metrics=metrics, default_locale=settings.locale,
+                  admins={"slack": frozenset(settings.slack_admins), "teams": frozenset(settings.teams_admins)})
     dispatcher = Dispatcher(ctx, worker=worker)
     ctx.wake = dispatcher.wake
     return Runtime(

@@ -41,6 +41,7 @@ class Context:
     directories: dict[str, Directory] = field(default_factory=dict)
     wake: Callable[[], None] = lambda: None
     wall: Clock = field(default_factory=SystemClock)  # real time, for delivery retries
+    admins: dict[str, frozenset[str]] = field(default_factory=dict)  # platform -> who may register channels
     calendar: BusinessCalendar = field(init=False)
     _calendars: dict[str | None, BusinessCalendar] = field(init=False, default_factory=dict)
 

@@ -65,7 +65,10 @@ async def channel(ctx: Context, platform: str, audience: Audience, site: str | N
 
 
 def _sites(ctx: Context, site: str | None) -> list[str]:
+    """The site itself, then the default site; ``""`` when the policy lists no sites."""
     default = ctx.policy.default_site
+    if default is None:
+        return [""]
     ids = [site] if site else []
     if default is not None and default.id not in ids:
         ids.append(default.id)
@@ -91,3 +94,16 @@ def is_current(ctx: Context, incident: Incident, row: OutboxMessage) -> bool:
         return False
     default = ctx.policy.default_site
     return (row.site or (default.id if default else None)) == site
+
+
+async def audience_of(ctx: Context, platform: str, channel_id: str | None) -> Audience | None:
+    """Which audience a registered channel serves (where a button was pressed), or None."""
+    if not channel_id:
+        return None
+    async with ctx.db.session() as session:
+        rows = await store.all_for(session=session, platform=platform)
+    roles = {r.role for r in rows if r.channel_id == channel_id}
+    for audience in (Audience.HR, Audience.ESCALATION, Audience.SUPERVISORS):
+        if str(audience) in roles:
+            return audience
+    return None

@@ -26,6 +26,7 @@ FIELD_IDS = (
     "location",
     "evidence",
     "site",
+    "to_hr",
     "reported_for",
 )
 LIMITS = {
@@ -107,7 +108,7 @@ def _route_fields(policy: Policy, locale: str, prefill: dict[str, str],
     if policy.sites:
         sites = tuple(Choice(s.id, s.labels.get(locale)) for s in policy.sites)
         initial = prefill.get("site") if prefill.get("site") in {s.id for s in policy.sites} else policy.sites[0].id
-        fields.append(FormField("site", t(locale, "sites.form_site"), "select", required=True, choices=sites,
+        fields.append(FormField("site", t(locale, "sites.form_site"), "select", choices=sites,
                                 initial=initial))
     fields.append(FormField("to_hr", t(locale, "sites.form_to_hr"), "checkbox", choices=yes,
                             initial=prefill.get("to_hr"), hint=t(locale, "sites.form_to_hr_hint")))
