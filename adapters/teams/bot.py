@@ -16,9 +16,10 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
-from adapters.teams.store import TeamsLinks, channel_key
+from adapters.teams.store import TeamsLinks
 from bot.model.errors import log_unexpected
 from bot.model.i18n import normalize_locale, t
+from bot.model.commands import ChannelIn
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
 from bot.flows.links import current_alert
 from bot.model.messages import Action, Audience, Form, Kind, Message
@@ -92,10 +93,11 @@ class HavenTeamsBot(ActivityHandler):
         command = parse.parse_command(turn_context.activity.text)
         personal = parse.conversation_type(data) == "personal"
         locale = self._locale(turn_context)
+        word = parse.haven_word(turn_context.activity.text)
         if command.kind == "report" and personal:
             await self._report(turn_context, command.text)
-        elif command.kind == "register" and not personal:
-            await self._register(turn_context, data, command.audience or "supervisors")
+        elif word is not None and (word in parse.CHANNEL_VERBS) != personal:
+            await self._haven_words(turn_context, data, personal=personal)
         else:
             key = "teams.help" if personal else "teams.help_channel"
             await turn_context.send_activity(MessageFactory.text(t(locale, key)))
@@ -111,27 +113,19 @@ class HavenTeamsBot(ActivityHandler):
         if outcome.form is not None:
             await self._form(turn_context, outcome.form)
 
-    async def _register(self, turn_context: TurnContext, data: dict[str, Any], audience: str) -> None:
-        locale = self._locale(turn_context)
-        aad, _, _ = parse.user_of(data)
-        team = parse.team_of(data)
-        channel_id, _ = parse.channel_of(data)
-        if not aad or aad not in self.admins:
-            log.info("teams registration refused for %s", aad)
-            await turn_context.send_activity(MessageFactory.text(t(locale, "teams.register_refused")))
-            return
-        if not team or not channel_id:
-            await turn_context.send_activity(MessageFactory.text(t(locale, "teams.register_where")))
-            return
-        activity = turn_context.activity
-        recipient = activity.recipient or ChannelAccount()
-        await self.links.save(channel_key(audience), {
-            "teamId": team, "channelId": channel_id,
-            "tenantId": parse.tenant_of(data), "serviceUrl": activity.service_url,
-            "botId": recipient.id, "botName": recipient.name, "registeredBy": aad,
-        })
-        log.info("teams %s channel registered by %s", audience, aad)
-        await turn_context.send_activity(MessageFactory.text(t(locale, f"teams.registered_{audience}")))
+    async def _haven_words(self, turn_context: TurnContext, data: dict[str, Any], *, personal: bool) -> None:
+        """``check``/``hr`` (personal chat) and ``register``/``registrations``/``unregister``
+        (a channel): the core answers; a registration is confirmed in the channel."""
+        actor = self._actor(turn_context)
+        text = parse.clean_text(turn_context.activity.text)
+        channel = None if personal else _channel_in(turn_context, data)
+        answer = await self.haven.command(actor, text, channel=channel)
+        if answer.public:
+            await self._card(turn_context, answer.message)  # mentions rendered as Teams mentions
+        elif personal:
+            await turn_context.send_activity(MessageFactory.text(answer.message.text))
+        else:
+            await self._private(turn_context, answer.message.text)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
@@ -183,6 +177,8 @@ class HavenTeamsBot(ActivityHandler):
         """A button or a form submission → the invoke body (a card or a private message)."""
         if pressed.action == parse.FORM_ACTION:
             return await self._submit_form(turn_context, pressed)
+        if pressed.action == parse.SITE_ACTION:
+            return await self._submit_site(turn_context, pressed)
         actor = self._actor(turn_context)
         audience = await self._audience(turn_context)
         result = await self.haven.press(PressIn(actor=actor, action=pressed.action, value=pressed.value,
@@ -215,13 +211,22 @@ class HavenTeamsBot(ActivityHandler):
         names = await self.messenger.names(outcome.receipt, ask=False)
         return render.invoke_card(render.message_card(outcome.receipt, names))
 
+    async def _submit_site(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
+        """The change-site card (verb ``site_submit``): move the report, say where."""
+        told = await self.haven.submit_site(FormIn(actor=self._actor(turn_context), values=pressed.inputs,
+                                                   metadata=pressed.value))
+        return render.invoke_message(told.text)
+
     async def _audience(self, turn_context: TurnContext) -> Audience:
         """Where the pressed card lives: a registered channel, or a 1:1 chat."""
         data = turn_context.activity.serialize()
         if parse.conversation_type(data) == "personal":
             return Audience.USER
         channel_id, _ = parse.channel_of(data)
-        escalation = await self.links.load(channel_key(Audience.ESCALATION))
+        registered = await self.haven.channel_role("teams", channel_id)
+        if registered is not None:
+            return registered
+        escalation = await self.links.channel(Audience.ESCALATION)
         if escalation and escalation.get("channelId") == channel_id:
             return Audience.ESCALATION
         return Audience.SUPERVISORS
@@ -230,6 +235,21 @@ class HavenTeamsBot(ActivityHandler):
 _NOT_ALERT_BUTTONS = frozenset({Action.APPROVE, Action.REJECT, Action.ADD_DETAILS, Action.IN_DANGER,
                                 Action.TALK_NOW, Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK,
                                 Action.FOLLOWUP_STOP})
+
+
+def _channel_in(turn_context: TurnContext, data: dict[str, Any]) -> ChannelIn:
+    """The team channel a registration was typed in, with what Haven needs to post there."""
+    activity = turn_context.activity
+    recipient = activity.recipient or ChannelAccount()
+    team = parse.team_of(data)
+    channel_id, _ = parse.channel_of(data)
+    stored = {"teamId": team, "tenantId": parse.tenant_of(data), "serviceUrl": activity.service_url,
+              "botId": recipient.id, "botName": recipient.name}
+
+    async def check() -> str | None:
+        return None if team and channel_id else "where"
+
+    return ChannelIn(channel_id or "", stored, check)
 
 
 def _intake_key(turn_context: TurnContext) -> str | None:

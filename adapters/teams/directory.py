@@ -14,7 +14,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import AuthenticationConstants
 from msrest.exceptions import HttpOperationError
 
-from adapters.teams.store import TeamsLinks, channel_key
+from adapters.teams.store import TeamsLinks
 from bot.model.messages import Audience
 from bot.model.ports import LookupFailed, Target
 
@@ -40,7 +40,7 @@ class TeamsDirectory:
         if audience == Audience.ESCALATION:
             audiences.append(Audience.ESCALATION)
         for where in audiences:
-            channel = await self.links.load(channel_key(where))
+            channel = await self.links.channel(where)
             if channel and await self.is_member(channel["teamId"], channel["serviceUrl"], user_id):
                 return True
         return False
@@ -48,7 +48,7 @@ class TeamsDirectory:
     async def is_member_of(self, user_id: str, *, place: Target) -> bool:
         """A member of the team that owns the channel at ``place`` (registered, else the first
         registration for its audience)."""
-        channel = place.channel or await self.links.load(channel_key(place.audience))
+        channel = place.channel or await self.links.channel(place.audience)
         if not channel or not channel.get("teamId") or not channel.get("serviceUrl"):
             return False
         return await self.is_member(channel["teamId"], channel["serviceUrl"], user_id)

@@ -23,7 +23,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams import render
 from adapters.teams.names import Names
-from adapters.teams.store import TeamsLinks, channel_key
+from adapters.teams.store import TeamsLinks
 from bot.model.messages import MENTION, Audience, Message
 from bot.model.ports import DeliveryError, Meta, PostRef, Target
 
@@ -81,7 +81,7 @@ class TeamsMessenger:
 
     async def reachable(self, audience: Audience) -> bool:
         if audience in (Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR):
-            return await self.links.load(channel_key(audience)) is not None
+            return await self.links.channel(audience) is not None
         return True
 
     async def post(self, target: Target, message: Message, *, meta: Meta, thread: PostRef | None = None) -> PostRef:
@@ -108,7 +108,7 @@ class TeamsMessenger:
 
     async def _post(self, target: Target, message: Message, thread: PostRef | None) -> PostRef:
         if target.audience in (Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR):
-            channel = target.channel or await self.links.load(channel_key(target.audience))
+            channel = target.channel or await self.links.channel(target.audience)
             if channel is None:
                 raise DeliveryError(f"no Teams channel registered for {target.audience}", permanent=True)
             conversation = channel["channelId"]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.teams.parse import FORM_ACTION
+from adapters.teams.parse import FORM_ACTION, SITE_ACTION
 from bot.model.i18n import t
 from bot.model.messages import MENTION, Button, Form, FormField, Message
 
@@ -117,6 +117,11 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]],
     return card
 
 
+def form_verb(form: Form) -> str:
+    """``report_form``, or ``site_submit`` for the change-site card (spec 8.7)."""
+    return SITE_ACTION if form.kind == "site_form" else FORM_ACTION
+
+
 def form_card(form: Form) -> dict[str, Any]:
     """The report form: one ``Input.*`` per field (id = the spec's field id), errors in red
     under their field, submitted with ``Action.Execute`` verb ``report_form``."""
@@ -128,8 +133,9 @@ def form_card(form: Form) -> dict[str, Any]:
         body.append(_input(field))
         if field.id in form.errors:
             body.append(_block(form.errors[field.id], color="Attention", size="Small", spacing="None"))
-    submit = {"type": "Action.Execute", "title": form.submit, "verb": FORM_ACTION, "style": "positive",
-              "data": {"action": FORM_ACTION, "metadata": form.private_metadata}}
+    verb = form_verb(form)
+    submit = {"type": "Action.Execute", "title": form.submit, "verb": verb, "style": "positive",
+              "data": {"action": verb, "metadata": form.private_metadata}}
     return _card(body, [submit], [])
 
 

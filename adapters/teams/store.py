@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.context import Context
-from bot.flows.links import load_link, save_link
+from bot.flows.links import load_link, registered_channel, save_link
 from bot.model.messages import Audience
 
 PLATFORM = "teams"
@@ -34,6 +34,11 @@ class TeamsLinks:
 
     async def save(self, key: str, data: dict[str, Any]) -> None:
         await save_link(self.ctx, PLATFORM, key, data)
+
+    async def channel(self, audience: Audience) -> dict[str, Any] | None:
+        """The default site's channel for ``audience`` (HR's): a registration, else the link
+        an earlier version stored."""
+        return await registered_channel(self.ctx, PLATFORM, audience) or await self.load(channel_key(audience))
 
     async def remember_user(self, aad_id: str, data: dict[str, Any]) -> None:
         """Merge what an activity told us about a person (keeps a known 1:1 conversation)."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.context import Context, load_view
-from bot.model.messages import Kind, Message
+from bot.flows import routes
+from bot.model.messages import Audience, Kind, Message
 from bot.model.views import alert
 from storage import incidents as repo
 from storage import links as store
@@ -29,6 +30,11 @@ async def load_link(ctx: Context, platform: str, key: str) -> dict[str, Any] | N
     """The stored data for ``key`` on ``platform``, or None."""
     async with ctx.db.session() as session:
         return await store.load_ref(session=session, platform=platform, key=key)
+
+
+async def registered_channel(ctx: Context, platform: str, audience: Audience) -> dict[str, Any] | None:
+    """The default site's registered channel for ``audience`` (HR's for ``hr``), or None."""
+    return await routes.channel(ctx, platform, audience, None)
 
 
 async def current_alert(ctx: Context, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:
