@@ -18,7 +18,7 @@ from bot.model.messages import Audience, Button, Form, Message
 from bot.model.ports import Meta, PostRef, Target
 from bot.app.runtime import Runtime, build_runtime, migrate
 
-_AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
+_AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
 
 
@@ -80,12 +80,19 @@ class ConsoleDirectory:
     async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
         return self.session.roles.get(user_id) == "supervisor"
 
+    async def is_member_of(self, user_id: str, *, place: Target) -> bool:
+        """``:as hr NAME`` acts on the HR route only; supervisors on every site's alerts."""
+        role = self.session.roles.get(user_id)
+        return role == ("hr" if place.audience == Audience.HR else "supervisor")
+
 
 def _header(target: Target, locale: str) -> str:
     if target.audience == Audience.SUPERVISORS:
         return t(locale, "console.to_supervisors")
     if target.audience == Audience.ESCALATION:
         return t(locale, "console.to_escalation")
+    if target.audience == Audience.HR:
+        return t(locale, "console.to_hr")
     return t(locale, "console.to_user", user=target.user_id or "?")
 
 
@@ -173,6 +180,11 @@ async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdi
                 return
             answer = normalize(raw)
             values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
+        if form.kind == "site_form":  # change_site: one question, then the answer
+            told = await runtime.haven.submit_site(FormIn(actor=session.actor(), values=values,
+                                                          metadata=form.private_metadata))
+            session.show(told, Audience.USER, t(session.locale, "console.to_you"))
+            return
         outcome = await runtime.haven.submit_form(FormIn(actor=session.actor(), values=values,
                                                          metadata=form.private_metadata))
         if not outcome.errors:
