@@ -15,7 +15,7 @@ from sqlalchemy import Table, Text, select, type_coerce, update
 from storage.db import Database
 from storage.models import Incident, OutboxMessage
 
-INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")
 _BATCH = 200
 
 

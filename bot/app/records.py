@@ -21,7 +21,7 @@ from storage.migrate import upgrade
 from storage.models import Incident
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
-FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")
 
 
 def summary(incident: Incident) -> dict[str, Any]:
@@ -65,6 +65,8 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         "legal_hold": incident.legal_hold,
         "policy_version": incident.policy_version,
         "locale": incident.reporter_locale,
+        "site": incident.site,
+        "route": incident.route,
     })
     for name in FREE_TEXT:
         data[name] = getattr(incident, name)
