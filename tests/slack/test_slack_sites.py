@@ -186,3 +186,31 @@ async def test_change_site_moves_the_alert_and_edits_the_old_card(sites: Haven) 
     assert record is not None and record["site"] == "store_shibuya"
     changed = [e for e in record["events"] if e["kind"] == "site_changed"]
     assert changed and changed[0]["detail"] == {"from": "head_office", "to": "store_shibuya"}
+
+
+async def test_a_sunday_report_at_a_seven_day_store_runs_its_deadline_today_the_head_office_waits(
+        fake_slack: FakeSlack, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    server, haven = await start_in_process(fake_slack, tmp_path)
+    clock = haven.runtime.ctx.clock
+    clock.set(datetime(2026, 12, 6, 2, 0))  # type: ignore[attr-defined]  # Sunday 11:00 in Tokyo
+    try:
+        await report_at(haven, "store_shibuya", "rude on a Sunday", user=EMPLOYEE, view="V1")
+        await report_at(haven, "head_office", "rude email on a Sunday", user=CLERK, view="V2")
+        records = [await detail(haven.runtime.db, ref) for ref in ("INC-2026-000001", "INC-2026-000002")]
+        due = {r["id"]: next(t["due_at"] for t in r["timers"] if t["kind"] == "renotify")  # type: ignore[index]
+               for r in records}
+        assert due == {"INC-2026-000001": "2026-12-06T03:00:00Z",  # Normal: 1 h of the store's Sunday
+                       "INC-2026-000002": "2026-12-07T02:00:00Z"}  # the head office opens Monday 10:00
+        store_checkins = (await detail(haven.runtime.db, "INC-2026-000001"))["checkins"]  # type: ignore[index]
+        assert store_checkins[0]["due_at"] == "2026-12-07T02:00:00Z"  # reported + P1D, in the store's hours
+
+        clock.advance(timedelta(hours=1, minutes=1))  # type: ignore[attr-defined]
+        await haven.runtime.sweeper.tick()
+        kinds = {ref: [e["kind"] for e in (await detail(haven.runtime.db, ref))["events"]]  # type: ignore[index]
+                 for ref in ("INC-2026-000001", "INC-2026-000002")}
+        assert "renotified" in kinds["INC-2026-000001"] and "renotified" not in kinds["INC-2026-000002"]
+    finally:
+        await haven.close()
+        await server.close()
