@@ -45,16 +45,17 @@ def test_a_policy_without_sites_keeps_one_place_and_the_follow_ups_hours(tmp_pat
     assert BusinessCalendar.for_site(policy, None) == BusinessCalendar.from_policy(policy)
 
 
+def _site(site_id: str, days: list[str], opens: str = "10:00", closes: str = "19:00") -> dict[str, Any]:
+    return {"id": site_id, "labels": {"en": site_id, "ja": f"{site_id}店"},
+            "hours": {"days": days, "from": opens, "to": closes}}
+
+
 @pytest.mark.parametrize(("changes", "expected"), [
     ({"routes": {"restricted": ["sexual_harassment", "shouting"]}},
      "routes.restricted.1: unknown category 'shouting'"),
-    ({"sites": [{"id": "a", "labels": {"en": "A", "ja": "A店"}, "hours": {"days": ["mon"], "from": "10:00", "to": "19:00"}},
-                {"id": "a", "labels": {"en": "B", "ja": "B店"}, "hours": {"days": ["mon"], "from": "10:00", "to": "19:00"}}]},
-     "sites.1.id: 'a' appears more than once"),
-    ({"sites": [{"id": "a", "labels": {"en": "A", "ja": "A店"}, "hours": {"days": ["mon"], "from": "19:00", "to": "10:00"}}]},
-     "sites.a.hours: opens at 19:00 but closes at 10:00"),
-    ({"sites": [{"id": "a", "labels": {"en": "A", "ja": "A店"}, "hours": {"days": [], "from": "10:00", "to": "19:00"}}]},
-     "sites.a.hours.days"),
+    ({"sites": [_site("a", ["mon"]), _site("a", ["tue"])]}, "sites.1.id: 'a' appears more than once"),
+    ({"sites": [_site("a", ["mon"], "19:00", "10:00")]}, "sites.a.hours: opens at 19:00 but closes at 10:00"),
+    ({"sites": [_site("a", [])]}, "sites.a.hours.days"),
 ])
 def test_bad_sites_and_routes_name_their_path(tmp_path: Path, changes: dict[str, Any], expected: str) -> None:
     errors = _errors(_load_with(tmp_path, **changes))
