@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows import escalation
+from bot.flows import escalation, moves, routes
 from bot.flows.context import Context, alert_posts, earlier_refs, enqueue, refresh_alerts
 from bot.model.forms import Submission
 from bot.model.inbound import Actor
@@ -27,7 +27,9 @@ DETAIL_FIELDS = ("description", "exact_words", "demands", "location", "evidence"
 
 
 async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) -> bool:
-    """Fill in the existing incident from the details form; False if it is not theirs."""
+    """Fill in the existing incident from the details form; False if it is not theirs.
+    A restricted category or ``to_hr`` moves a line incident to HR (when HR has a channel)."""
+    hr_ready = await routes.reachable(ctx, actor.platform, Audience.HR, None)
     async with ctx.db.session() as session:
         incident = await repo.get_incident(session=session, ref=ref)
         if incident is None or incident.reporter_id != actor.user_id or incident.platform != actor.platform:
@@ -42,8 +44,13 @@ async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) 
                 setattr(incident, name, value)
         incident.category = report.category
         incident.share_name = report.share_name
+        if report.reported_for:
+            incident.reported_for = report.reported_for
         await repo.add_event(session=session, incident_id=incident.id, kind="details_added",
                              actor=actor.user_id, at=ctx.now())
+        wants_hr = report.to_hr or ctx.policy.is_restricted(report.category)
+        if wants_hr and incident.route == routes.LINE and hr_ready:
+            await moves.to_hr(session, ctx, incident, actor=actor.user_id)
         await _reassess_and_escalate(session, ctx, incident, in_danger=report.in_danger)
         await session.commit()
     ctx.wake()

@@ -165,3 +165,15 @@ async def test_nobody_decides_their_own_case(haven: Haven) -> None:
     await haven.interact(press_payload("acknowledge", REF, user="USUP3"))
     assert (await detail(haven.runtime.db, REF))["status"] == "acknowledged"  # type: ignore[index]
 
+
+
+async def test_a_line_supervisors_app_home_never_lists_an_hr_incident(with_hr: Haven) -> None:
+    await submit(with_hr, "sexual_harassment")
+    await submit(with_hr, "denigration", "an ordinary line report", view="V2")
+    await with_hr.fake.wait_for("chat.postMessage", 3)
+    status, _ = await with_hr.event({"type": "app_home_opened", "user": "USUP1", "tab": "home"})
+    assert status == 200
+    [published] = await with_hr.fake.wait_for("views.publish")
+    shown = json.dumps(published.args, ensure_ascii=False)
+    assert "INC-2026-000002" in shown, "the line incident is listed"
+    assert REF not in shown and "Sexual harassment" not in shown
