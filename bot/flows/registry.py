@@ -10,7 +10,7 @@ survive restarts; the environment's channels stay the default site's (and HR's).
 from __future__ import annotations
 
 import logging
-from bot.flows import moves
+from bot.flows import moves, routes
 from bot.flows.context import Context
 from bot.model.commands import Answer, ChannelIn, Command, Verb
 from bot.model.i18n import t
@@ -78,6 +78,7 @@ async def _register(ctx: Context, actor: Actor, role: str, site: str, channel: C
                              channel_id=channel.channel_id, data=channel.data, registered_by=actor.user_id,
                              at=ctx.wall_now())
         await session.commit()
+    routes.forget(ctx)
     log.info("%s channel %s registered for %s/%s by %s", actor.platform, channel.channel_id, role, site or "-",
              actor.user_id)
     if role == "hr":
@@ -91,6 +92,7 @@ async def _unregister(ctx: Context, actor: Actor, role: str, site: str) -> Answe
     async with ctx.db.session() as session:
         removed = await store.unregister(session=session, platform=actor.platform, role=role, site=site)
         await session.commit()
+    routes.forget(ctx)
     what = _what(ctx, role, site, actor.locale)
     if not removed:
         return _say(actor.locale, "command.not_registered", what=what)

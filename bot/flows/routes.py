@@ -9,6 +9,8 @@ environment's channels, or Teams' first registration).
 
 from __future__ import annotations
 
+import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from bot.model.messages import Audience
@@ -22,6 +24,9 @@ LINE = "line"
 HR = "hr"
 HELD = "held"  # HR route while no HR channel exists: logged, never sent to a line channel
 CHANNEL_AUDIENCES = frozenset({Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR})
+CACHE_SECONDS = 5.0
+_CACHE: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, list[store.Registration]]]] = (
+    weakref.WeakKeyDictionary())  # per database, per platform
 
 
 def on_hr_route(incident: Incident) -> bool:
@@ -50,17 +55,36 @@ def withheld(incident: Incident | None, audience: str) -> bool:
         Audience.SUPERVISORS, Audience.ESCALATION)
 
 
+async def registered(ctx: Context, platform: str) -> list[store.Registration]:
+    """Every registration on ``platform``, read at most every :data:`CACHE_SECONDS` (a
+    registration made on another replica is seen within that; this one's at once)."""
+    cache = _CACHE.setdefault(ctx.db, {})
+    cached = cache.get(platform)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    async with ctx.db.session() as session:
+        rows = await store.all_for(session=session, platform=platform)
+    cache[platform] = (now, rows)
+    return rows
+
+
+def forget(ctx: Context) -> None:
+    """Registrations changed here: read them again next time."""
+    _CACHE.pop(ctx.db, None)
+
+
 async def channel(ctx: Context, platform: str, audience: Audience, site: str | None) -> dict[str, Any] | None:
     """The registered channel for ``audience`` at ``site``, or None (the platform's default)."""
     if audience not in CHANNEL_AUDIENCES:
         return None
     role = str(audience)
     candidates = [""] if audience == Audience.HR else _sites(ctx, site)
-    async with ctx.db.session() as session:
-        for candidate in candidates:
-            found = await store.find(session=session, platform=platform, role=role, site=candidate)
-            if found is not None:
-                return {**found.data, "channelId": found.channel_id}
+    rows = {(r.role, r.site): r for r in await registered(ctx, platform)}
+    for candidate in candidates:
+        found = rows.get((role, candidate))
+        if found is not None:
+            return {**found.data, "channelId": found.channel_id}
     return None
 
 
@@ -100,9 +124,7 @@ async def audience_of(ctx: Context, platform: str, channel_id: str | None) -> Au
     """Which audience a registered channel serves (where a button was pressed), or None."""
     if not channel_id:
         return None
-    async with ctx.db.session() as session:
-        rows = await store.all_for(session=session, platform=platform)
-    roles = {r.role for r in rows if r.channel_id == channel_id}
+    roles = {r.role for r in await registered(ctx, platform) if r.channel_id == channel_id}
     for audience in (Audience.HR, Audience.ESCALATION, Audience.SUPERVISORS):
         if str(audience) in roles:
             return audience
