@@ -72,3 +72,16 @@ def test_console_eof_inside_the_form_exits_zero(tmp_path: Path) -> None:
     result = run_console(tmp_path, ["/abuse", "1"], "en")
     assert result.returncode == 0
     assert "Logged as" not in result.stdout and len(result.stdout.splitlines()) < 200
+
+
+def test_console_hr_route_only_hr_acts(tmp_path: Path) -> None:
+    form = ["/abuse", "7", "he touched me at the counter", "", "", "", "", "", "", "", "", "", "",
+            "2", "", ""]  # sexual harassment, site 2 (Shibuya store), not to_hr, no reported_for
+    result = run_console(tmp_path, [*form, ":as supervisor sato", "4", ":as hr mori", "4",
+                                    ":show INC-2026-000001"], "en")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "--- to the HR channel ---" in out and "--- to the supervisors' channel ---" not in out
+    assert "Only HR may act on this report." in out
+    trail = out[out.index("INC-2026-000001  acknowledged"):]
+    assert "acknowledged acknowledge  mori" in trail
