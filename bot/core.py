@@ -1,4 +1,10 @@
-"""The core's front door: what adapters call. Platform-neutral, no SDK imports."""
+"""The core's front door: what adapters call. Platform-neutral, no SDK imports.
+
+An adapter is given a :class:`Haven` and its own settings (:mod:`bot.model.settings`),
+never the runtime, the context or the database: it registers its ports with
+:meth:`Haven.connect`, hands people's reports, presses and forms to the methods below,
+and keeps platform references through :attr:`Haven.links`.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +13,39 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import intake
-from bot.flows import reporter
-from bot.flows import registry, routes, sites
+from bot.flows import intake, moves, registry, reporter, routes, sites
 from bot.model import commands
 from bot.model.commands import Answer, ChannelIn, Verb
 from bot.model.i18n import t
 from bot.flows.context import Context, enqueue
-from bot.flows.report_forms import details_form, new_form
 from bot.flows.decisions import PressResult, refuse, supervisor_press
-from bot.model.errors import log_unexpected
 from bot.flows.followups import REPORTER_ACTIONS, reporter_press
-from bot.model.forms import check
+from bot.flows.home import home
+from bot.flows.links import DatabaseLinks, current_alert
+from bot.flows.notify import tell_user
+from bot.flows.permissions import sees_open_incidents
+from bot.flows.report_forms import details_form, new_form
+from bot.hr.access import HrAccess
+from bot.hr.signin import SignIn
+from bot.model.errors import log_unexpected
+from bot.model.forms import Submission, check
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
-from bot.model.messages import Audience, Form, Kind, Message
-from bot.model.ports import Target
+from bot.model.messages import Action, Audience, Form, Kind, Message
+from bot.model.ports import Directory, Links, Messenger, Meta, Target
 from bot.model.views import notice, receipt, saving, wellbeing
 from storage import incidents as repo
+from storage.hr_desk import Identity
 
 log = logging.getLogger("haven.core")
 COMMIT_WAIT_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class DeskAccess:
+    """Who counts as HR, and how sign-in links are made (the HR desk, spec 8.6)."""
+
+    access: HrAccess
+    signin: SignIn
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,20 @@ class Haven:
         self.commit_wait = commit_wait
         self._tasks: set[asyncio.Task[None]] = set()
         self._wellbeing: dict[tuple[str, datetime], Message] = {}
+        self.links: Links = DatabaseLinks(ctx)
+        self.desk: DeskAccess | None = None  # set by the runtime: HR sign-in links
+        self.ready: dict[str, bool] = {}
+
+    # -- adapters ----------------------------------------------------------------------
+
+    def connect(self, platform: str, *, messenger: Messenger, directory: Directory) -> None:
+        """An adapter's ports: how to post on ``platform`` and who is a member where."""
+        self.ctx.messengers[platform] = messenger
+        self.ctx.directories[platform] = directory
+
+    def mark_ready(self, platform: str, ready: bool = True) -> None:
+        """``/health`` reports ``ok`` once every mounted platform is ready."""
+        self.ready[platform] = ready
 
     # -- reporting ---------------------------------------------------------------------
 
@@ -104,7 +137,7 @@ class Haven:
         outcome = await self._log(submitted.actor, self.wellbeing(locale), submission, submitted.intake_key)
         return FormOutcome(errors={}, receipt=outcome.receipt, ref=outcome.ref)
 
-    async def _log(self, actor: Actor, first: Message, submission: intake.Submission,
+    async def _log(self, actor: Actor, first: Message, submission: Submission,
                    intake_key: str | None) -> ReportOutcome:
         task = asyncio.ensure_future(intake.log_report(self.ctx, actor, submission, intake_key=intake_key))
         try:
@@ -148,8 +181,6 @@ class Haven:
         messenger = self.ctx.messengers.get(actor.platform)
         if messenger is None:
             return
-        from bot.model.ports import Meta
-
         try:
             await messenger.post(Target(Audience.USER, actor.user_id), message,
                                  meta=Meta(kind=str(message.kind), incident=None, outbox_id=0))
@@ -163,14 +194,16 @@ class Haven:
     # -- /haven and the same words on Teams --------------------------------------------
 
     async def command(self, actor: Actor, text: str | None, *, channel: ChannelIn | None = None) -> Answer:
-        """``/haven …``: registrations by administrators; ``check`` and ``hr`` are not in this
-        version yet (said so, with the help); anything else gets the help."""
+        """``/haven …``: ``hr`` (the HR desk's sign-in link), registrations by administrators;
+        ``check`` is not in this version yet (said so, with the help); anything else gets the help."""
         command = commands.parse(text)
         if command.verb in (Verb.REGISTER, Verb.UNREGISTER, Verb.REGISTRATIONS):
             return await registry.handle(self.ctx, actor, command, channel)
+        if command.verb == Verb.HR:
+            return Answer(await self.hr_link(actor))
         help_key = "command.help_teams" if actor.platform == "teams" else "command.help"
         text_out = t(actor.locale, help_key)
-        if command.verb in (Verb.CHECK, Verb.HR):
+        if command.verb == Verb.CHECK:
             text_out = f"{t(actor.locale, 'command.not_yet', word=str(command.verb))}\n{text_out}"
         return Answer(Message(kind=Kind.REFUSAL, text=text_out, locale=actor.locale))
 
@@ -198,6 +231,8 @@ class Haven:
             return await reporter_press(self.ctx, press, incident)
         if press.action in sites.REPORTER_ACTIONS:
             return await sites.reporter_press(self.ctx, press, incident)
+        if press.action == Action.MOVE_TO_HR:
+            return await moves.move_to_hr(self.ctx, press, incident)
         return await supervisor_press(self.ctx, press, incident)
 
     async def details_form(self, actor: Actor, ref: str) -> Form | None:
@@ -206,6 +241,36 @@ class Haven:
         if incident is None or incident.reporter_id != actor.user_id:
             return None
         return await details_form(self.ctx, actor, incident)
+
+    # -- what adapters show and tell -----------------------------------------------------
+
+    async def home(self, actor: Actor) -> tuple[Message, ...]:
+        """The person's home surface; supervisors also see every open incident."""
+        supervisor = await sees_open_incidents(self.ctx.directories.get(actor.platform), actor.user_id)
+        return await home(self.ctx, actor, supervisor=supervisor)
+
+    async def tell(self, *, platform: str, user_id: str, message: Message) -> int:
+        """A DM that must arrive, queued in the outbox (retried when the platform fails);
+        it belongs to ``message.incident`` when that is known. Returns the outbox id."""
+        return await tell_user(self.ctx, platform=platform, user_id=user_id, message=message,
+                               incident_ref=message.incident)
+
+    async def hr_link(self, actor: Actor) -> Message:
+        """``/haven hr`` (Teams ``hr``): an HR member gets a one-time sign-in link to the HR
+        desk by DM; the answer (shown privately) says so. Anyone else is refused."""
+        if self.desk is None:
+            return notice(Kind.REFUSAL, actor.locale, "hr.link.off")
+        identity = Identity(platform=actor.platform, user_id=actor.user_id)
+        if not await self.desk.access.is_hr(identity):
+            return notice(Kind.REFUSAL, actor.locale, "hr.link.refused")
+        url = await self.desk.signin.issue_link(identity)
+        await self.tell(platform=actor.platform, user_id=actor.user_id,
+                        message=notice(Kind.REPORTER_UPDATE, actor.locale, "hr.link.dm", url=url))
+        return notice(Kind.REPORTER_UPDATE, actor.locale, "hr.link.sent")
+
+    async def current_alert(self, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:
+        """The alert of incident ``ref`` as it stands now (a card refreshed in an interaction)."""
+        return await current_alert(self.ctx, ref, kind=kind)
 
     async def close(self) -> None:
         if self._tasks:

@@ -222,6 +222,25 @@ class Retention(_Strict):
     closed_incidents: Duration
 
 
+class SiteHours(OpeningHours):
+    """When a site works: these weekdays, ``from``–``to`` in the policy time zone."""
+
+
+class Site(_Strict):
+    """Where people work (spec 8.2): its own channels and its own business ``hours``
+    (holidays and closure days stay the policy's ``follow_ups``)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    labels: Text
+    hours: SiteHours
+
+
+class Routes(_Strict):
+    """``restricted``: the categories whose incidents go to the HR channel only."""
+
+    restricted: list[str] = Field(default_factory=list)
+
+
 def _version_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -239,7 +258,7 @@ class Policy(_Strict):
     wellbeing: list[WellbeingResource] = Field(min_length=1)
     follow_ups: FollowUps
     retention: Retention
-    sites: list[Site] = Field(default_factory=list)  # policy/sites.py; the first is the default
+    sites: list[Site] = Field(default_factory=list)  # the first is the default site
     routes: Routes = Field(default_factory=lambda: Routes())
 
     @field_validator("timezone")
@@ -279,7 +298,7 @@ class Policy(_Strict):
                 check(f"options.{i}.severities.{j}", severity_id)
         if "acknowledge" not in {o.id for o in self.options}:
             problems.append("options: the 'acknowledge' option is required")
-        problems += site_problems(self)
+        problems += _site_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -346,7 +365,12 @@ def _duplicates(where: str, ids: list[str]) -> list[str]:
     return problems
 
 
-from policy.sites import Routes, Site  # noqa: E402 - sites.py builds on the types above
-from policy.sites import problems as site_problems  # noqa: E402
-
-Policy.model_rebuild()
+def _site_problems(policy: Policy) -> list[str]:
+    """Cross references of ``sites`` and ``routes``, one ``dotted.path: problem`` each."""
+    found = _duplicates("sites", [site.id for site in policy.sites])
+    categories = {c.id for c in policy.categories}
+    for i, category in enumerate(policy.routes.restricted):
+        if category not in categories:
+            found.append(f"routes.restricted.{i}: unknown category {category!r} "
+                         f"(known: {', '.join(sorted(categories))})")
+    return found

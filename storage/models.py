@@ -195,3 +195,4 @@ class Dedup(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
+import storage.hr_models  # noqa: E402,F401  (the HR desk's tables on the same metadata)

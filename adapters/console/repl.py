@@ -1,22 +1,28 @@
 """``haven console``: the whole flow in a terminal, through the same core and outbox.
 
-Each line is handled and the outbox drained before the next line is read; with stdin
+Each line is handled and then ``settle`` (due work and the outbox, given by the
+composition root ``bot.app.console``) runs before the next line is read; with stdin
 not a terminal there are no prompts and no colour.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from adapters.console.render import field_prompt, form_header, render_message
-from bot.app.config import Settings
+from bot.core import Haven
 from bot.model.i18n import t
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize
-from bot.model.messages import Audience, Button, Form, Message
+from bot.model.messages import Audience, Button, Form, FormField, Message
 from bot.model.ports import Meta, PostRef, Target
-from bot.app.runtime import Runtime, build_runtime, migrate
+from bot.model.settings import ConsoleSettings
+
+PLATFORM = "console"
+Settle = Callable[[], Awaitable[None]]
+Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]
 
 _AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
@@ -40,7 +46,7 @@ class ConsoleSession:
     posts: int = 0
 
     def actor(self) -> Actor:
-        return Actor(platform="console", user_id=self.user, locale=self.locale)
+        return Actor(platform=PLATFORM, user_id=self.user, locale=self.locale)
 
     def show(self, message: Message, audience: Audience, header: str | None = None) -> None:
         numbers = []
@@ -74,16 +80,27 @@ class ConsoleMessenger:
 
 
 class ConsoleDirectory:
+    """Whoever said ``:as supervisor NAME`` is a member of every supervisors' channel."""
+
     def __init__(self, session: ConsoleSession) -> None:
         self.session = session
 
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
-        return self.session.roles.get(user_id) == "supervisor"
+    async def is_member(self, user_id: str, audience: Audience) -> bool:
+        return audience != Audience.USER and self.session.roles.get(user_id) == "supervisor"
 
     async def is_member_of(self, user_id: str, *, place: Target) -> bool:
         """``:as hr NAME`` acts on the HR route only; supervisors on every site's alerts."""
         role = self.session.roles.get(user_id)
         return role == ("hr" if place.audience == Audience.HR else "supervisor")
+
+
+@dataclass
+class Console:
+    """The console adapter: the core, this terminal, and how to look an incident up."""
+
+    haven: Haven
+    session: ConsoleSession
+    lookup: Lookup  # one incident's record, for ``:show INC-…`` (given by the composition root)
 
 
 def _header(target: Target, locale: str) -> str:
@@ -96,71 +113,68 @@ def _header(target: Target, locale: str) -> str:
     return t(locale, "console.to_user", user=target.user_id or "?")
 
 
-async def run_console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    runtime = build_runtime(settings)
-    await migrate(runtime)
+async def run_console(haven: Haven, settings: ConsoleSettings, stdin: TextIO, stdout: TextIO, *,
+                      settle: Settle, lookup: Lookup) -> int:
+    """Read lines until EOF; after each, ``settle`` runs due work and delivers the outbox."""
     session = ConsoleSession(out=stdout, locale=settings.locale)
-    runtime.ctx.messengers["console"] = ConsoleMessenger(session)
-    runtime.ctx.directories["console"] = ConsoleDirectory(session)
+    haven.connect(PLATFORM, messenger=ConsoleMessenger(session), directory=ConsoleDirectory(session))
+    console = Console(haven=haven, session=session, lookup=lookup)
     interactive = stdin.isatty()
     stdout.write(t(session.locale, "console.welcome") + "\n")
-    try:
-        while True:
-            if interactive:
-                stdout.write(f"{session.user}> ")
-                stdout.flush()
-            line = stdin.readline()
-            if not line:
-                break
-            await handle_line(runtime, session, line, stdin, interactive)
-            await runtime.sweeper.tick()
-            await runtime.dispatcher.drain()
-    finally:
-        await runtime.haven.close()
-        await runtime.db.dispose()
-    return 0
+    while True:
+        if interactive:
+            stdout.write(f"{session.user}> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            return 0
+        await handle_line(console, line, stdin, interactive)
+        await settle()
 
 
-async def handle_line(runtime: Runtime, session: ConsoleSession, line: str, stdin: TextIO, interactive: bool) -> None:
+async def handle_line(console: Console, line: str, stdin: TextIO, interactive: bool) -> None:
     text = normalize(line)
     if not text:
         return
-    haven = runtime.haven
+    haven, session = console.haven, console.session
     if match := _AS.match(text):
         role, name = match.groups()
         session.user = name
         session.roles[name] = role
-        session.out.write(t(session.locale, "console.you_are", role=t(session.locale, f"console.role_{role}"), name=name) + "\n")
+        role_name = t(session.locale, f"console.role_{role}")
+        session.out.write(t(session.locale, "console.you_are", role=role_name, name=name) + "\n")
     elif text == "/abuse" or text.startswith("/abuse "):
         outcome = await haven.report(ReportIn(actor=session.actor(), text=text[len("/abuse"):]))
         session.show(outcome.wellbeing, Audience.USER, t(session.locale, "console.to_you"))
         if outcome.receipt:
             session.show(outcome.receipt, Audience.USER)
         if outcome.form:
-            await _fill_form(runtime, session, outcome.form, stdin, interactive)
+            await _fill_form(console, outcome.form, stdin, interactive)
     elif match := _SHOW.match(text):
-        await _show(runtime, session, match.group(1))
+        await _show(console, match.group(1))
     elif text.isdigit():
-        await _press(runtime, session, int(text), stdin, interactive)
+        await _press(console, int(text), stdin, interactive)
     else:
         session.out.write(t(session.locale, "console.unknown") + "\n")
 
 
-async def _press(runtime: Runtime, session: ConsoleSession, number: int, stdin: TextIO, interactive: bool) -> None:
+async def _press(console: Console, number: int, stdin: TextIO, interactive: bool) -> None:
+    session = console.session
     if not 1 <= number <= len(session.buttons):
         session.out.write(t(session.locale, "console.no_button", number=number) + "\n")
         return
     shown = session.buttons[number - 1]
-    result = await runtime.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
+    result = await console.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
                                                value=shown.button.value, audience=shown.audience))
     for reply in result.replies:
         session.show(reply.message, Audience.USER, t(session.locale, "console.to_you"))
     if result.form:
-        await _fill_form(runtime, session, result.form, stdin, interactive)
+        await _fill_form(console, result.form, stdin, interactive)
 
 
-async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdin: TextIO, interactive: bool) -> None:
+async def _fill_form(console: Console, form: Form, stdin: TextIO, interactive: bool) -> None:
     """Ask each question on its own line; Enter skips an optional one."""
+    session = console.session
     for line in form_header(form):
         session.out.write(line + "\n")
     values: dict[str, object] = {}
@@ -181,11 +195,11 @@ async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdi
             answer = normalize(raw)
             values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
         if form.kind == "site_form":  # change_site: one question, then the answer
-            told = await runtime.haven.submit_site(FormIn(actor=session.actor(), values=values,
+            told = await console.haven.submit_site(FormIn(actor=session.actor(), values=values,
                                                           metadata=form.private_metadata))
             session.show(told, Audience.USER, t(session.locale, "console.to_you"))
             return
-        outcome = await runtime.haven.submit_form(FormIn(actor=session.actor(), values=values,
+        outcome = await console.haven.submit_form(FormIn(actor=session.actor(), values=values,
                                                          metadata=form.private_metadata))
         if not outcome.errors:
             if outcome.receipt:
@@ -195,7 +209,7 @@ async def _fill_form(runtime: Runtime, session: ConsoleSession, form: Form, stdi
         fields = [f for f in form.fields if f.id in errors]
 
 
-def _answer(form_field, answer: str) -> object:  # type: ignore[no-untyped-def]
+def _answer(form_field: FormField, answer: str) -> object:
     if form_field.kind == "select" and answer.isdigit():
         index = int(answer) - 1
         if 0 <= index < len(form_field.choices):
@@ -205,10 +219,9 @@ def _answer(form_field, answer: str) -> object:  # type: ignore[no-untyped-def]
     return answer
 
 
-async def _show(runtime: Runtime, session: ConsoleSession, ref: str) -> None:
-    from bot.app.records import detail
-
-    data = await detail(runtime.db, ref)
+async def _show(console: Console, ref: str) -> None:
+    session = console.session
+    data = await console.lookup(ref)
     if data is None:
         session.out.write(t(session.locale, "console.not_found", ref=ref) + "\n")
         return

@@ -1,5 +1,6 @@
 """Haven in Slack: the bolt app, its route, its start-up checks (the composition of
-``adapters/slack``). ``bot.app.server`` calls :func:`mount` when ``SLACK_BOT_TOKEN`` is set."""
+``adapters/slack``). ``bot.app.server`` calls :func:`mount` with ``Haven`` and the
+:class:`SlackSettings` when ``SLACK_BOT_TOKEN`` is set."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from adapters.slack.endpoint import Endpoint, not_found
 from adapters.slack.listeners import PLATFORM, Slack, register
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.startup import check_settings, check_workspace, seed_authorization
-from bot.app.runtime import Runtime
+from bot.core import Haven
+from bot.model.settings import SlackSettings
 
 log = logging.getLogger("haven.slack")
 SLACK: web.AppKey[Slack] = web.AppKey("slack", Slack)
@@ -35,16 +37,16 @@ class Connections:
 CONNECTIONS: web.AppKey[Connections] = web.AppKey("slack_connections", Connections)
 
 
-def build(runtime: Runtime) -> tuple[AsyncApp, Slack]:
+def build(haven: Haven, settings: SlackSettings) -> tuple[AsyncApp, Slack]:
     """The bolt app with Haven's listeners, and the ports registered on the core."""
-    settings = runtime.settings
     check_settings(settings)
-    assert settings.slack_bot_token
-    client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    supervisors, escalation = settings.slack_supervisor_channel, settings.slack_escalation_channel
-    hr = settings.slack_hr_channel
+    assert settings.bot_token
+    client = make_client(settings.bot_token, settings.api_url)
+    supervisors, escalation = settings.supervisor_channel, settings.escalation_channel
+    hr = settings.hr_channel
     slack = Slack(
-        runtime=runtime,
+        haven=haven,
+        settings=settings,
         client=client,
         messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation, hr=hr),
         directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation, hr=hr),
@@ -52,51 +54,50 @@ def build(runtime: Runtime) -> tuple[AsyncApp, Slack]:
     )
     bolt = AsyncApp(
         client=client,
-        signing_secret=settings.slack_signing_secret or "",
+        signing_secret=settings.signing_secret or "",
         process_before_response=True,  # no 10 ms ack polling; commits finish before the answer
         request_verification_enabled=False,  # Haven's endpoint verified the raw body already
         logger=quiet_logger("haven.slack.bolt", logging.ERROR),  # bolt logs bodies at WARNING
     )
     register(bolt, slack)
-    runtime.ctx.messengers[PLATFORM] = slack.messenger
-    runtime.ctx.directories[PLATFORM] = slack.directory
+    haven.connect(PLATFORM, messenger=slack.messenger, directory=slack.directory)
     return bolt, slack
 
 
-def mount(app: web.Application, runtime: Runtime) -> None:
+def mount(app: web.Application, haven: Haven, settings: SlackSettings) -> None:
     """Route ``POST /slack/events`` (404 in Socket Mode) and add the start-up checks."""
-    bolt, slack = build(runtime)
+    haven.mark_ready(PLATFORM, False)
+    bolt, slack = build(haven, settings)
     app[SLACK] = slack
     app[BOLT] = bolt
     app[CONNECTIONS] = Connections()
-    settings = runtime.settings
-    if settings.slack_app_token:
+    if settings.app_token:
         app.router.add_post("/slack/events", not_found)
     else:
-        assert settings.slack_signing_secret
-        app.router.add_post("/slack/events", Endpoint(bolt, settings.slack_signing_secret).handle)
+        assert settings.signing_secret
+        app.router.add_post("/slack/events", Endpoint(bolt, settings.signing_secret).handle)
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
 
 
 async def _startup(app: web.Application) -> None:
     slack = app[SLACK]
-    settings = slack.runtime.settings
+    settings = slack.settings
     connections = app[CONNECTIONS]
     connections.session = aiohttp.ClientSession()
     slack.client.session = connections.session  # one connection pool for every Web API call
     try:
         seed_authorization(app[BOLT], await check_workspace(slack.client, settings))
-        if settings.slack_app_token:
+        if settings.app_token:
             from adapters.slack.socket_mode import SocketMode
 
-            connections.socket = SocketMode(app[BOLT], settings.slack_app_token, slack.client)
+            connections.socket = SocketMode(app[BOLT], settings.app_token, slack.client)
             await connections.socket.open()
     except BaseException:
         await _cleanup(app)  # aiohttp does not clean up after a failed start
         raise
-    slack.runtime.ready[PLATFORM] = True
-    log.info("slack ready (%s)", "socket mode" if settings.slack_app_token else "events over HTTP")
+    slack.haven.mark_ready(PLATFORM)
+    log.info("slack ready (%s)", "socket mode" if settings.app_token else "events over HTTP")
 
 
 async def _cleanup(app: web.Application) -> None:

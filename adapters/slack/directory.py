@@ -1,9 +1,9 @@
 """Who is who in Slack: supervisors (channel members) and each person's language.
 
-Supervisors are the members of ``HAVEN_SLACK_SUPERVISOR_CHANNEL`` per
-``conversations.members`` (every page, cached at most 60 s); on a page in the
-escalation channel, its members may act too. A failed look-up raises
-:class:`LookupFailed`, so the core refuses the action (fail closed).
+Membership of an audience is membership of its channel (``HAVEN_SLACK_SUPERVISOR_CHANNEL``,
+``HAVEN_SLACK_ESCALATION_CHANNEL``) per ``conversations.members`` (every page, cached at
+most 60 s); who may act on what is the core's rule (:mod:`bot.flows.permissions`). A
+failed look-up raises :class:`LookupFailed`, so the core refuses the action (fail closed).
 """
 
 from __future__ import annotations
@@ -44,14 +44,11 @@ class SlackDirectory:
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
-        channels = [self.supervisors]
-        if audience == Audience.ESCALATION:
-            channels.append(self.escalation)
-        for channel in filter(None, channels):
-            if user_id in await self.members(channel):
-                return True
-        return False
+    async def is_member(self, user_id: str, audience: Audience) -> bool:
+        channel = self.defaults.get(audience)
+        if not channel:
+            return False
+        return user_id in await self.members(channel)
 
     async def is_member_of(self, user_id: str, *, place: Target) -> bool:
         """A member of the channel at ``place`` (registered, else the environment's for its audience)."""

@@ -25,14 +25,13 @@ from adapters.slack import modals as views
 from adapters.slack.api import call
 from adapters.slack.directory import Locales, SlackDirectory
 from adapters.slack.messenger import SlackMessenger
+from bot.core import Haven
 from bot.model.errors import log_unexpected
-from bot.flows.home import home
 from bot.model.i18n import t
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
 from bot.model.messages import Audience, Form, Kind, Message
-from bot.flows.notify import tell_user
-from bot.model.ports import DeliveryError, LookupFailed, Meta, Target
-from bot.app.runtime import Runtime
+from bot.model.ports import DeliveryError, Meta, Target
+from bot.model.settings import SlackSettings
 from bot.model.commands import ChannelIn
 from adapters.slack.startup import registration_problem
 
@@ -61,7 +60,8 @@ async def run_later(steps: list[Later]) -> None:
 class Slack:
     """Everything the listeners need."""
 
-    runtime: Runtime
+    haven: Haven
+    settings: SlackSettings
     client: AsyncWebClient
     messenger: SlackMessenger
     directory: SlackDirectory
@@ -73,14 +73,13 @@ class Slack:
     async def audience(self, channel_id: str | None) -> Audience:
         """Where a pressed message lives: a registered channel (per site, HR), else the
         environment's channels, a DM, or a channel."""
-        registered = await self.runtime.haven.channel_role(PLATFORM, channel_id)
+        registered = await self.haven.channel_role(PLATFORM, channel_id)
         if registered is not None:
             return registered
-        settings = self.runtime.settings
-        if channel_id and channel_id == settings.slack_hr_channel:
+        if channel_id and channel_id == self.settings.hr_channel:
             return Audience.HR
-        return parse.audience(channel_id, supervisors=settings.slack_supervisor_channel,
-                              escalation=settings.slack_escalation_channel)
+        return parse.audience(channel_id, supervisors=self.settings.supervisor_channel,
+                              escalation=self.settings.escalation_channel)
 
     async def open_form(self, trigger_id: str | None, form: Form) -> None:
         if trigger_id:
@@ -96,8 +95,7 @@ class Slack:
         answer, so it is retried when Slack fails. Only when the database itself fails is
         it sent directly (best effort, after the answer)."""
         try:
-            await tell_user(self.runtime.ctx, platform=PLATFORM, user_id=user_id, message=message,
-                            incident_ref=message.incident)
+            await self.haven.tell(platform=PLATFORM, user_id=user_id, message=message)
         except Exception:
             log_unexpected("slack receipt queue")
             later(context, lambda: self.direct(user_id, message))
@@ -111,12 +109,12 @@ class Slack:
 
 def register(app: AsyncApp, slack: Slack) -> None:
     """Attach Haven's listeners; only events Haven handles are subscribed."""
-    haven = slack.runtime.haven
+    haven = slack.haven
 
     @app.command("/abuse")
     async def abuse(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
         command = parse.command(body)
-        actor = Actor(PLATFORM, command.user_id, slack.runtime.settings.locale)
+        actor = Actor(PLATFORM, command.user_id, slack.settings.locale)
         try:
             actor = await slack.actor(command.user_id)
             outcome = await haven.report(ReportIn(actor=actor, text=command.text, intake_key=command.trigger_id))
@@ -136,7 +134,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
     @app.command("/haven")
     async def haven_command(ack: Any, body: dict[str, Any]) -> None:
         command = parse.command(body)
-        actor = Actor(PLATFORM, command.user_id, slack.runtime.settings.locale)
+        actor = Actor(PLATFORM, command.user_id, slack.settings.locale)
         try:
             actor = await slack.actor(command.user_id)
             answer = await haven.command(actor, command.text, channel=_channel_in(slack, command.channel_id))
@@ -154,7 +152,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
             told = await haven.submit_site(FormIn(actor=actor, values=sent.values, metadata=sent.metadata))
         except Exception:
             code = log_unexpected("slack site form")
-            oops = t(slack.runtime.settings.locale, "slack.error", code=code)
+            oops = t(slack.settings.locale, "slack.error", code=code)
             await ack(response_action="errors", errors={"site": oops})
             return
         await ack()
@@ -170,7 +168,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         except Exception:
             await ack()
             code = log_unexpected("slack button")
-            oops = Message(kind=Kind.REFUSAL, text=t(slack.runtime.settings.locale, "slack.error", code=code))
+            oops = Message(kind=Kind.REFUSAL, text=t(slack.settings.locale, "slack.error", code=code))
             later(context, lambda: slack.private(pressed.channel_id, pressed.user_id, oops))
             return
         await ack()
@@ -191,7 +189,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         except Exception:
             code = log_unexpected("slack form")
             await ack(response_action="errors",
-                      errors={"description": t(slack.runtime.settings.locale, "slack.error", code=code)})
+                      errors={"description": t(slack.settings.locale, "slack.error", code=code)})
             return
         if outcome.errors:
             await ack(response_action="errors", errors={k: v[:300] for k, v in outcome.errors.items()})
@@ -241,7 +239,7 @@ async def _open_prefilled(slack: Slack, shortcut: parse.MessageShortcut) -> None
     prefill = {"exact_words": shortcut.text[:3000]}
     if permalink:
         prefill["evidence"] = permalink
-    form = await slack.runtime.haven.report_form(actor, prefill=prefill)
+    form = await slack.haven.report_form(actor, prefill=prefill)
     await slack.open_form(shortcut.trigger_id, form)
 
 
@@ -260,10 +258,5 @@ async def _permalink(slack: Slack, shortcut: parse.MessageShortcut) -> str | Non
 
 async def publish_home(slack: Slack, user_id: str) -> None:
     """App Home: own incidents and wellbeing; supervisors also see the open incidents."""
-    actor = await slack.actor(user_id)
-    try:
-        supervisor = await slack.directory.is_supervisor(user_id, audience=Audience.SUPERVISORS)
-    except LookupFailed:
-        supervisor = False  # fail closed: show only what is the person's own
-    messages = await home(slack.runtime.ctx, actor, supervisor=supervisor)
+    messages = await slack.haven.home(await slack.actor(user_id))
     await call(slack.client.views_publish(user_id=user_id, view=views.home(messages)))

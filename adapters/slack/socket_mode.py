@@ -25,8 +25,7 @@ from adapters.slack import parse
 from adapters.slack.api import call, quiet_logger
 from adapters.slack.endpoint import Seen
 from adapters.slack.listeners import AFTER, run_later
-from bot.app.config import ConfigError
-from bot.model.errors import BadRequest, log_unexpected
+from bot.model.errors import BadRequest, ConfigError, log_unexpected
 from bot.model.ports import DeliveryError
 
 log = logging.getLogger("haven.slack")

@@ -1,6 +1,6 @@
 """Start-up checks: Haven refuses to run with an unsafe or broken Slack set-up.
 
-Each failure is one :class:`bot.app.config.ConfigError` line naming the variable.
+Each failure is one :class:`bot.model.errors.ConfigError` line naming the variable.
 """
 
 from __future__ import annotations
@@ -13,34 +13,35 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.api import call, delivery_error
-from bot.app.config import ConfigError, Settings
+from bot.model.errors import ConfigError
 from bot.model.ports import DeliveryError
+from bot.model.settings import SlackSettings
 
 
-def check_settings(settings: Settings) -> None:
+def check_settings(settings: SlackSettings) -> None:
     """What must be set before anything is asked of Slack."""
-    if not settings.slack_app_token and not settings.slack_signing_secret:
+    if not settings.app_token and not settings.signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET: required with SLACK_BOT_TOKEN "
                           "(or set SLACK_APP_TOKEN to use Socket Mode)")
-    if not settings.slack_supervisor_channel:
+    if not settings.supervisor_channel:
         raise ConfigError("HAVEN_SLACK_SUPERVISOR_CHANNEL: required with SLACK_BOT_TOKEN "
                           "(the id of the supervisors' private channel, e.g. C0123456789)")
 
 
-async def check_workspace(client: AsyncWebClient, settings: Settings) -> AsyncSlackResponse:
+async def check_workspace(client: AsyncWebClient, settings: SlackSettings) -> AsyncSlackResponse:
     """The token works, and every channel Haven posts to is private, not shared
     outside the organisation, and has Haven as a member. Returns ``auth.test``'s answer."""
     try:
         auth: AsyncSlackResponse = await client.auth_test()
     except Exception as exc:  # noqa: BLE001 - any failure here is one clear start-up line
-        raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.slack_api_url} "
+        raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.api_url} "
                           f"({delivery_error(exc).reason})") from None
-    assert settings.slack_supervisor_channel
-    await check_channel(client, "HAVEN_SLACK_SUPERVISOR_CHANNEL", settings.slack_supervisor_channel)
-    if settings.slack_escalation_channel:
-        await check_channel(client, "HAVEN_SLACK_ESCALATION_CHANNEL", settings.slack_escalation_channel)
-    if settings.slack_hr_channel:
-        await check_channel(client, "HAVEN_SLACK_HR_CHANNEL", settings.slack_hr_channel)
+    assert settings.supervisor_channel
+    await check_channel(client, "HAVEN_SLACK_SUPERVISOR_CHANNEL", settings.supervisor_channel)
+    if settings.escalation_channel:
+        await check_channel(client, "HAVEN_SLACK_ESCALATION_CHANNEL", settings.escalation_channel)
+    if settings.hr_channel:
+        await check_channel(client, "HAVEN_SLACK_HR_CHANNEL", settings.hr_channel)
     return auth
 
 

@@ -24,9 +24,9 @@ from adapters.teams.directory import TeamsDirectory
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.names import Names
 from adapters.teams.store import TeamsLinks
-from bot.app.config import Settings
+from bot.core import Haven
 from bot.model.errors import log_unexpected
-from bot.app.runtime import Runtime
+from bot.model.settings import TeamsSettings
 
 log = logging.getLogger("haven.teams")
 PLATFORM = "teams"
@@ -35,7 +35,7 @@ PLATFORM = "teams"
 class MessagesEndpoint:
     """The aiohttp handler; one per app."""
 
-    def __init__(self, settings: Settings, adapter: CloudAdapter, bot: HavenTeamsBot) -> None:
+    def __init__(self, settings: TeamsSettings, adapter: CloudAdapter, bot: HavenTeamsBot) -> None:
         self.settings = settings
         self.adapter = adapter
         self.bot = bot
@@ -44,7 +44,7 @@ class MessagesEndpoint:
         if request.content_type != "application/json":
             return _error(415, "Content-Type must be application/json")
         header = request.headers.get("Authorization")
-        problem = auth.bearer_problem(header, required=bool(self.settings.microsoft_app_id))
+        problem = auth.bearer_problem(header, required=bool(self.settings.app_id))
         if problem:
             return _error(401, problem)
         activity = await _read_activity(request)
@@ -96,20 +96,18 @@ def _error(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
 
-def mount(app: web.Application, runtime: Runtime) -> None:
+def mount(app: web.Application, haven: Haven, settings: TeamsSettings) -> None:
     """Register the Teams messenger and directory on the core and add ``POST /api/messages``."""
-    settings = runtime.settings
     adapter = auth.make_adapter(settings)
-    app_id = settings.microsoft_app_id or ""
-    links = TeamsLinks(runtime.ctx)
+    app_id = settings.app_id or ""
+    links = TeamsLinks(haven.links)
     people = Names(adapter, links, app_id)
     messenger = TeamsMessenger(adapter, links, app_id, people)
-    runtime.ctx.messengers[PLATFORM] = messenger
-    runtime.ctx.directories[PLATFORM] = TeamsDirectory(adapter, links, app_id, on_name=people.seen)
-    bot = HavenTeamsBot(runtime, links, messenger)
+    haven.connect(PLATFORM, messenger=messenger, directory=TeamsDirectory(adapter, links, app_id, on_name=people.seen))
+    bot = HavenTeamsBot(haven, settings, links, messenger)
     app.router.add_post("/api/messages", MessagesEndpoint(settings, adapter, bot))
     app.on_startup.append(lambda _: _forget_names(links))
-    runtime.ready[PLATFORM] = True
+    haven.mark_ready(PLATFORM)
 
 
 async def _forget_names(links: TeamsLinks) -> None:

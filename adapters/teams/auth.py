@@ -16,7 +16,8 @@ from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AuthenticateRequestResult, ClaimsIdentity, ConnectorFactory
 
-from bot.app.config import ConfigError, Settings
+from bot.model.errors import ConfigError
+from bot.model.settings import TeamsSettings
 
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 
@@ -71,32 +72,32 @@ def bearer_problem(header: str | None, *, required: bool) -> str | None:
     return None
 
 
-def make_adapter(settings: Settings) -> CloudAdapter:
+def make_adapter(settings: TeamsSettings) -> CloudAdapter:
     """CloudAdapter with credentials from the settings (emulator: none)."""
-    if settings.microsoft_app_id:
-        app_type = settings.microsoft_app_type
-        missing = [name for name, value in (("MICROSOFT_APP_PASSWORD", settings.microsoft_app_password),
-                                            ("MICROSOFT_APP_TENANT_ID", settings.microsoft_app_tenant_id))
+    if settings.app_id:
+        app_type = settings.app_type
+        missing = [name for name, value in (("MICROSOFT_APP_PASSWORD", settings.app_password),
+                                            ("MICROSOFT_APP_TENANT_ID", settings.tenant_id))
                    if not value and (app_type == "SingleTenant" or name == "MICROSOFT_APP_PASSWORD")]
         if app_type == "UserAssignedMSI":
-            missing = [] if settings.microsoft_app_tenant_id else ["MICROSOFT_APP_TENANT_ID"]
+            missing = [] if settings.tenant_id else ["MICROSOFT_APP_TENANT_ID"]
         if missing:
             raise ConfigError(f"{missing[0]}: required for Teams with MICROSOFT_APP_TYPE={app_type}")
-        config = _Configuration(settings.microsoft_app_id, settings.microsoft_app_password or "",
-                                app_type, settings.microsoft_app_tenant_id)
+        config = _Configuration(settings.app_id, settings.app_password or "",
+                                app_type, settings.tenant_id)
     else:  # HAVEN_TEAMS_EMULATOR=1: authentication disabled (loopback only, see check_safety)
         config = _Configuration("", "", "MultiTenant", None)
     return CloudAdapter(HavenAuthentication(config))
 
 
-def forwarded_header(settings: Settings, header: str | None) -> str:
+def forwarded_header(settings: TeamsSettings, header: str | None) -> str:
     """What botbuilder validates: the header itself, or nothing in emulator mode (no keys)."""
-    return (header or "") if settings.microsoft_app_id else ""
+    return (header or "") if settings.app_id else ""
 
 
-def tenant_refused(settings: Settings, tenant: str | None) -> bool:
+def tenant_refused(settings: TeamsSettings, tenant: str | None) -> bool:
     """SingleTenant (the default): an activity from another tenant is refused."""
-    expected = settings.microsoft_app_tenant_id
-    if not expected or settings.microsoft_app_type == "MultiTenant":
+    expected = settings.tenant_id
+    if not expected or settings.app_type == "MultiTenant":
         return False
     return (tenant or "").lower() != expected.lower()

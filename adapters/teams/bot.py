@@ -17,24 +17,24 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
 from adapters.teams.store import TeamsLinks
+from bot.core import Haven
 from bot.model.errors import log_unexpected
 from bot.model.i18n import normalize_locale, t
 from bot.model.commands import ChannelIn
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
-from bot.flows.links import current_alert
 from bot.model.messages import Action, Audience, Form, Kind, Message
-from bot.app.runtime import Runtime
+from bot.model.settings import TeamsSettings
 
 log = logging.getLogger("haven.teams")
 
 
 class HavenTeamsBot(ActivityHandler):
-    def __init__(self, runtime: Runtime, links: TeamsLinks, messenger: TeamsMessenger) -> None:
-        self.runtime = runtime
-        self.haven = runtime.haven
+    def __init__(self, haven: Haven, settings: TeamsSettings, links: TeamsLinks, messenger: TeamsMessenger) -> None:
+        self.haven = haven
+        self.settings = settings
         self.links = links
         self.messenger = messenger
-        self.admins = set(runtime.settings.teams_admins)
+        self.admins = set(settings.admins)
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -52,7 +52,7 @@ class HavenTeamsBot(ActivityHandler):
                 await turn_context.send_activity(MessageFactory.text(text))
 
     def _locale(self, turn_context: TurnContext) -> str:
-        return normalize_locale(turn_context.activity.locale, self.runtime.settings.locale)
+        return normalize_locale(turn_context.activity.locale, self.settings.locale)
 
     def _actor(self, turn_context: TurnContext) -> Actor:
         sender = turn_context.activity.from_property or ChannelAccount()
@@ -190,7 +190,7 @@ class HavenTeamsBot(ActivityHandler):
         ref = pressed.value.split(":", 1)[0]
         if result.changed and pressed.action not in _NOT_ALERT_BUTTONS:
             kind = Kind.PAGE if audience == Audience.ESCALATION else Kind.ALERT
-            alert = await current_alert(self.runtime.ctx, ref, kind=kind)
+            alert = await self.haven.current_alert(ref, kind=kind)
             if alert is not None:
                 names = await self.messenger.names(alert, ask=False)  # answer the invoke at once
                 return render.invoke_card(render.message_card(alert, names))

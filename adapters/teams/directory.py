@@ -1,5 +1,5 @@
-"""The Teams :class:`bot.model.ports.Directory`: a supervisor is a member of the team that owns
-the registered channel, per ``GET {serviceUrl}/v3/conversations/{teamId}/members/{aadObjectId}``
+"""The Teams :class:`bot.model.ports.Directory`: a member of an audience is a member of the team
+that owns that audience's registered channel, per ``GET {serviceUrl}/v3/conversations/{teamId}/members/{aadObjectId}``
 (200 member, 404 not), cached at most 60 s; any other answer fails closed."""
 
 from __future__ import annotations
@@ -34,26 +34,21 @@ class TeamsDirectory:
         self.monotonic = monotonic
         self._cache: dict[tuple[str, str], tuple[float, bool]] = {}
 
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
-        """Members of the supervisors' team; on a page, members of the escalation team too."""
-        audiences = [Audience.SUPERVISORS]
-        if audience == Audience.ESCALATION:
-            audiences.append(Audience.ESCALATION)
-        for where in audiences:
-            channel = await self.links.channel(where)
-            if channel and await self.is_member(channel["teamId"], channel["serviceUrl"], user_id):
-                return True
-        return False
+    async def is_member(self, user_id: str, audience: Audience) -> bool:
+        """Whether ``user_id`` is in the team of the channel registered for ``audience``."""
+        if audience == Audience.USER:
+            return False
+        return await self.is_member_of(user_id, place=Target(audience))
 
     async def is_member_of(self, user_id: str, *, place: Target) -> bool:
-        """A member of the team that owns the channel at ``place`` (registered, else the first
-        registration for its audience)."""
+        """A member of the team that owns the channel at ``place`` (a registered channel of a
+        site or HR, else the default registration for its audience)."""
         channel = place.channel or await self.links.channel(place.audience)
         if not channel or not channel.get("teamId") or not channel.get("serviceUrl"):
             return False
-        return await self.is_member(channel["teamId"], channel["serviceUrl"], user_id)
+        return await self.team_member(channel["teamId"], channel["serviceUrl"], user_id)
 
-    async def is_member(self, team_id: str, service_url: str, user_id: str) -> bool:
+    async def team_member(self, team_id: str, service_url: str, user_id: str) -> bool:
         key = (team_id, user_id)
         cached = self._cache.get(key)
         now = self.monotonic()

@@ -1,4 +1,4 @@
-"""What the Teams adapter remembers, through the neutral :mod:`bot.flows.links` port.
+"""What the Teams adapter remembers, through the core's :class:`bot.model.ports.Links` (``Haven.links``).
 
 Keys: ``user:<aadObjectId>`` → {serviceUrl, tenantId, userId (``29:…``), botId, botName,
 conversationId (the 1:1 chat, once known)}; ``channel:supervisors`` and
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.flows.context import Context
-from bot.flows.links import load_link, registered_channel, save_link
 from bot.model.messages import Audience
+from bot.model.ports import Links
 
 PLATFORM = "teams"
 NAME_FIELDS = ("name", "channelName")  # written by earlier versions; dropped on the next write
@@ -26,19 +25,19 @@ def channel_key(audience: Audience | str) -> str:
 class TeamsLinks:
     """Conversation references and registrations in the database (survive a restart)."""
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    def __init__(self, links: Links) -> None:
+        self.links = links
 
     async def load(self, key: str) -> dict[str, Any] | None:
-        return await load_link(self.ctx, PLATFORM, key)
+        return await self.links.load(PLATFORM, key)
 
     async def save(self, key: str, data: dict[str, Any]) -> None:
-        await save_link(self.ctx, PLATFORM, key, data)
+        await self.links.save(PLATFORM, key, data)
 
     async def channel(self, audience: Audience) -> dict[str, Any] | None:
-        """The default site's channel for ``audience`` (HR's): a registration, else the link
-        an earlier version stored."""
-        return await registered_channel(self.ctx, PLATFORM, audience) or await self.load(channel_key(audience))
+        """The default site's channel for ``audience`` (HR's): its registration (the core's
+        links answer ``channel:<audience>`` from the registrations first)."""
+        return await self.load(channel_key(audience))
 
     async def remember_user(self, aad_id: str, data: dict[str, Any]) -> None:
         """Merge what an activity told us about a person (keeps a known 1:1 conversation)."""

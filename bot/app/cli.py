@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     export = incidents.add_parser("export")
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.add_argument("--out")
+    hr_link = sub.add_parser("hr-link", help="print a one-time HR desk sign-in link (local trials; loopback only)")
+    hr_link.add_argument("--user", required=True, help="the HR member's platform user id (in HAVEN_HR_USERS)")
+    hr_link.add_argument("--platform", default="slack", choices=("slack", "teams", "console"),
+                         help="the platform the user id belongs to (default: slack)")
     return parser
 
 
@@ -86,13 +90,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger("haven").setLevel(os.environ.get("HAVEN_LOG_LEVEL", "INFO").upper())
         return serve(settings)
     if args.command == "console":
-        from adapters.console.repl import run_console
+        from bot.app.console import console
 
-        return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+        return asyncio.run(console(settings, sys.stdin, sys.stdout))
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
     if args.command == "manifest":
         return _manifest(args, settings)
+    if args.command == "hr-link":
+        from bot.app.desk_wiring import hr_link_command
+
+        return asyncio.run(hr_link_command(settings, user=args.user, platform=args.platform, out=sys.stdout))
     from bot.app import records
 
     if args.command == "purge":

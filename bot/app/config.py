@@ -8,9 +8,10 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.model.errors import ConfigError
+from bot.model.settings import ConsoleSettings, SlackSettings, TeamsSettings
 
-class ConfigError(Exception):
-    """A bad configuration value: one clear line naming the variable."""
+__all__ = ["ConfigError", "Settings", "check_safety", "load_settings"]
 
 
 _ALIASES = {
@@ -37,6 +38,8 @@ _ALIASES = {
     "slack_admins": "HAVEN_SLACK_ADMINS",
     "slack_hr_channel": "HAVEN_SLACK_HR_CHANNEL",
     "teams_allow_guests": "HAVEN_TEAMS_ALLOW_GUESTS",
+    "hr_users": "HAVEN_HR_USERS",
+    "public_url": "HAVEN_PUBLIC_URL",
 }
 
 
@@ -83,7 +86,20 @@ class Settings(BaseSettings):
     slack_hr_channel: str | None = Field(default=None, alias="HAVEN_SLACK_HR_CHANNEL")
     teams_allow_guests: bool = Field(default=False, alias="HAVEN_TEAMS_ALLOW_GUESTS")
 
-    @field_validator("encryption_key", "teams_admins", "slack_admins", mode="before")
+    hr_users: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_HR_USERS")
+    public_url: str | None = Field(default=None, alias="HAVEN_PUBLIC_URL")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")) or "://" not in value or len(value.split("://", 1)[1]) == 0:
+            raise ValueError("must be an absolute http(s) URL, e.g. https://haven.example.com")
+        return value
+
+    @field_validator("encryption_key", "teams_admins", "slack_admins", "hr_users", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> list[str]:
         return _split(value)
@@ -121,12 +137,38 @@ class Settings(BaseSettings):
             return False
 
     @property
+    def desk_url(self) -> str:
+        """Where HR sign-in links point: ``HAVEN_PUBLIC_URL``, else this server's own address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token)
 
     @property
     def teams_enabled(self) -> bool:
         return bool(self.microsoft_app_id) or self.teams_emulator
+
+    # -- what each adapter is given -------------------------------------------------------
+
+    def slack(self) -> SlackSettings:
+        return SlackSettings(
+            bot_token=self.slack_bot_token, signing_secret=self.slack_signing_secret,
+            app_token=self.slack_app_token, api_url=self.slack_api_url,
+            supervisor_channel=self.slack_supervisor_channel, escalation_channel=self.slack_escalation_channel,
+            hr_channel=self.slack_hr_channel, locale=self.locale,
+        )
+
+    def teams(self) -> TeamsSettings:
+        return TeamsSettings(
+            app_id=self.microsoft_app_id, app_password=self.microsoft_app_password,
+            tenant_id=self.microsoft_app_tenant_id, app_type=self.microsoft_app_type,
+            emulator=self.teams_emulator, admins=tuple(self.teams_admins), locale=self.locale,
+            allow_guests=self.teams_allow_guests,
+        )
+
+    def console(self) -> ConsoleSettings:
+        return ConsoleSettings(locale=self.locale)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

@@ -1,18 +1,21 @@
 """Assembling Haven from settings: policy, database, context, core, dispatcher, sweep.
 
 Nothing here imports a platform SDK; adapters register their messenger and
-directory on ``runtime.ctx`` when the composition roots (server, cli) wire them in.
+directory with ``runtime.haven`` when the composition roots (server, cli) wire them in.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.model.clock import clock_from
 from bot.app.config import Settings
 from bot.flows.context import Context
-from bot.core import Haven
+from bot.core import DeskAccess, Haven
+from bot.flows.permissions import is_hr_member
+from bot.hr.access import ChannelCheck, HrAccess
+from bot.hr.signin import SignIn
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sweep import Sweeper
 from bot.flows.metrics import Metrics
@@ -21,6 +24,7 @@ from policy.loader import load_policy
 from policy.model import Policy
 from storage.crypto import Cipher
 from storage.db import Database
+from storage.hr_desk import Identity
 
 log = logging.getLogger("haven")
 
@@ -35,7 +39,11 @@ class Runtime:
     dispatcher: Dispatcher
     sweeper: Sweeper
     metrics: Metrics
-    ready: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> dict[str, bool]:
+        """Which platforms (and the migrations) are ready; adapters report theirs to ``Haven``."""
+        return self.haven.ready
 
     async def close(self) -> None:
         await self.dispatcher.stop()
@@ -58,10 +66,23 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
                   admins={"slack": frozenset(settings.slack_admins), "teams": frozenset(settings.teams_admins)})
     dispatcher = Dispatcher(ctx, worker=worker)
     ctx.wake = dispatcher.wake
+    haven = Haven(ctx)
+    haven.desk = DeskAccess(  # links and sessions run on the real clock: they are security windows
+        access=HrAccess(hr_users=frozenset(settings.hr_users), channel_check=_hr_channel_check(ctx)),
+        signin=SignIn(db=db, clock=ctx.wall, public_url=settings.desk_url),
+    )
     return Runtime(
-        settings=settings, policy=policy, db=db, ctx=ctx, haven=Haven(ctx),
+        settings=settings, policy=policy, db=db, ctx=ctx, haven=haven,
         dispatcher=dispatcher, sweeper=Sweeper(ctx, worker=worker), metrics=metrics,
     )
+
+
+def _hr_channel_check(ctx: Context) -> ChannelCheck:
+    """HR on the desk: the members of the HR channel (spec 8.6), as the platform says."""
+    async def check(identity: Identity) -> bool:
+        return await is_hr_member(ctx, identity.platform, identity.user_id)
+
+    return check
 
 
 async def migrate(runtime: Runtime) -> None:

@@ -13,7 +13,9 @@ from bot.model.clock import iso
 from bot.app.config import ConfigError, Settings, check_safety
 from bot.flows.retention import purge
 from bot.app.runtime import Runtime, build_runtime, count_open
+from bot.app.desk_wiring import build_desk
 from bot.delivery.scheduler import Ticker
+from bot.hr.app import mount as mount_desk
 from storage.migrate import upgrade
 
 log = logging.getLogger("haven.server")
@@ -87,6 +89,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     mount_platforms(app, runtime)
+    mount_desk(app, build_desk(runtime))
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
     return app
@@ -98,13 +101,11 @@ def mount_platforms(app: web.Application, runtime: Runtime) -> None:
     if settings.slack_enabled:
         from adapters.slack.app import mount as mount_slack
 
-        runtime.ready["slack"] = False
-        mount_slack(app, runtime)
+        mount_slack(app, runtime.haven, settings.slack())
     if settings.teams_enabled:
         from adapters.teams.app import mount as mount_teams
 
-        runtime.ready["teams"] = False
-        mount_teams(app, runtime)
+        mount_teams(app, runtime.haven, settings.teams())
 
 
 async def _startup(app: web.Application) -> None:

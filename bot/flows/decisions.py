@@ -1,7 +1,8 @@
 """Decisions: supervisors pressing alert buttons (options, approvals, join).
 
-Only supervisors may act; anyone else is refused privately, nothing changes, and the
-refusal is counted and logged by ids only (never written to the incident's trail).
+Only those :mod:`bot.flows.permissions` allows may act; anyone else is refused
+privately, nothing changes, and the refusal is counted and logged by ids only (never
+written to the incident's trail).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows import acting, escalation, routes
+from bot.flows import escalation, routes
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
+from bot.flows.permissions import DECIDING, may_act_on, own_case
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
@@ -46,7 +48,7 @@ def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: object
 async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
     """Route a supervisor's button after checking who is asking (fail closed)."""
     try:
-        allowed = await acting.may_act(ctx, press.actor.user_id, incident, press.audience)
+        allowed = await may_act_on(ctx, press.actor.user_id, incident, press.audience)
     except LookupFailed:
         return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
     if not allowed and routes.on_hr_route(incident):
@@ -55,12 +57,8 @@ async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> 
         return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
     if incident.status == "resolved":
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
-    if press.action in acting.DECIDING and acting.own_case(incident, press.actor.user_id):
+    if press.action in DECIDING and own_case(incident, press.actor.user_id):
         return refuse(ctx, press, "own_case", "sites.refusal_own_case", ref=incident.ref)
-    if press.action == Action.MOVE_TO_HR:
-        from bot.flows.moves import move_to_hr
-
-        return await move_to_hr(ctx, press, incident)
     if press.action in (Action.APPROVE, Action.REJECT):
         return await _decide(ctx, press, incident)
     if press.action == Action.JOIN:

@@ -1,10 +1,11 @@
-"""A neutral port for adapters that must remember where to reach people and channels.
+"""The :class:`bot.model.ports.Links` port, for adapters that must remember where to reach
+people and channels.
 
 Adapters never import ``storage/``; they persist platform data (Teams conversation
-references, channel registrations) through these functions, which keep it in the
-database (``conversation_refs``) so it survives a restart. Each call opens and commits
-its own short session: never call one while holding a session (SQLite has one
-connection).
+references, channel registrations) through ``Haven.links`` (:class:`DatabaseLinks`),
+which keeps it in the database (``conversation_refs``) so it survives a restart. Each
+call opens and commits its own short session: never call one while holding a session
+(SQLite has one connection).
 """
 
 from __future__ import annotations
@@ -35,6 +36,26 @@ async def load_link(ctx: Context, platform: str, key: str) -> dict[str, Any] | N
 async def registered_channel(ctx: Context, platform: str, audience: Audience) -> dict[str, Any] | None:
     """The default site's registered channel for ``audience`` (HR's for ``hr``), or None."""
     return await routes.channel(ctx, platform, audience, None)
+
+
+class DatabaseLinks:
+    """:class:`bot.model.ports.Links` on the database. ``channel:<audience>`` answers the
+    default site's registration (spec 8.2: ``register … SITE``), else what an earlier
+    version stored under that key."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def load(self, platform: str, key: str) -> dict[str, Any] | None:
+        kind, _, name = key.partition(":")
+        if kind == "channel" and name in {str(a) for a in routes.CHANNEL_AUDIENCES}:
+            registered = await registered_channel(self.ctx, platform, Audience(name))
+            if registered is not None:
+                return registered
+        return await load_link(self.ctx, platform, key)
+
+    async def save(self, platform: str, key: str, data: dict[str, Any]) -> None:
+        await save_link(self.ctx, platform, key, data)
 
 
 async def current_alert(ctx: Context, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:

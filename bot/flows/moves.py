@@ -17,8 +17,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.flows import escalation, routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
 from bot.flows.decisions import PressResult, refuse
+from bot.flows.permissions import may_act_on
 from bot.model.inbound import Actor, PressIn
 from bot.model.messages import Audience, Kind, Message, Reply
+from bot.model.ports import LookupFailed
 from bot.model.views import alert, notice
 from storage import incidents as repo
 from storage import sites as store
@@ -28,7 +30,15 @@ log = logging.getLogger("haven.moves")
 
 
 async def move_to_hr(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
-    """A supervisor sends a line incident to HR only (refused while no HR channel exists)."""
+    """A supervisor of the incident's site sends it to HR only (refused while no HR channel exists)."""
+    try:
+        allowed = await may_act_on(ctx, press.actor.user_id, incident, press.audience)
+    except LookupFailed:
+        return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
+    if not allowed:
+        return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
+    if incident.status == "resolved":
+        return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
     if routes.on_hr_route(incident):
         return refuse(ctx, press, "already_hr", "sites.moved_to_hr_done", ref=incident.ref)
     if not await routes.reachable(ctx, incident.platform, Audience.HR, None):

@@ -8,6 +8,10 @@ import secrets
 log = logging.getLogger("haven.errors")
 
 
+class ConfigError(Exception):
+    """A bad configuration value: one clear line naming the variable."""
+
+
 class BadRequest(Exception):
     """Input Haven cannot read: answered with a 4xx, never a 500."""
 

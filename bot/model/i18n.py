@@ -31,9 +31,14 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def catalog(locale: str) -> dict[str, str]:
-    """All strings of one locale, keyed ``section.name``."""
-    text = resources.files("bot.locales").joinpath(f"{locale}.yaml").read_text(encoding="utf-8")
-    return _flatten(yaml.safe_load(text))
+    """All strings of one locale, keyed ``section.name``: ``{locale}.yaml`` and every
+    ``<part>.{locale}.yaml`` beside it (the HR desk keeps its strings in ``hr.{locale}.yaml``)."""
+    folder = resources.files("bot.locales")
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(f".{locale}.yaml"))
+    strings: dict[str, str] = {}
+    for name in [f"{locale}.yaml", *names]:
+        strings.update(_flatten(yaml.safe_load(folder.joinpath(name).read_text(encoding="utf-8"))))
+    return strings
 
 
 def t(locale: str, key: str, **values: object) -> str:

@@ -1,7 +1,8 @@
 """Ports: what the core needs from the outside world, as Protocols.
 
 Each platform adapter implements :class:`Messenger` and :class:`Directory`;
-the core never imports a platform SDK.
+the core never imports a platform SDK. :class:`Links` is the other way round: the
+core gives it to adapters (``Haven.links``) to remember platform references.
 """
 
 from __future__ import annotations
@@ -71,13 +72,27 @@ class LookupFailed(Exception):
 
 
 class Directory(Protocol):
-    """Answers who may act where (the platform knows channel and team membership)."""
+    """Answers one question: is this person a member of an audience's channel (the platform
+    knows channel and team membership). Who may act on what is decided by the core
+    (:mod:`bot.flows.permissions`), never here."""
 
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool: ...
+    async def is_member(self, user_id: str, audience: Audience) -> bool:
+        """Raise :class:`LookupFailed` when the platform cannot answer (fail closed)."""
+        ...
 
     async def is_member_of(self, user_id: str, *, place: Target) -> bool:
-        """A member of the channel at ``place`` (a site's, HR's; registered or the default)."""
+        """A member of the channel at ``place`` (a site's or HR's registered channel, else the
+        default for its audience). Optional: without it only the default channels count."""
         ...
+
+
+class Links(Protocol):
+    """Where an adapter keeps platform references (conversation references, channel
+    registrations) so they survive a restart; ids only, never names."""
+
+    async def load(self, platform: str, key: str) -> dict[str, Any] | None: ...
+
+    async def save(self, platform: str, key: str, data: dict[str, Any]) -> None: ...
 
 
 class Clock(Protocol):

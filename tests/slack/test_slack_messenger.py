@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.api import make_client
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.messenger import SlackMessenger
+from bot.flows.permissions import may_act
 from bot.model.messages import Audience, Kind, Message
 from bot.model.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
@@ -105,23 +106,31 @@ async def test_an_unconfigured_escalation_channel_is_unreachable(messenger: Slac
     assert caught.value.permanent
 
 
-async def test_membership_is_every_page_and_escalation_members_count_only_on_pages(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
+async def test_membership_is_every_page_of_the_audience_channel(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
     directory = SlackDirectory(client, supervisors=SUPERVISORS, escalation=ESCALATION)
-    assert await directory.is_supervisor("USUP3", audience=Audience.SUPERVISORS)
-    assert not await directory.is_supervisor("UMANAGER", audience=Audience.SUPERVISORS)
-    assert await directory.is_supervisor("UMANAGER", audience=Audience.ESCALATION)
-    assert await directory.is_supervisor("USUP1", audience=Audience.ESCALATION)
+    assert await directory.is_member("USUP3", Audience.SUPERVISORS)
+    assert not await directory.is_member("UMANAGER", Audience.SUPERVISORS)
+    assert await directory.is_member("UMANAGER", Audience.ESCALATION)
+    assert not await directory.is_member("USUP3", Audience.USER)
+
+
+async def test_escalation_members_may_act_only_on_pages(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
+    directory = SlackDirectory(client, supervisors=SUPERVISORS, escalation=ESCALATION)
+    assert not await may_act(directory, "UMANAGER", audience=Audience.SUPERVISORS)
+    assert await may_act(directory, "UMANAGER", audience=Audience.ESCALATION)
+    assert await may_act(directory, "USUP1", audience=Audience.ESCALATION)
+    assert not await may_act(directory, "UNOBODY", audience=Audience.ESCALATION)
 
 
 async def test_membership_is_looked_up_again_after_sixty_seconds(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
     now = [1000.0]
     directory = SlackDirectory(client, supervisors=SUPERVISORS, escalation=None, monotonic=lambda: now[0])
-    assert not await directory.is_supervisor("UNEW", audience=Audience.SUPERVISORS)
+    assert not await directory.is_member("UNEW", Audience.SUPERVISORS)
     fake_slack.channels[SUPERVISORS].members.append("UNEW")
     now[0] += 59
-    assert not await directory.is_supervisor("UNEW", audience=Audience.SUPERVISORS)
+    assert not await directory.is_member("UNEW", Audience.SUPERVISORS)
     now[0] += 2
-    assert await directory.is_supervisor("UNEW", audience=Audience.SUPERVISORS)
+    assert await directory.is_member("UNEW", Audience.SUPERVISORS)
 
 
 async def test_a_failed_page_fails_closed(client: AsyncWebClient, fake_slack: FakeSlack) -> None:
@@ -130,7 +139,7 @@ async def test_a_failed_page_fails_closed(client: AsyncWebClient, fake_slack: Fa
                                                      "response_metadata": {"next_cursor": "2"}})
     fake_slack.rate_limit("conversations.members", retry_after=1)
     with pytest.raises(LookupFailed):
-        await directory.is_supervisor("USUP1", audience=Audience.SUPERVISORS)
+        await directory.is_member("USUP1", Audience.SUPERVISORS)
 
 
 async def test_a_slow_membership_lookup_fails_closed_in_time(client: AsyncWebClient, fake_slack: FakeSlack,
@@ -140,5 +149,5 @@ async def test_a_slow_membership_lookup_fails_closed_in_time(client: AsyncWebCli
     monkeypatch.setattr(directory_module, "LOOKUP_SECONDS", 0.2)
     fake_slack.delay("conversations.members", 1.0)
     with pytest.raises(LookupFailed):
-        await SlackDirectory(client, supervisors=SUPERVISORS, escalation=None).is_supervisor(
-            "USUP1", audience=Audience.SUPERVISORS)
+        await SlackDirectory(client, supervisors=SUPERVISORS, escalation=None).is_member(
+            "USUP1", Audience.SUPERVISORS)

@@ -4,7 +4,6 @@ escaping, mentions, limits with "(truncated)", Slack dates."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,18 +16,15 @@ from bot.model.forms import report_form
 from bot.model.messages import Button, Fact, Kind, Message
 from bot.model.views import wellbeing
 from policy.loader import load_policy
+from tests.support.golden import check_golden
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 12, 1, 1, 0)
 
 
 def golden(name: str, data: Any) -> None:
-    """Compare with ``golden/<name>.json``; ``HAVEN_UPDATE_GOLDEN=1`` rewrites it."""
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    if os.environ.get("HAVEN_UPDATE_GOLDEN") == "1" or not path.exists():
-        path.write_text(text, encoding="utf-8")
-    assert json.loads(path.read_text(encoding="utf-8")) == data
+    """Compare with ``golden/<name>.json`` (missing fails; ``HAVEN_UPDATE_GOLDEN=1`` writes it)."""
+    check_golden(GOLDEN / f"{name}.json", data)
 
 
 @pytest.fixture(scope="module")

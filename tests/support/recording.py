@@ -66,13 +66,12 @@ class RecordingDirectory:
     broken: bool = False
     asked: list[str] = field(default_factory=list)
 
-    async def is_supervisor(self, user_id: str, *, audience: Audience) -> bool:
+    async def is_member(self, user_id: str, audience: Audience) -> bool:
         self.asked.append(user_id)
         if self.broken:
             raise LookupFailed("directory unavailable")
-        if audience == Audience.ESCALATION and user_id in self.escalation:
-            return True
-        return user_id in self.supervisors
+        members = {Audience.SUPERVISORS: self.supervisors, Audience.ESCALATION: self.escalation}.get(audience, set())
+        return user_id in members
 
 
 PLATFORM = "test"
@@ -88,6 +87,5 @@ async def make_runtime(database_url: str, *, now: datetime, locale: str = "en",
     runtime = build_runtime(Settings.model_validate(env), clock=clock)
     await migrate(runtime)
     messenger, directory = RecordingMessenger(), RecordingDirectory()
-    runtime.ctx.messengers[PLATFORM] = messenger
-    runtime.ctx.directories[PLATFORM] = directory
+    runtime.haven.connect(PLATFORM, messenger=messenger, directory=directory)
     return runtime, messenger, directory, clock

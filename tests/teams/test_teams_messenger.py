@@ -87,13 +87,13 @@ async def test_the_member_look_up_is_cached_and_fails_closed(teams: Teams) -> No
     clock = [100.0]
     directory.monotonic = lambda: clock[0]
     teams.connector.add_member(act.TEAM, act.SUPERVISOR)
-    assert await directory.is_supervisor(act.SUPERVISOR, audience=Audience.SUPERVISORS)
+    assert await directory.is_member(act.SUPERVISOR, Audience.SUPERVISORS)
     teams.connector.remove_member(act.TEAM, act.SUPERVISOR)
-    assert await directory.is_supervisor(act.SUPERVISOR, audience=Audience.SUPERVISORS)  # cached
+    assert await directory.is_member(act.SUPERVISOR, Audience.SUPERVISORS)  # cached
     clock[0] += 61
-    assert not await directory.is_supervisor(act.SUPERVISOR, audience=Audience.SUPERVISORS)
+    assert not await directory.is_member(act.SUPERVISOR, Audience.SUPERVISORS)
     assert len(teams.connector.of("member")) == 2
     teams.connector.fail(503, kind="member")
     clock[0] += 61
     with pytest.raises(LookupFailed):
-        await directory.is_supervisor(act.SUPERVISOR, audience=Audience.SUPERVISORS)
+        await directory.is_member(act.SUPERVISOR, Audience.SUPERVISORS)

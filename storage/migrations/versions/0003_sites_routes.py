@@ -2,7 +2,7 @@
 channel registrations per site (spec 8.2)
 
 Revision ID: 0002_sites
-Revises: 0001
+Revises: 0002_hrdesk
 Create Date: 2026-11-30 10:10:00
 
 """
@@ -16,7 +16,7 @@ import storage.crypto
 
 
 revision: str = '0002_sites'
-down_revision: Union[str, Sequence[str], None] = '0001'
+down_revision: Union[str, Sequence[str], None] = '0002_hrdesk'  # chained after the HR desk's revision on main
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,48 @@
+"""Assembling the HR desk from the runtime (``haven serve`` and ``haven hr-link``)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.app.config import ConfigError, Settings
+from bot.app.records import detail
+from bot.app.runtime import Runtime, make_database
+from bot.hr.desk import Desk
+from bot.hr.signin import SignIn
+from bot.model.clock import SystemClock
+from storage.hr_desk import Identity
+from storage.migrate import upgrade
+
+
+def build_desk(runtime: Runtime) -> Desk:
+    """The desk shares the core's HR check (one membership cache) and sign-in links."""
+    settings = runtime.settings
+    assert runtime.haven.desk is not None  # build_runtime always sets it
+
+    async def record(ref: str) -> dict[str, object] | None:
+        return await detail(runtime.db, ref)
+
+    return Desk(
+        db=runtime.db, policy=runtime.policy, clock=runtime.ctx.clock,
+        access=runtime.haven.desk.access, signin=runtime.haven.desk.signin, record=record,
+        default_locale=settings.locale,
+        secure_cookie=settings.desk_url.startswith("https://"),
+    )
+
+
+async def hr_link_command(settings: Settings, *, user: str, platform: str, out: TextIO) -> int:
+    """``haven hr-link --user ID``: a sign-in link printed, for trials on this machine only."""
+    if not settings.host_is_loopback:
+        raise ConfigError("hr-link: refused because HAVEN_HOST is not a loopback address "
+                          "(HR members sign in with /haven hr in chat)")
+    if user not in settings.hr_users:
+        raise ConfigError(f"hr-link: {user} is not in HAVEN_HR_USERS")
+    db = make_database(settings)
+    try:
+        await upgrade(db)
+        signin = SignIn(db=db, clock=SystemClock(), public_url=settings.desk_url)
+        link = await signin.issue_link(Identity(platform=platform, user_id=user))
+    finally:
+        await db.dispose()
+    out.write(link + "\n")
+    return 0

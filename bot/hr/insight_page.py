@@ -1,0 +1,45 @@
+"""``/hr/insights``: trends over the last twelve months, as charts with tables beside them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+from markupsafe import Markup
+
+from bot.hr import charts
+from bot.hr.desk import DESK, LOCALE, VIEWER
+from bot.hr.insights import MASK, by_status, per_month, repeat_customers, shown, time_to_acknowledge
+from bot.hr.text import render
+from bot.model.i18n import t
+from storage import desk_queries
+
+PERIOD = timedelta(days=365)
+STATUSES = ("open", "acknowledged", "resolved")
+
+
+async def insights(request: web.Request) -> web.StreamResponse:
+    desk = request.app[DESK]
+    locale = request[LOCALE]
+    policy = desk.policy
+    async with desk.db.session() as session:
+        rows = await desk_queries.insight_rows(session=session, since=desk.clock.now() - PERIOD)
+    labels = {c.id: str(c.labels.get(locale)) for c in policy.categories}
+    severity_labels = {s.id: str(s.labels.get(locale)) for s in policy.severities}
+    monthly = per_month(rows, "category", list(labels), policy.zone)
+    acks = time_to_acknowledge(rows, list(severity_labels))
+    statuses = by_status(rows)
+    customers, about_them = repeat_customers(rows)
+    monthly_chart = charts.stacked_bars(
+        t(locale, "hr.insights.per_month"), monthly.months,
+        [(labels[key], monthly.plotted(key)) for key in monthly.keys])
+    ack_chart = charts.bars(
+        t(locale, "hr.insights.ack_time"), [severity_labels[a.severity] for a in acks],
+        [("p50", [a.p50 for a in acks]), ("p90", [a.p90 for a in acks])])
+    return render("insights.html", request, {
+        "viewer": request[VIEWER], "total": shown(len(rows)), "mask": MASK,
+        "monthly": monthly, "labels": labels, "monthly_chart": Markup(monthly_chart),
+        "acks": acks, "severity_labels": severity_labels, "ack_chart": Markup(ack_chart),
+        "statuses": [(s, shown(statuses.get(s, 0))) for s in STATUSES],
+        "repeat_customers": shown(customers), "repeat_incidents": shown(about_them),
+    })

@@ -1,0 +1,91 @@
+"""The numbers behind ``/hr/insights``: pure functions over incident rows.
+
+Any breakdown cell under :data:`SMALL` reports is shown as "<5": a small number can
+point at one person."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from statistics import quantiles
+from zoneinfo import ZoneInfo
+
+from storage.desk_queries import InsightRow
+
+SMALL = 5
+MASK = "<5"
+
+
+def shown(count: int) -> str:
+    return MASK if 0 < count < SMALL else str(count)
+
+
+def month_of(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Counts per month (columns) and per key (rows), e.g. category or site."""
+
+    months: list[str]
+    keys: list[str]
+    counts: dict[tuple[str, str], int]  # (key, month) → count
+
+    def cell(self, key: str, month: str) -> str:
+        return shown(self.counts.get((key, month), 0))
+
+    def plotted(self, key: str) -> list[int | None]:
+        """Chart values: cells under five are left out, never drawn to scale."""
+        values: list[int | None] = []
+        for month in self.months:
+            count = self.counts.get((key, month), 0)
+            values.append(count if count >= SMALL else None)
+        return values
+
+
+def per_month(rows: list[InsightRow], key_of: str, keys: list[str], zone: ZoneInfo) -> Breakdown:
+    counts: Counter[tuple[str, str]] = Counter()
+    months: set[str] = set()
+    for row in rows:
+        month = month_of(row.reported_at, zone)
+        months.add(month)
+        counts[(str(getattr(row, key_of)), month)] += 1
+    present = [k for k in keys if any(counts.get((k, m)) for m in months)]
+    return Breakdown(months=sorted(months), keys=present, counts=dict(counts))
+
+
+@dataclass(frozen=True)
+class AckTimes:
+    severity: str
+    count: int
+    p50: float | None  # minutes; None when fewer than five were acknowledged
+    p90: float | None
+
+
+def time_to_acknowledge(rows: list[InsightRow], severities: list[str]) -> list[AckTimes]:
+    minutes: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        if row.acknowledged_at is not None:
+            minutes[row.severity].append((row.acknowledged_at - row.reported_at).total_seconds() / 60)
+    result = []
+    for severity in severities:
+        values = sorted(minutes.get(severity, []))
+        if len(values) < SMALL:
+            result.append(AckTimes(severity, len(values), None, None))
+            continue
+        cuts = quantiles(values, n=10, method="inclusive")
+        result.append(AckTimes(severity, len(values), round(cuts[4], 1), round(cuts[8], 1)))
+    return result
+
+
+def by_status(rows: list[InsightRow]) -> dict[str, int]:
+    return dict(Counter(row.status for row in rows))
+
+
+def repeat_customers(rows: list[InsightRow]) -> tuple[int, int]:
+    """(customers reported two or more times, incidents about them)."""
+    per_customer = Counter(row.customer_hash for row in rows if row.customer_hash)
+    repeats = {h: n for h, n in per_customer.items() if n >= 2}
+    return len(repeats), sum(repeats.values())

@@ -1,0 +1,65 @@
+"""``/hr/insights``: counts, masked small cells, SVG charts that load nothing from elsewhere."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.hr.insights import MASK, per_month, repeat_customers, shown, time_to_acknowledge
+from storage.desk_queries import InsightRow
+from tests.hr.conftest import DeskWorld, seed
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+T0 = datetime(2026, 11, 2, 1, 0)
+
+
+def row(minutes_to_ack: float | None = None, *, category: str = "other", severity: str = "normal",
+        at: datetime = T0, customer: str | None = None) -> InsightRow:
+    ack = at + timedelta(minutes=minutes_to_ack) if minutes_to_ack is not None else None
+    return InsightRow(at, category, severity, "acknowledged" if ack else "open", ack, customer)
+
+
+def test_counts_under_five_are_masked_and_never_plotted() -> None:
+    rows = [row(category="violence")] * 4 + [row(category="other")] * 6
+    monthly = per_month(rows, "category", ["violence", "other"], TOKYO)
+    assert monthly.months == ["2026-11"]
+    assert monthly.cell("violence", "2026-11") == MASK
+    assert monthly.cell("other", "2026-11") == "6"
+    assert monthly.plotted("violence") == [None] and monthly.plotted("other") == [6]
+    assert shown(0) == "0" and shown(5) == "5"
+
+
+def test_months_are_counted_in_the_policy_time_zone() -> None:
+    late_night = datetime(2026, 10, 31, 16, 30)  # 01:30 on 1 November in Tokyo
+    monthly = per_month([row(at=late_night)] * 5, "category", ["other"], TOKYO)
+    assert monthly.months == ["2026-11"]
+
+
+def test_time_to_acknowledge_percentiles_need_five_acknowledgements() -> None:
+    rows = [row(m) for m in (1, 2, 3, 4, 10)] + [row(5, severity="critical")] * 4
+    normal, critical = time_to_acknowledge(rows, ["normal", "critical"])
+    assert (normal.count, normal.p50) == (5, 3.0)
+    assert normal.p90 is not None and 4 < normal.p90 <= 10
+    assert (critical.count, critical.p50, critical.p90) == (4, None, None)
+
+
+def test_repeat_customers_count_hashes_seen_twice() -> None:
+    rows = [row(customer="h1"), row(customer="h1"), row(customer="h2"), row()]
+    assert repeat_customers(rows) == (1, 2)
+
+
+async def test_insights_page_draws_svg_with_a_table_and_nothing_from_elsewhere(desk_world: DeskWorld) -> None:
+    await seed(desk_world.runtime, ["he shouted"] * 6)
+    await desk_world.signed_in()
+    response = await desk_world.client.get("/hr/insights")
+    body = await response.text()
+    assert response.status == 200
+    assert body.count("<svg") == 2
+    assert "Reports per month by category (table)" in body
+    assert re.search(r"<th scope=\"row\">Other harassment</th><td>6</td>", body)
+    hosts = set(re.findall(r"(?:src|href)=\"(https?://[^\"]+)\"", body))
+    assert hosts == set()
+    assert "<script" not in body
+    japanese = await (await desk_world.client.get("/hr/insights?lang=ja")).text()
+    assert "月別・種別ごとの報告件数" in japanese
