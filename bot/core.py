@@ -130,10 +130,9 @@ class Haven:
         if submission is None:
             return FormOutcome(errors=errors)
         ref, _ = split_value(submitted.metadata)
-        if ref.startswith("INC-"):
-            if await reporter.add_details(self.ctx, submitted.actor, ref, submission):
-                return FormOutcome(errors={}, ref=ref,
-                                   receipt=notice(Kind.REPORTER_UPDATE, locale, "reporter.details_added", ref=ref))
+        if ref.startswith("INC-") and await reporter.add_details(self.ctx, submitted.actor, ref, submission):
+            return FormOutcome(errors={}, ref=ref,
+                               receipt=notice(Kind.REPORTER_UPDATE, locale, "reporter.details_added", ref=ref))
         outcome = await self._log(submitted.actor, self.wellbeing(locale), submission, submitted.intake_key)
         return FormOutcome(errors={}, receipt=outcome.receipt, ref=outcome.ref)
 
@@ -215,7 +214,8 @@ class Haven:
         """A form closed unsent: a gentle DM offering to reopen it."""
         async with self.ctx.db.session() as session:
             message = notice(Kind.REPORTER_UPDATE, actor.locale, "form.closed")
-            await enqueue(session, self.ctx, None, Audience.USER, message, platform=actor.platform, user_id=actor.user_id)
+            await enqueue(session, self.ctx, None, Audience.USER, message, platform=actor.platform,
+                          user_id=actor.user_id)
             await session.commit()
         self.ctx.wake()
 

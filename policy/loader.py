@@ -40,7 +40,7 @@ class _PolicyYamlLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -111,7 +111,7 @@ def _read_yaml(source: Path, name: str) -> Any:
     except OSError as exc:
         raise PolicyError([f"{name}: cannot read the file ({exc.strerror or exc})"]) from None
     try:
-        return yaml.load(text, Loader=_PolicyYamlLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_PolicyYamlLoader)  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -144,9 +144,8 @@ def _real_loc(raw: Any, loc: tuple[int | str, ...], *, keep_last: bool) -> list[
     real: list[int | str] = []
     node = raw
     for i, segment in enumerate(loc):
-        if isinstance(node, dict) and segment in node:
-            node = node[segment]
-        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+        in_list = isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
+        if (isinstance(node, dict) and segment in node) or in_list:
             node = node[segment]
         elif keep_last and i == len(loc) - 1:
             pass
@@ -168,7 +167,7 @@ def _dotted(raw: Any, loc: list[int | str]) -> str:
             ids = [x.get("id") for x in node if isinstance(x, dict)]
             item_id = item.get("id") if isinstance(item, dict) else None
             named = isinstance(item_id, str) and ids.count(item_id) == 1 and "." not in item_id
-            parts.append(item_id if named else str(segment))  # type: ignore[arg-type]
+            parts.append(item_id if named and isinstance(item_id, str) else str(segment))
             node = item
         else:
             parts.append(str(segment))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -71,7 +72,7 @@ def _describe_span(span: OpeningHours, words: dict[str, Any], marks: dict[str, s
     return f"{_describe_days(span.days, words, marks)}{marks['after_days']}{times}"
 
 
-def _describe_days(days: list[str], words: dict[str, Any], marks: dict[str, str]) -> str:
+def _describe_days(days: Sequence[str], words: dict[str, Any], marks: dict[str, str]) -> str:
     indexes = sorted({WEEKDAYS.index(day) for day in days})
     if len(indexes) == len(WEEKDAYS):
         return str(words["every_day"])
@@ -93,7 +94,7 @@ def _describe_dates(month_days: list[str], marks: dict[str, str]) -> str:
     runs = _runs(ordinals)
     first_day, last_day = date(leap, 1, 1).toordinal(), date(leap, 12, 31).toordinal()
     if len(runs) > 1 and runs[0][0] == first_day and runs[-1][1] == last_day:
-        runs = [(runs[-1][0], runs[0][1])] + runs[1:-1]
+        runs = [(runs[-1][0], runs[0][1]), *runs[1:-1]]
 
     def text(ordinal: int) -> str:
         day = date.fromordinal(ordinal)

@@ -32,10 +32,12 @@ class UTCNaiveDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, datetime) and value.utcoffset() is not None:
             return value.astimezone(UTC).replace(tzinfo=None)
-        return value
+        unchanged: datetime | None = value  # a naive datetime, as stored
+        return unchanged
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         """Return naive UTC (drop a UTC tzinfo a driver might add)."""
         if isinstance(value, datetime) and value.tzinfo is not None:
             return value.astimezone(UTC).replace(tzinfo=None)
-        return value
+        unchanged: datetime | None = value  # naive (UTC) or None
+        return unchanged

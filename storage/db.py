@@ -22,15 +22,22 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.crypto import Cipher
+
+Session: TypeAlias = AsyncSession
+"""What repository functions take as ``session=`` (``async with db.session() as session``)."""
+
+DuplicateKey = IntegrityError
+"""Raised at commit when a unique key (e.g. an incident's intake key) was taken meanwhile."""
 
 SQLITE_PRAGMAS = (  # busy_timeout first: switching to WAL may wait for another process
     "PRAGMA busy_timeout=5000",
@@ -103,6 +110,7 @@ class Database:
                 "use sqlite+aiosqlite:/// or postgresql+asyncpg://"
             )
         self._url = parsed
+        # Haven's own attribute on the dialect: EncryptedText columns find the cipher there
         self.engine.dialect.haven_cipher = self.cipher  # type: ignore[attr-defined]
 
     @property
@@ -143,7 +151,7 @@ class Database:
 
         try:
             await asyncio.wait_for(_select_one(), timeout)
-        except Exception:  # noqa: BLE001 - a health check reports, never raises
+        except Exception:  # a health check reports, never raises
             return False
         return True
 

@@ -9,7 +9,7 @@ concurrent sessions on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, update
@@ -18,7 +18,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import insert_ignoring_conflicts
 from storage.db import utc_naive
-from storage.models import Choice, Counter, Event, Incident, Job, OutboxMessage, Proposal
+from storage.kinds import Status
+from storage.models import Choice, Counter, Event, Incident, Proposal
 
 
 async def next_ref(*, session: AsyncSession, year: int) -> str:
@@ -50,6 +51,14 @@ async def add_incident(*, session: AsyncSession, incident: Incident) -> Incident
     return incident
 
 
+async def save_incident(*, session: AsyncSession, incident: Incident) -> Incident:
+    """Write the changes made to a loaded incident (its ``version`` bumped) and flush."""
+    incident.version += 1
+    session.add(incident)
+    await session.flush()
+    return incident
+
+
 async def get_incident(*, session: AsyncSession, ref: str) -> Incident | None:
     """The incident with the human id ``ref`` (``INC-…``), or None."""
     result = await session.exec(select(Incident).where(Incident.ref == ref))
@@ -59,6 +68,14 @@ async def get_incident(*, session: AsyncSession, ref: str) -> Incident | None:
 async def get_incident_by_id(*, session: AsyncSession, incident_id: int) -> Incident | None:
     """The incident with the primary key ``incident_id``, or None."""
     return await session.get(Incident, incident_id)
+
+
+async def incidents_by_ids(*, session: AsyncSession, incident_ids: Collection[int]) -> list[Incident]:
+    """The incidents with these primary keys (any order; missing ones are left out)."""
+    if not incident_ids:
+        return []
+    query = select(Incident).where(col(Incident.id).in_(list(incident_ids)))
+    return list((await session.exec(query)).all())
 
 
 async def list_incidents(
@@ -95,7 +112,7 @@ async def earlier_by_customer(
 
 async def _cas(session: AsyncSession, model: Any, where: Any, values: dict[str, Any]) -> bool:
     result = await session.exec(update(model).where(where).values(**values))
-    return result.rowcount == 1
+    return int(result.rowcount) == 1
 
 
 async def claim_owner(*, session: AsyncSession, incident_id: int, owner: str, at: datetime) -> bool:
@@ -106,12 +123,12 @@ async def claim_owner(*, session: AsyncSession, incident_id: int, owner: str, at
         and_(
             col(Incident.id) == incident_id,
             col(Incident.owner_id).is_(None),
-            col(Incident.status) == "open",
+            col(Incident.status) == Status.OPEN,
             or_(col(Incident.second_responder_id).is_(None), col(Incident.second_responder_id) != owner),
         ),
         {
             "owner_id": owner,
-            "status": "acknowledged",
+            "status": Status.ACKNOWLEDGED,
             "acknowledged_at": utc_naive(at),
             "version": Incident.version + 1,
         },
@@ -126,7 +143,7 @@ async def claim_second_responder(*, session: AsyncSession, incident_id: int, use
         and_(
             col(Incident.id) == incident_id,
             col(Incident.second_responder_id).is_(None),
-            col(Incident.status) != "resolved",
+            col(Incident.status) != Status.RESOLVED,
             or_(col(Incident.owner_id).is_(None), col(Incident.owner_id) != user),
         ),
         {"second_responder_id": user, "version": Incident.version + 1},
@@ -138,8 +155,8 @@ async def resolve(*, session: AsyncSession, incident_id: int, at: datetime) -> b
     return await _cas(
         session,
         Incident,
-        and_(col(Incident.id) == incident_id, col(Incident.status) != "resolved"),
-        {"status": "resolved", "resolved_at": utc_naive(at), "version": Incident.version + 1},
+        and_(col(Incident.id) == incident_id, col(Incident.status) != Status.RESOLVED),
+        {"status": Status.RESOLVED, "resolved_at": utc_naive(at), "version": Incident.version + 1},
     )
 
 
@@ -170,7 +187,7 @@ async def record_choice(
         session, Choice, incident_id=incident_id, option=option, actor=actor,
         at=utc_naive(at), state=state,
     )
-    return (await session.exec(statement)).rowcount == 1
+    return int((await session.exec(statement)).rowcount) == 1
 
 
 async def update_choice_state(
@@ -206,14 +223,18 @@ async def add_event(
     at: datetime,
     option: str | None = None,
     detail: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> Event:
-    """Append an audit event (ids and kinds only; never free text in ``detail``)."""
+    """Append an audit event (ids and kinds only; never free text in ``detail``).
+
+    ``flush=False`` only adds the row, for callers that add many and flush once."""
     event = Event(
         incident_id=incident_id, kind=kind, actor=actor, at=utc_naive(at),
         option=option, detail=dict(detail or {}),
     )
     session.add(event)
-    await session.flush()
+    if flush:
+        await session.flush()
     return event
 
 
@@ -254,37 +275,7 @@ async def decide_proposal(
     )
 
 
-async def purgeable(
-    *, session: AsyncSession, now: datetime, retention: timedelta
-) -> list[Incident]:
-    """Resolved incidents past retention and not on legal hold, oldest first."""
-    cutoff = utc_naive(now) - retention
-    query = (
-        select(Incident)
-        .where(Incident.status == "resolved")
-        .where(col(Incident.resolved_at) <= cutoff)
-        .where(col(Incident.legal_hold).is_(False))
-        .order_by(col(Incident.resolved_at), col(Incident.id))
-    )
-    return list((await session.exec(query)).all())
-
-
-async def delete_incident(*, session: AsyncSession, incident_id: int) -> bool:
-    """Delete a resolved incident not on legal hold, with its events, choices, proposals,
-    jobs and outbox rows. False (nothing deleted) when it is open or held."""
-    guard = await session.exec(
-        select(Incident.id).where(col(Incident.id) == incident_id, col(Incident.status) == "resolved",
-                                  col(Incident.legal_hold).is_(False)).with_for_update()
-    )
-    if guard.first() is None:
-        return False
-    for model in (Event, Choice, Proposal, Job, OutboxMessage):
-        await session.exec(delete(model).where(model.incident_id == incident_id))
-    await session.exec(delete(Incident).where(col(Incident.id) == incident_id))
-    return True
-
-
 async def count_open(*, session: AsyncSession) -> int:
     """How many incidents are not resolved (for the ``haven_open_incidents`` gauge)."""
-    query = select(func.count()).select_from(Incident).where(Incident.status != "resolved")
+    query = select(func.count()).select_from(Incident).where(col(Incident.status) != Status.RESOLVED)
     return int((await session.exec(query)).one())

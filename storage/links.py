@@ -41,7 +41,7 @@ async def first_delivery(*, session: AsyncSession, key: str, at: datetime) -> bo
     so roll back to let a failed delivery be retried.
     """
     statement = insert_ignoring_conflicts(session, Dedup, key=key, at=utc_naive(at))
-    return (await session.exec(statement)).rowcount == 1
+    return int((await session.exec(statement)).rowcount) == 1
 
 
 async def prune_deliveries(*, session: AsyncSession, before: datetime) -> int:

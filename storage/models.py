@@ -9,20 +9,21 @@ load with the cipher of the :class:`storage.db.Database` that runs the query.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.columns import EncryptedText, UTCNaiveDateTime
+from storage.kinds import Status
 
 
 class Incident(SQLModel, table=True):
     __tablename__ = "incidents"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(index=True, unique=True, max_length=32)  # INC-YYYY-NNNNNN
-    intake_key: Optional[str] = Field(default=None, unique=True, max_length=200)
+    intake_key: str | None = Field(default=None, unique=True, max_length=200)
     platform: str = Field(max_length=16)  # slack | teams | console
     reporter_id: str = Field(index=True, max_length=128)
     reporter_locale: str = Field(default="en", max_length=16)
@@ -30,23 +31,23 @@ class Incident(SQLModel, table=True):
     category: str = Field(max_length=64)
     severity: str = Field(max_length=64)
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="open", index=True, max_length=16)
-    owner_id: Optional[str] = Field(default=None, max_length=128)
-    second_responder_id: Optional[str] = Field(default=None, max_length=128)
-    contact_channel: Optional[str] = Field(default=None, max_length=32)
-    occurred_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
-    held_minutes: Optional[int] = None
+    status: str = Field(default=Status.OPEN.value, index=True, max_length=16)
+    owner_id: str | None = Field(default=None, max_length=128)
+    second_responder_id: str | None = Field(default=None, max_length=128)
+    contact_channel: str | None = Field(default=None, max_length=32)
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    held_minutes: int | None = None
     # free text (ciphertext when a key is configured)
-    description: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
-    exact_words: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
-    demands: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
-    location: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
-    evidence: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
-    customer_ref: Optional[str] = Field(default=None, sa_column=Column(EncryptedText))
-    customer_hash: Optional[str] = Field(default=None, index=True, max_length=128)
+    description: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    exact_words: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    demands: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    location: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    evidence: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    customer_ref: str | None = Field(default=None, sa_column=Column(EncryptedText))
+    customer_hash: str | None = Field(default=None, index=True, max_length=128)
     reported_at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
-    acknowledged_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
-    resolved_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
     policy_version: str = Field(max_length=64)
     policy_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     legal_hold: bool = False
@@ -62,11 +63,11 @@ class Event(SQLModel, table=True):
 
     __tablename__ = "events"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(index=True, foreign_key="incidents.id")
     kind: str = Field(max_length=32)
     actor: str = Field(max_length=128)
-    option: Optional[str] = Field(default=None, max_length=64)
+    option: str | None = Field(default=None, max_length=64)
     at: datetime = Field(sa_type=UTCNaiveDateTime)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -77,7 +78,7 @@ class Choice(SQLModel, table=True):
     __tablename__ = "choices"
     __table_args__ = (UniqueConstraint("incident_id", "option", name="uq_choice_incident_option"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id")
     option: str = Field(max_length=64)
     actor: str = Field(max_length=128)
@@ -88,14 +89,14 @@ class Choice(SQLModel, table=True):
 class Proposal(SQLModel, table=True):
     __tablename__ = "proposals"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(index=True, foreign_key="incidents.id")
     option: str = Field(max_length=64)
     proposer: str = Field(max_length=128)
     state: str = Field(default="pending", max_length=16)  # pending | approved | rejected
-    decided_by: Optional[str] = Field(default=None, max_length=128)
+    decided_by: str | None = Field(default=None, max_length=128)
     created_at: datetime = Field(sa_type=UTCNaiveDateTime)
-    decided_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
 
 
 class Job(SQLModel, table=True):
@@ -104,18 +105,18 @@ class Job(SQLModel, table=True):
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    incident_id: Optional[int] = Field(default=None, index=True, foreign_key="incidents.id")
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, index=True, foreign_key="incidents.id")
     kind: str = Field(max_length=32)  # renotify | page | remind_owner | remind_channel | ask_join | checkin
     key: str = Field(unique=True, max_length=200)  # idempotency key, e.g. "INC-…:renotify:1"
     due_at: datetime = Field(sa_type=UTCNaiveDateTime)
     state: str = Field(default="pending", max_length=16)  # pending | claimed | done | cancelled
-    lease_until: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
-    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
     attempts: int = 0
-    answer: Optional[str] = Field(default=None, max_length=32)  # check-ins: ok | talk | stop
-    answered_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
-    done_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    answer: str | None = Field(default=None, max_length=32)  # check-ins: ok | talk | stop
+    answered_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -125,26 +126,26 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    incident_id: Optional[int] = Field(default=None, index=True, foreign_key="incidents.id")
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, index=True, foreign_key="incidents.id")
     platform: str = Field(max_length=16)
     kind: str = Field(max_length=32)
     op: str = Field(default="post", max_length=16)  # post | update | notify
     audience: str = Field(max_length=16)  # reporter | supervisors | escalation | hr | user
     site: str | None = Field(default=None, max_length=64)  # the site whose channel a channel post goes to
-    user_id: Optional[str] = Field(default=None, max_length=128)
-    reply_to: Optional[int] = None  # outbox id of the post to thread under or to update
+    user_id: str | None = Field(default=None, max_length=128)
+    reply_to: int | None = None  # outbox id of the post to thread under or to update
     payload: str = Field(sa_column=Column(EncryptedText, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
     due_at: datetime = Field(sa_type=UTCNaiveDateTime)
-    lease_until: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
-    claimed_by: Optional[str] = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
     attempts: int = 0
-    last_error: Optional[str] = Field(default=None, max_length=500)
-    sent_ref: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_ref: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(sa_type=UTCNaiveDateTime)
-    sent_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
-    dead_at: Optional[datetime] = Field(default=None, sa_type=UTCNaiveDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+    dead_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
 
 
 class ConversationRef(SQLModel, table=True):
@@ -153,7 +154,7 @@ class ConversationRef(SQLModel, table=True):
     __tablename__ = "conversation_refs"
     __table_args__ = (UniqueConstraint("platform", "key", name="uq_conversation_ref"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     key: str = Field(max_length=200)  # "user:<id>", "channel:supervisors", "channel:escalation"
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

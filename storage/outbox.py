@@ -27,7 +27,7 @@ from storage.db import Database, utc_naive
 from storage.models import OutboxMessage
 
 _ERROR_LIMIT = 500
-_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_OUTBOX = OutboxMessage.metadata.tables["outbox"]
 
 
 def message_row(
@@ -86,7 +86,7 @@ async def enqueue_many(*, session: AsyncSession, rows: Sequence[dict[str, Any]])
     """Queue many messages (rows of :func:`message_row`) in the caller's transaction with
     one multi-row ``INSERT`` (SQLAlchemy Core; payloads are encrypted all the same)."""
     if rows:
-        await session.exec(insert(_OUTBOX), params=list(rows))  # type: ignore[call-overload]
+        await session.exec(insert(_OUTBOX), params=list(rows))
 
 
 def _claimable(now: datetime) -> list[Any]:
@@ -180,7 +180,7 @@ async def mark_sent_many(
         )
         applied = {int(message_id) for message_id in result.scalars().all()}
         if applied:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 update(table).where(table.c.id == bindparam("message_id")).values(sent_ref=bindparam("ref")),
                 params=[{"message_id": message_id, "ref": dict(refs[message_id])} for message_id in applied],
             )
@@ -221,6 +221,33 @@ async def mark_dead(
     return message if result.rowcount else None
 
 
+async def release(
+    *, db: Database, held: Sequence[tuple[int, str | None]], due_at: datetime
+) -> None:
+    """Give claimed rows back (pacing, not failure): ``pending`` until ``due_at``, the attempt
+    uncounted. ``held`` is ``(id, worker)``; a row another worker holds now is left alone."""
+    async with db.session() as session:
+        for message_id, worker in held:
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == "sending",
+                       col(OutboxMessage.claimed_by) == worker)
+                .values(state="pending", due_at=utc_naive(due_at), lease_until=None, claimed_by=None,
+                        attempts=OutboxMessage.attempts - 1)
+            )
+        await session.commit()
+
+
+async def rewrite_payload(
+    *, session: AsyncSession, message_id: int, payload: str, detach: bool = False
+) -> None:
+    """Replace a row's payload (purge); ``detach`` also forgets its incident."""
+    values: dict[str, Any] = {"payload": payload}
+    if detach:
+        values["incident_id"] = None
+    await session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
+
+
 async def rescue_expired(*, db: Database, now: datetime) -> int:
     """Return messages whose lease ran out (a worker died mid-send) to ``pending``."""
     async with db.session() as session:
@@ -246,6 +273,12 @@ async def messages_for(*, session: AsyncSession, incident_id: int) -> list[Outbo
         .where(OutboxMessage.incident_id == incident_id)
         .order_by(col(OutboxMessage.id))
     )
+    return list((await session.exec(query)).all())
+
+
+async def posts_of_kind(*, session: AsyncSession, kind: str) -> list[OutboxMessage]:
+    """Every ``post`` row of this kind (e.g. the digests, which belong to no incident)."""
+    query = select(OutboxMessage).where(col(OutboxMessage.kind) == kind, col(OutboxMessage.op) == "post")
     return list((await session.exec(query)).all())
 
 

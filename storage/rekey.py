@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, Text, select, type_coerce, update
+from sqlalchemy import Table, Text, func, select, type_coerce, update
 
+from storage.crypto import TOKEN_PREFIX
 from storage.db import Database
 from storage.models import Incident, OutboxMessage
 
@@ -27,7 +28,7 @@ async def _rekey_table(db: Database, table: Table, names: tuple[str, ...]) -> in
     extra = [table.c.customer_hash] if "customer_ref" in names else []
     while True:
         async with db.session() as session:
-            query = (
+            query: Any = (  # a Select of labelled, coerced columns: no sqlmodel overload fits
                 select(table.c.id, *raw, *extra)
                 .where(table.c.id > last_id)
                 .order_by(table.c.id)
@@ -37,7 +38,7 @@ async def _rekey_table(db: Database, table: Table, names: tuple[str, ...]) -> in
             if not rows:
                 return changed
             for row in rows:
-                values = _new_values(db, row._mapping, names)
+                values = _new_values(db, row._mapping, names)  # Row._mapping is public, despite the "_"
                 if values:
                     await session.exec(update(table).where(table.c.id == row.id).values(values))
                     changed += 1
@@ -68,3 +69,25 @@ async def rekey(db: Database) -> int:
     changed = await _rekey_table(db, incidents.__table__, INCIDENT_TEXT)
     changed += await _rekey_table(db, messages.__table__, ("payload",))
     return changed
+
+
+_SAMPLED = ((Incident, "description"), (Incident, "customer_ref"), (Incident, "exact_words"),
+            (OutboxMessage, "payload"))
+
+
+async def encrypted_samples(*, db: Database) -> list[str]:
+    """The oldest and newest stored encrypted value of each encrypted column (ciphertext,
+    as stored), for checking at start that the configured keys can read them."""
+    samples: list[str] = []
+    async with db.session() as session:
+        for model, name in _SAMPLED:
+            table: Any = model
+            column = type_coerce(getattr(table, name), Text)
+            encrypted = column.like(TOKEN_PREFIX + "%")
+            for pick in (func.min, func.max):
+                first = select(pick(table.id)).where(encrypted).scalar_subquery()
+                query: Any = select(column).where(table.id == first)  # no sqlmodel overload fits
+                row = (await session.exec(query)).first()
+                if row is not None and row[0] is not None:
+                    samples.append(row[0])
+    return samples

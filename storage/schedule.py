@@ -7,7 +7,8 @@ scheduling twice is harmless. Claims are exactly once (see :func:`claim_jobs`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +18,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import dialect_name, insert_ignoring_conflicts
 from storage.db import Database, utc_naive, utc_now
+from storage.kinds import JobKind
 from storage.models import Incident, Job
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to schedule (what the planners return; see :func:`schedule_many`)."""
+
+    incident_id: int | None
+    kind: JobKind
+    key: str
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def values(self) -> dict[str, Any]:
+        """The column values of the new ``jobs`` row."""
+        return {"incident_id": self.incident_id, "kind": str(self.kind), "key": self.key,
+                "due_at": utc_naive(self.due_at), "state": "pending", "attempts": 0,
+                "payload": dict(self.payload)}
 
 
 async def schedule(
@@ -32,7 +51,17 @@ async def schedule(
     """Schedule a job once per ``key``. False if a job with that key already exists."""
     values = {"incident_id": incident_id, "kind": kind, "key": key, "due_at": utc_naive(due_at),
               "state": "pending", "attempts": 0, "payload": dict(payload or {})}
-    return (await session.exec(_insert_job(session), params=values)).rowcount == 1
+    return int((await session.exec(_insert_job(session), params=values)).rowcount) == 1
+
+
+async def schedule_many(*, session: AsyncSession, rows: Sequence[NewJob]) -> int:
+    """Schedule many jobs with one multi-row ``INSERT … ON CONFLICT DO NOTHING``; returns
+    how many were new (a key that already exists is skipped, as with :func:`schedule`)."""
+    if not rows:
+        return 0
+    statement = _insert_job(session).returning(Job.metadata.tables["jobs"].c.id)
+    result = await session.exec(statement, params=[row.values() for row in rows])
+    return len(result.all())
 
 
 _INSERT_JOB: dict[str, Any] = {}
@@ -43,7 +72,7 @@ def _insert_job(session: AsyncSession) -> Any:
     once per dialect (building it per call cost more than running it)."""
     name = dialect_name(session)
     if name not in _INSERT_JOB:
-        _INSERT_JOB[name] = insert_ignoring_conflicts(session, Job.__table__)
+        _INSERT_JOB[name] = insert_ignoring_conflicts(session, Job.metadata.tables["jobs"])
     return _INSERT_JOB[name]
 
 
@@ -77,7 +106,7 @@ async def claim_jobs(
         .execution_options(synchronize_session=False)
     )
     async with db.session() as session:
-        rows = list((await session.exec(statement)).scalars().all())  # type: ignore[call-overload]
+        rows = list((await session.exec(statement)).scalars().all())
         await session.commit()
     rows.sort(key=lambda job: (job.due_at, job.id or 0))
     return rows
@@ -177,7 +206,7 @@ async def checkins_stopped(*, session: AsyncSession, incident_ids: Collection[in
     if not incident_ids:
         return set()
     query = select(Job.incident_id).where(
-        col(Job.incident_id).in_(sorted(set(incident_ids))), col(Job.kind) == "checkin",
+        col(Job.incident_id).in_(sorted(set(incident_ids))), col(Job.kind) == JobKind.CHECKIN,
         col(Job.answer) == "stop",
     )
     return {i for i in (await session.exec(query)).all() if i is not None}

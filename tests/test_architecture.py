@@ -22,7 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 OURS = ("bot", "policy", "storage", "adapters")
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "microsoft_agents", "botbuilder", "botframework", "aiohttp")
-BOT_FRAMEWORK = ("botbuilder", "botframework")
+RETIRED = ("botbuilder", "botframework", "msrest")  # botbuilder-python and its libraries
+TEAMS_SDK = "microsoft_agents"  # the Microsoft 365 Agents SDK
 SQL = ("sqlalchemy", "sqlmodel")
 MAY_USE_PLATFORM_SDKS = ("bot/app/", "bot/hr/")
 COMPOSITION_ROOTS = ("bot/app/",)
@@ -205,11 +206,13 @@ def test_adapters_never_reach_the_context_the_runtime_or_the_database() -> None:
     assert not bad, f"adapters use Haven's methods and Haven.links only: {bad}"
 
 
-def test_the_bot_framework_sdk_is_imported_only_by_the_teams_adapter() -> None:
+def test_no_retired_bot_framework_sdk_anywhere_and_the_agents_sdk_only_for_teams() -> None:
     everywhere = [path for folder in (*OURS, "tests", "bench") for path in files(folder)]
-    bad = [rel(path) for path in everywhere if not rel(path).startswith("adapters/teams/")
-           and any(top(m) in BOT_FRAMEWORK for m in imports(path))]
-    assert not bad, f"botbuilder outside adapters/teams: {bad}"
+    retired = [rel(path) for path in everywhere if any(top(m) in RETIRED for m in imports(path))]
+    assert not retired, f"botbuilder-python is unsupported since 2025-12-31: {retired}"
+    bad = [rel(path) for path in everywhere if not rel(path).startswith(("adapters/teams/", "tests/teams/"))
+           and any(top(m) == TEAMS_SDK for m in imports(path))]
+    assert not bad, f"the Agents SDK outside adapters/teams: {bad}"
 
 
 def test_no_import_cycles() -> None:

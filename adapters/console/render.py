@@ -30,7 +30,7 @@ def render_message(message: Message, *, numbers: list[int] | None = None) -> lis
         lines.append(f"  {fact.label}: {plain(fact.value) if not fact.user_text else fact.value}")
     if message.note:
         lines.extend(f"  {plain(line)}" for line in message.note.splitlines())
-    for number, button in zip(numbers or [], message.buttons):
+    for number, button in zip(numbers or [], message.buttons, strict=False):  # no numbers: no lines
         lines.append(f"  [{number}] {button.label}")
     return lines
 

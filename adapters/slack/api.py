@@ -48,8 +48,9 @@ def make_client(token: str, base_url: str) -> AsyncWebClient:
 def error_code(exc: SlackApiError) -> str:
     response = exc.response
     data = getattr(response, "data", None)
-    if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return data["error"]
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, str):
+        return error
     return f"http_{status_of(exc)}"
 
 
@@ -90,7 +91,7 @@ async def call(request: Awaitable[Any]) -> dict[str, Any]:
     """Await one Web API call; failures become :class:`DeliveryError`."""
     try:
         response = await request
-    except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
         raise delivery_error(exc) from None
     data = response.data
     return data if isinstance(data, dict) else {}

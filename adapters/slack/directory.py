@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -78,7 +79,7 @@ class SlackDirectory:
         cursor: str | None = None
         try:
             for _ in range(MAX_PAGES):
-                args: dict[str, object] = {"channel": channel, "limit": PAGE_SIZE}
+                args: dict[str, Any] = {"channel": channel, "limit": PAGE_SIZE}
                 if cursor:
                     args["cursor"] = cursor
                 data = await call(self.client.conversations_members(**args))

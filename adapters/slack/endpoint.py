@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -112,7 +113,8 @@ class Endpoint:
 
     async def _dispatch(self, request: web.Request, body: dict[str, Any], steps: list[Any]) -> web.Response:
         """Hand bolt the checked body as JSON, so bolt's own parser reads exactly it."""
-        headers = {k.lower(): v for k, v in request.headers.items() if k.lower() != "content-length"}
+        headers: dict[str, str | Sequence[str]] = {
+            k.lower(): v for k, v in request.headers.items() if k.lower() != "content-length"}
         headers["content-type"] = parse.JSON
         bolt_request = AsyncBoltRequest(body=json.dumps(body), query=request.query_string,
                                         headers=headers, context={AFTER: steps})

@@ -10,6 +10,7 @@ answer has been written, so the wellbeing answer always reaches the person first
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -174,7 +175,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         await ack()
         for reply in result.replies:
             message = reply.message
-            later(context, lambda m=message: slack.private(pressed.channel_id, pressed.user_id, m))
+            later(context, functools.partial(slack.private, pressed.channel_id, pressed.user_id, message))
         if result.form is not None:
             form = result.form
             later(context, lambda: slack.open_form(pressed.trigger_id, form))

@@ -46,8 +46,8 @@ class SlackMessenger:
             "unfurl_media": False,
         }
         thread_ts = (thread.data.get("ts") if thread else None)
-        if thread_ts:
-            args["channel"] = thread.data.get("channel") or args["channel"]  # type: ignore[union-attr]
+        if thread is not None and thread_ts:
+            args["channel"] = thread.data.get("channel") or args["channel"]
             args["thread_ts"] = thread_ts
             if message.mention_channel:
                 args["reply_broadcast"] = True

@@ -35,7 +35,7 @@ def modal(form: Form) -> dict[str, Any]:
         "close": plain(t(locale, "slack.close"), TITLE, locale),
         "notify_on_close": form.kind != SITE_FORM,
         "private_metadata": form.private_metadata[:METADATA],
-        "blocks": intro[:room] + [{"type": "divider"}] + inputs,
+        "blocks": [*intro[:room], {"type": "divider"}, *inputs],
     }
 
 
@@ -114,6 +114,6 @@ def home(messages: tuple[Message, ...]) -> dict[str, Any]:
         out.extend(blocks(message, limit=VIEW_BLOCKS))
     if len(out) > VIEW_BLOCKS:
         locale = messages[0].locale if messages else "en"
-        out = out[: VIEW_BLOCKS - 1] + [{"type": "context", "elements": [
-            {"type": "mrkdwn", "text": cut(t(locale, "slack.truncated"), 100)}]}]
+        truncated = {"type": "mrkdwn", "text": cut(t(locale, "slack.truncated"), 100)}
+        out = [*out[:VIEW_BLOCKS - 1], {"type": "context", "elements": [truncated]}]
     return {"type": "home", "blocks": out}

@@ -227,7 +227,7 @@ def press(body: dict[str, Any]) -> Press:
         channel_id=channel,
         message_ts=message_ts,
         trigger_id=_str(body.get("trigger_id")),
-        in_view=container.get("type") == "view" or "view" in body and "message" not in body,
+        in_view=container.get("type") == "view" or ("view" in body and "message" not in body),
     )
 
 

@@ -101,7 +101,7 @@ def blocks(message: Message, *, limit: int = MESSAGE_BLOCKS, with_buttons: bool 
     if with_buttons:
         out.extend(_action_blocks(message.buttons, locale))
     if len(out) > limit:
-        out = out[: limit - 1] + [{"type": "context", "elements": [mrkdwn(truncated_mark(locale))]}]
+        out = [*out[:limit - 1], {"type": "context", "elements": [mrkdwn(truncated_mark(locale))]}]
     return out
 
 

@@ -51,7 +51,7 @@ class SocketMode(AsyncSocketModeHandler):
         super().__init__(app, app_token=app_token, web_client=client, logger=quiet_logger("haven.slack.socket"))
         self.seen = Seen()
 
-    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         start = time.time()
         try:
             payload = check_envelope(req.type, req.payload)
@@ -85,4 +85,4 @@ class SocketMode(AsyncSocketModeHandler):
         if not isinstance(url, str) or not url:
             raise ConfigError("SLACK_APP_TOKEN: apps.connections.open returned no URL")
         self.client.wss_uri = url
-        await self.connect_async()
+        await self.connect_async()  # type: ignore[no-untyped-call]  # slack_sdk leaves it unannotated

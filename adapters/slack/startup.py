@@ -33,7 +33,7 @@ async def check_workspace(client: AsyncWebClient, settings: SlackSettings) -> As
     outside the organisation, and has Haven as a member. Returns ``auth.test``'s answer."""
     try:
         auth: AsyncSlackResponse = await client.auth_test()
-    except Exception as exc:  # noqa: BLE001 - any failure here is one clear start-up line
+    except Exception as exc:  # any failure here is one clear start-up line
         raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.api_url} "
                           f"({delivery_error(exc).reason})") from None
     assert settings.supervisor_channel

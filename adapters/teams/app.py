@@ -1,11 +1,14 @@
-"""``POST /api/messages``: Haven's own handler in front of botbuilder's CloudAdapter.
+"""``POST /api/messages``: Haven's own handler in front of the Agents SDK's CloudAdapter.
 
-botbuilder 4.17.1's ``CloudAdapter.process()`` serializes invoke responses twice (every
-card action would be a 500) and turns a missing Content-Type, a non-JWT bearer or a
-broken body into 500s, so Haven checks the request itself: 415 for a wrong content type,
-401 for a missing (with an app id) or malformed bearer, 400 for JSON or an Activity it
-cannot read, 403 for another tenant; then ``adapter.process_activity`` with the
-authentication result, and the invoke body serialized here. Never a 500.
+Haven checks the request itself before the SDK sees it: 415 for a wrong content type,
+401 for a missing (with an app id) or malformed bearer, or a token header that is not
+RS256 with a key id (no network needed); 400 for JSON or an activity it cannot read;
+then the token (the SDK's validator, keys from :mod:`adapters.teams.keys`: 401 when it
+is refused, 503 while Microsoft's keys cannot be fetched) and its ``serviceurl`` claim,
+which must be the activity's ``serviceUrl`` (as botbuilder's channel validation required:
+a token cannot send Haven's replies elsewhere); 403 for another tenant; then
+``adapter.process_activity`` with the verified claims, and the invoke body serialized
+here. Never a 500.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity
+from microsoft_agents.activity import Activity
+from pydantic import ValidationError
 
 from adapters.teams import auth, parse
 from adapters.teams.bot import HavenTeamsBot
 from adapters.teams.directory import TeamsDirectory
+from adapters.teams.keys import FAILURE_SECONDS, KeysUnavailable, SigningKeys
 from adapters.teams.messenger import TeamsMessenger
 from adapters.teams.names import Names
+from adapters.teams.registration import Registrar
 from adapters.teams.store import TeamsLinks
 from bot.core import Haven
 from bot.model.errors import log_unexpected
@@ -30,14 +35,15 @@ from bot.model.settings import TeamsSettings
 
 log = logging.getLogger("haven.teams")
 PLATFORM = "teams"
+KEYS = web.AppKey("haven_teams_keys", SigningKeys)
 
 
 class MessagesEndpoint:
     """The aiohttp handler; one per app."""
 
-    def __init__(self, settings: TeamsSettings, adapter: CloudAdapter, bot: HavenTeamsBot) -> None:
+    def __init__(self, settings: TeamsSettings, credentials: auth.Credentials, bot: HavenTeamsBot) -> None:
         self.settings = settings
-        self.adapter = adapter
+        self.credentials = credentials
         self.bot = bot
 
     async def __call__(self, request: web.Request) -> web.Response:
@@ -51,22 +57,26 @@ class MessagesEndpoint:
         if isinstance(activity, web.Response):
             return activity
         try:
-            authenticated = await self.adapter.bot_framework_authentication.authenticate_request(
-                activity, auth.forwarded_header(self.settings, header))
-        except Exception as exc:  # bad signature, expired, wrong audience, keys unreachable
+            identity = await self.credentials.identity(header)
+        except KeysUnavailable:
+            return _error(503, "the token cannot be checked right now", retry_after=FAILURE_SECONDS)
+        except Exception as exc:  # bad signature, expired, wrong audience or tenant, unreadable claims
             log.warning("Teams request refused: %s", type(exc).__name__)
             return _error(401, "unauthorized")
-        if auth.tenant_refused(self.settings, parse.tenant_of(activity.serialize())):
+        if not auth.service_url_matches(identity, activity.service_url, required=bool(self.settings.app_id)):
+            log.warning("Teams request refused: the token is for another serviceUrl")
+            return _error(401, "unauthorized")
+        if auth.tenant_refused(self.settings, parse.tenant_of(activity.model_dump(mode="json", by_alias=True))):
             log.warning("Teams activity from another tenant refused")
             return _error(403, "this bot serves one tenant")
         try:
-            response = await self.adapter.process_activity(authenticated, activity, self.bot.on_turn)
+            response = await self.credentials.adapter.process_activity(identity, activity, self.bot.on_turn)
         except Exception:
             code = log_unexpected("teams activity")
             return web.json_response({"error": "internal", "ref": code}, status=503)
         if response is None:
             return web.Response(status=200)
-        return web.json_response(_plain(response.body), status=response.status or 200)
+        return web.json_response(response.body, status=response.status or 200)
 
 
 async def _read_activity(request: web.Request) -> Activity | web.Response:
@@ -78,34 +88,30 @@ async def _read_activity(request: web.Request) -> Activity | web.Response:
     if problem:
         return _error(400, problem)
     try:
-        activity = Activity().deserialize(body)
-    except Exception:
+        return Activity.model_validate(body)
+    except (ValidationError, ValueError, TypeError):
         return _error(400, "the body is not an activity")
-    return activity
 
 
-def _plain(body: Any) -> Any:
-    """Invoke bodies are plain dicts built by render.py; anything else is serialized once."""
-    if body is None or isinstance(body, (dict, list, str, int, float, bool)):
-        return body
-    serialize = getattr(body, "serialize", None)
-    return serialize() if callable(serialize) else str(body)
-
-
-def _error(status: int, reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status)
+def _error(status: int, reason: str, *, retry_after: float | None = None) -> web.Response:
+    headers = {"Retry-After": str(int(retry_after))} if retry_after else None
+    return web.json_response({"error": reason}, status=status, headers=headers)
 
 
 def mount(app: web.Application, haven: Haven, settings: TeamsSettings) -> None:
     """Register the Teams messenger and directory on the core and add ``POST /api/messages``."""
-    adapter = auth.make_adapter(settings)
-    app_id = settings.app_id or ""
+    credentials = auth.Credentials(settings)
+    app_id = credentials.app_id
     links = TeamsLinks(haven.links)
-    people = Names(adapter, links, app_id)
-    messenger = TeamsMessenger(adapter, links, app_id, people)
-    haven.connect(PLATFORM, messenger=messenger, directory=TeamsDirectory(adapter, links, app_id, on_name=people.seen))
-    bot = HavenTeamsBot(haven, settings, links, messenger)
-    app.router.add_post("/api/messages", MessagesEndpoint(settings, adapter, bot))
+    people = Names(credentials.factory, links, app_id)
+    messenger = TeamsMessenger(credentials.adapter, links, app_id, people)
+    haven.connect(PLATFORM, messenger=messenger,
+                  directory=TeamsDirectory(credentials.factory, links, app_id, on_name=people.seen))
+    registrar = Registrar(credentials.factory, links, app_id, admins=set(settings.admins),
+                          allow_guests=settings.allow_guests, default_locale=settings.locale)
+    bot = HavenTeamsBot(haven, settings, links, messenger, registrar)
+    app[KEYS] = credentials.keys
+    app.router.add_post("/api/messages", MessagesEndpoint(settings, credentials, bot))
     app.on_startup.append(lambda _: _forget_names(links))
     haven.mark_ready(PLATFORM)
 

@@ -1,7 +1,7 @@
 """The Teams bot: activities → the core, the core's answers → cards.
 
 Personal chat: ``abuse`` / ``/abuse`` / ``報告`` / ``カスハラ`` reports (wellbeing card
-first); channel: ``@Haven register supervisors|escalation`` by an admin; cards:
+first); channel: ``@Haven register supervisors|escalation`` by an admin (registration.py); cards:
 ``adaptiveCard/action`` invokes (or Action.Submit values) press buttons and submit forms.
 """
 
@@ -11,11 +11,12 @@ import dataclasses
 import logging
 from typing import Any
 
-from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
+from microsoft_agents.activity import Activity, ActivityTypes, ChannelAccount, InvokeResponse
+from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
+from adapters.teams.registration import MembersUnknown, Registrar
 from adapters.teams.store import TeamsLinks
 from bot.core import Haven
 from bot.model.errors import log_unexpected
@@ -28,13 +29,21 @@ from bot.model.settings import TeamsSettings
 log = logging.getLogger("haven.teams")
 
 
-class HavenTeamsBot(ActivityHandler):
-    def __init__(self, haven: Haven, settings: TeamsSettings, links: TeamsLinks, messenger: TeamsMessenger) -> None:
+def data_of(turn_context: TurnContext) -> dict[str, Any]:
+    """The activity as Teams sent it (camelCase JSON), for the pure functions in parse.py."""
+    return turn_context.activity.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class HavenTeamsBot:
+    """The SDK's ``Agent``: ``on_turn`` for every activity (message, install, card invoke)."""
+
+    def __init__(self, haven: Haven, settings: TeamsSettings, links: TeamsLinks, messenger: TeamsMessenger,
+                 registrar: Registrar) -> None:
         self.haven = haven
         self.settings = settings
         self.links = links
         self.messenger = messenger
-        self.admins = set(settings.admins)
+        self.registrar = registrar
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -42,7 +51,7 @@ class HavenTeamsBot(ActivityHandler):
         """The error boundary: an unexpected error becomes a calm message with a code."""
         try:
             await self._remember(turn_context)
-            await super().on_turn(turn_context)
+            await self._dispatch(turn_context)
         except Exception:
             code = log_unexpected(f"teams {turn_context.activity.type}")
             text = t(self._locale(turn_context), "error.unexpected", code=code)
@@ -50,6 +59,15 @@ class HavenTeamsBot(ActivityHandler):
                 await _respond(turn_context, render.invoke_message(text))
             else:
                 await turn_context.send_activity(MessageFactory.text(text))
+
+    async def _dispatch(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.message:
+            await self.on_message_activity(turn_context)
+        elif activity.type == ActivityTypes.conversation_update and activity.members_added:
+            await self.on_members_added_activity(activity.members_added, turn_context)
+        elif activity.type == ActivityTypes.invoke:
+            await _respond(turn_context, await self.on_invoke_activity(turn_context))
 
     def _locale(self, turn_context: TurnContext) -> str:
         return normalize_locale(turn_context.activity.locale, self.settings.locale)
@@ -61,7 +79,7 @@ class HavenTeamsBot(ActivityHandler):
     async def _remember(self, turn_context: TurnContext) -> None:
         """Store where to reach the sender later (ids only: 1:1 chats); names stay in memory."""
         activity = turn_context.activity
-        data = activity.serialize()
+        data = data_of(turn_context)
         aad, user_id, name = parse.user_of(data)
         if not aad or not activity.service_url:
             return
@@ -80,12 +98,12 @@ class HavenTeamsBot(ActivityHandler):
         await turn_context.send_activity(await self.messenger.activity(message, channel=None))
 
     async def _form(self, turn_context: TurnContext, form: Form) -> None:
-        await turn_context.send_activity(_card_activity(render.form_card(form)))
+        await turn_context.send_activity(card_activity(render.form_card(form)))
 
     # -- messages ----------------------------------------------------------------------
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        data = turn_context.activity.serialize()
+        data = data_of(turn_context)
         pressed = parse.action_data(data)
         if pressed is not None:
             await self._submitted(turn_context, pressed)
@@ -115,17 +133,47 @@ class HavenTeamsBot(ActivityHandler):
 
     async def _haven_words(self, turn_context: TurnContext, data: dict[str, Any], *, personal: bool) -> None:
         """``check``/``hr`` (personal chat) and ``register``/``registrations``/``unregister``
-        (a channel): the core answers; a registration is confirmed in the channel."""
+        (a channel): the core answers; a registration is confirmed in the channel with the
+        number of people who will be able to act."""
         actor = self._actor(turn_context)
         text = parse.clean_text(turn_context.activity.text)
-        channel = None if personal else _channel_in(turn_context, data)
+        counted: list[int] = []
+        channel = None if personal else self._channel_in(turn_context, data, counted)
         answer = await self.haven.command(actor, text, channel=channel)
         if answer.public:
-            await self._card(turn_context, answer.message)  # mentions rendered as Teams mentions
+            message = answer.message
+            if counted:
+                people = t(message.locale, "teams.register_people", count=counted[0])
+                message = dataclasses.replace(message, text=f"{message.text}\n\n{people}")
+            await self._card(turn_context, message)  # mentions rendered as Teams mentions
         elif personal:
             await turn_context.send_activity(MessageFactory.text(answer.message.text))
         else:
             await self._private(turn_context, answer.message.text)
+
+    def _channel_in(self, turn_context: TurnContext, data: dict[str, Any], counted: list[int]) -> ChannelIn:
+        """The team channel a registration was typed in, with what Haven needs to post there;
+        its check reads the team's members (guests refused unless HAVEN_TEAMS_ALLOW_GUESTS=1)."""
+        team = parse.team_of(data)
+        channel_id, _ = parse.channel_of(data)
+        service_url = str(data.get("serviceUrl") or "")
+        recipient = data.get("recipient") or {}
+        stored = {"teamId": team, "tenantId": parse.tenant_of(data), "serviceUrl": service_url,
+                  "botId": recipient.get("id"), "botName": recipient.get("name")}
+
+        async def check() -> str | None:
+            if not team or not channel_id:
+                return "where"
+            try:
+                count = await self.registrar.headcount(team, service_url)
+            except MembersUnknown:
+                return "members"
+            if count.guests and not self.settings.allow_guests:
+                return f"guests:{count.guests}"
+            counted.append(count.people)
+            return None
+
+        return ChannelIn(channel_id or "", stored, check)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
@@ -133,33 +181,33 @@ class HavenTeamsBot(ActivityHandler):
         bot_id = (turn_context.activity.recipient or ChannelAccount()).id
         if not any(m.id == bot_id for m in members_added):
             return
-        personal = parse.conversation_type(turn_context.activity.serialize()) == "personal"
+        personal = parse.conversation_type(data_of(turn_context)) == "personal"
         key = "teams.help" if personal else "teams.help_channel"
+        turn_context.activity.id = None  # a new post, not a reply to the install event
         await turn_context.send_activity(MessageFactory.text(t(self._locale(turn_context), key)))
 
     # -- cards -------------------------------------------------------------------------
 
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """``adaptiveCard/action``: Haven writes the invoke body itself (see app.py)."""
+    async def on_invoke_activity(self, turn_context: TurnContext) -> dict[str, Any]:
+        """``adaptiveCard/action`` → the invoke response body (200 with ``{}`` for other invokes)."""
         if turn_context.activity.name != "adaptiveCard/action":
-            return InvokeResponse(status=200, body={})
-        pressed = parse.action_data(turn_context.activity.serialize())
+            return {}
+        pressed = parse.action_data(data_of(turn_context))
         if pressed is None:
-            text = t(self._locale(turn_context), "refusal.unknown_action")
-            return InvokeResponse(status=200, body=render.invoke_message(text))
-        return InvokeResponse(status=200, body=await self._act(turn_context, pressed))
+            return render.invoke_message(t(self._locale(turn_context), "refusal.unknown_action"))
+        return await self._act(turn_context, pressed)
 
     async def _submitted(self, turn_context: TurnContext, pressed: parse.ActionData) -> None:
         """The same data as an Action.Submit value: answer with new activities."""
         body = await self._act(turn_context, pressed)
         if body["type"] == render.CARD_CONTENT_TYPE:
-            await turn_context.send_activity(_card_activity(body["value"]))
+            await turn_context.send_activity(card_activity(body["value"]))
         elif body.get("value"):
             await self._private(turn_context, body["value"])
 
     async def _private(self, turn_context: TurnContext, text: str) -> None:
         """Outside an invoke, a private answer is the 1:1 chat (here, or a new one)."""
-        data = turn_context.activity.serialize()
+        data = data_of(turn_context)
         if parse.conversation_type(data) == "personal":
             await turn_context.send_activity(MessageFactory.text(text))
             return
@@ -219,7 +267,7 @@ class HavenTeamsBot(ActivityHandler):
 
     async def _audience(self, turn_context: TurnContext) -> Audience:
         """Where the pressed card lives: a registered channel, or a 1:1 chat."""
-        data = turn_context.activity.serialize()
+        data = data_of(turn_context)
         if parse.conversation_type(data) == "personal":
             return Audience.USER
         channel_id, _ = parse.channel_of(data)
@@ -237,30 +285,15 @@ _NOT_ALERT_BUTTONS = frozenset({Action.APPROVE, Action.REJECT, Action.ADD_DETAIL
                                 Action.FOLLOWUP_STOP})
 
 
-def _channel_in(turn_context: TurnContext, data: dict[str, Any]) -> ChannelIn:
-    """The team channel a registration was typed in, with what Haven needs to post there."""
-    activity = turn_context.activity
-    recipient = activity.recipient or ChannelAccount()
-    team = parse.team_of(data)
-    channel_id, _ = parse.channel_of(data)
-    stored = {"teamId": team, "tenantId": parse.tenant_of(data), "serviceUrl": activity.service_url,
-              "botId": recipient.id, "botName": recipient.name}
-
-    async def check() -> str | None:
-        return None if team and channel_id else "where"
-
-    return ChannelIn(channel_id or "", stored, check)
-
-
 def _intake_key(turn_context: TurnContext) -> str | None:
     activity_id = turn_context.activity.id
     return f"teams:{activity_id}" if activity_id else None
 
 
-def _card_activity(card: dict[str, Any]) -> Activity:
-    return Activity().deserialize({"type": "message", "attachments": [render.attachment(card)]})
+def card_activity(card: dict[str, Any]) -> Activity:
+    return Activity.model_validate({"type": "message", "attachments": [render.attachment(card)]})
 
 
 async def _respond(turn_context: TurnContext, body: dict[str, Any]) -> None:
-    await turn_context.send_activity(
-        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)))
+    value = InvokeResponse(status=200, body=body).model_dump(by_alias=True, exclude_none=True)
+    await turn_context.send_activity(Activity(type=ActivityTypes.invoke_response, value=value))

@@ -8,11 +8,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
 
-from botbuilder.integration.aiohttp import CloudAdapter
-from botframework.connector.auth import AuthenticationConstants
-from msrest.exceptions import HttpOperationError
+import aiohttp
+from microsoft_agents.activity import ChannelAccount, PagedMembersResult
+from microsoft_agents.hosting.core import ClaimsIdentity, RestChannelServiceClientFactory
 
 from adapters.teams.store import TeamsLinks
 from bot.model.messages import Audience
@@ -21,13 +20,14 @@ from bot.model.ports import LookupFailed, Target
 log = logging.getLogger("haven.teams")
 CACHE_SECONDS = 60.0
 LOOKUP_TIMEOUT = 10.0
+PAGE_SIZE = 100  # Teams: 50–500 per page
 
 
 class TeamsDirectory:
-    def __init__(self, adapter: CloudAdapter, links: TeamsLinks, app_id: str, *,
+    def __init__(self, factory: RestChannelServiceClientFactory, links: TeamsLinks, app_id: str, *,
                  monotonic: Callable[[], float] = time.monotonic,
                  on_name: Callable[[str, str], None] | None = None) -> None:
-        self.adapter = adapter
+        self.factory = factory
         self.on_name = on_name
         self.links = links
         self.app_id = app_id
@@ -60,9 +60,9 @@ class TeamsDirectory:
 
     async def _look_up(self, team_id: str, service_url: str, user_id: str) -> bool:
         try:
-            member = await get_member(self.adapter, self.app_id, team_id, service_url, user_id)
-        except HttpOperationError as exc:
-            status = getattr(getattr(exc, "response", None), "status_code", None)
+            member = await get_member(self.factory, self.app_id, team_id, service_url, user_id)
+        except aiohttp.ClientResponseError as exc:
+            status = exc.status
             if status == 404:
                 return False
             log.warning("Teams member look-up failed with %s", status)
@@ -75,12 +75,31 @@ class TeamsDirectory:
         return True
 
 
-async def get_member(adapter: CloudAdapter, app_id: str, conversation: str, service_url: str,
-                     user_id: str, *, timeout: float = LOOKUP_TIMEOUT) -> Any:
+AUDIENCE = "https://api.botframework.com"  # the Bot Connector's token audience
+
+
+async def get_member(factory: RestChannelServiceClientFactory, app_id: str, conversation: str, service_url: str,
+                     user_id: str, *, timeout: float = LOOKUP_TIMEOUT) -> ChannelAccount:
     """``GET {serviceUrl}/v3/conversations/{conversation}/members/{user_id}`` (a team or a
-    1:1 chat); raises ``HttpOperationError`` (404: not a member) or a connection error."""
-    claims = adapter.create_claims_identity(app_id)
-    claims.claims[AuthenticationConstants.SERVICE_URL_CLAIM] = service_url
-    factory = adapter.bot_framework_authentication.create_connector_factory(claims)
-    client = await factory.create(service_url, None)
-    return await asyncio.wait_for(client.conversations.get_conversation_member(conversation, user_id), timeout)
+    1:1 chat); raises ``aiohttp.ClientResponseError`` (404: not a member) or a connection error."""
+    client = await factory.create_connector_client(None, _claims(app_id, service_url), service_url, AUDIENCE)
+    try:
+        return await asyncio.wait_for(client.conversations.get_conversation_member(conversation, user_id), timeout)
+    finally:
+        await client.close()
+
+
+async def get_members_page(factory: RestChannelServiceClientFactory, app_id: str, conversation: str,
+                           service_url: str, continuation_token: str | None, *,
+                           timeout: float = LOOKUP_TIMEOUT) -> PagedMembersResult:
+    """``GET {serviceUrl}/v3/conversations/{conversation}/pagedmembers`` (one page)."""
+    client = await factory.create_connector_client(None, _claims(app_id, service_url), service_url, AUDIENCE)
+    try:
+        return await asyncio.wait_for(client.conversations.get_conversation_paged_members(
+            conversation, PAGE_SIZE, continuation_token), timeout)
+    finally:
+        await client.close()
+
+
+def _claims(app_id: str, service_url: str) -> ClaimsIdentity:
+    return ClaimsIdentity({"aud": app_id, "appid": app_id, "serviceurl": service_url})

@@ -1,27 +1,29 @@
-"""The Teams :class:`bot.model.ports.Messenger`: posts, updates and 1:1 messages through CloudAdapter.
+"""The Teams :class:`bot.model.ports.Messenger`: posts, updates and 1:1 messages through the
+Agents SDK's CloudAdapter.
 
 Channel alerts are new top-level posts (``continue_conversation`` on the channel id
 without ``;messageid=``); thread replies go to ``<channel>;messageid=<post id>``; a
 person who never wrote to the bot gets a new 1:1 conversation (``create_conversation``
-with their AAD object id and the tenant). Bot Connector failures become
+with their AAD object id and the tenant). Bot Connector failures (the SDK raises
+``aiohttp.ClientResponseError`` with the status, headers and body) become
 :class:`DeliveryError`: 429 → retry after ``Retry-After``; 400/403/404 → permanent;
-5xx, timeouts and connection errors → transient.
+5xx, timeouts and connection errors → transient. The SDK's connector makes one try.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import (
-    Activity, ChannelAccount, ConversationAccount, ConversationParameters, ConversationReference, Entity,
-)
-from msrest.exceptions import ClientRequestError, HttpOperationError
+import aiohttp
+from microsoft_agents.activity import Activity, ConversationParameters
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import TurnContext
 
 from adapters.teams import render
+from adapters.teams.auth import continuation
 from adapters.teams.names import Names
 from adapters.teams.store import TeamsLinks
 from bot.model.messages import MENTION, Audience, Message
@@ -30,44 +32,40 @@ from bot.model.ports import DeliveryError, Meta, PostRef, Target
 log = logging.getLogger("haven.teams")
 CALL_TIMEOUT = 30.0
 PERMANENT = (400, 403, 404)
-CONNECTOR_ERRORS = (DeliveryError, HttpOperationError, ClientRequestError, TimeoutError, OSError)
+CONNECTOR_ERRORS = (DeliveryError, aiohttp.ClientError, TimeoutError, OSError)
+AUDIENCE = "https://api.botframework.com"  # the Bot Connector's token audience (AGENTS_SDK_SCOPE)
 
 
 def delivery_error(exc: BaseException) -> DeliveryError:
     """Classify a Bot Connector failure (never includes message text)."""
     if isinstance(exc, DeliveryError):
         return exc
-    if isinstance(exc, HttpOperationError) and getattr(exc, "response", None) is not None:
-        status = int(getattr(exc.response, "status_code", 0) or 0)
-        code = _error_code(exc)
-        reason = f"bot connector {status}{' ' + code if code else ''}"
-        if status == 429:
-            return DeliveryError(reason, retry_after=_retry_after(exc.response))
-        return DeliveryError(reason, permanent=status in PERMANENT)
-    if isinstance(exc, (ClientRequestError, TimeoutError, OSError)):
+    if isinstance(exc, aiohttp.ClientResponseError):
+        code = error_code(exc.message)
+        reason = f"bot connector {exc.status}{' ' + code if code else ''}"
+        if exc.status == 429:
+            return DeliveryError(reason, retry_after=_retry_after(exc.headers))
+        return DeliveryError(reason, permanent=exc.status in PERMANENT)
+    if isinstance(exc, (aiohttp.ClientError, TimeoutError, OSError)):
         return DeliveryError(f"bot connector unreachable: {type(exc).__name__}")
     return DeliveryError(f"teams: {type(exc).__name__}")
 
 
-def _error_code(exc: HttpOperationError) -> str:
-    error = getattr(getattr(exc, "error", None), "error", None)
-    return str(getattr(error, "code", "") or "")
-
-
-def _retry_after(response: Any) -> float:
+def error_code(body: str) -> str:
+    """The ``error.code`` of a Bot Connector error body (``ErrorResponse``), if any."""
     try:
-        return max(0.0, float(response.headers.get("Retry-After", "1")))
+        error = json.loads(body).get("error") or {}
+    except (ValueError, AttributeError):
+        return ""
+    code = error.get("code") if isinstance(error, dict) else None
+    return str(code) if isinstance(code, str) and code.isascii() and len(code) < 80 else ""
+
+
+def _retry_after(headers: Any) -> float:
+    try:
+        return max(0.0, float((headers or {}).get("Retry-After", "1")))
     except (TypeError, ValueError):
         return 1.0
-
-
-def reference(data: dict[str, Any], conversation_id: str) -> ConversationReference:
-    """A continuation reference from stored link data."""
-    return ConversationReference(
-        channel_id="msteams", service_url=data["serviceUrl"],
-        conversation=ConversationAccount(id=conversation_id, tenant_id=data.get("tenantId")),
-        bot=ChannelAccount(id=data.get("botId") or "", name=data.get("botName")),
-    )
 
 
 class TeamsMessenger:
@@ -102,7 +100,7 @@ class TeamsMessenger:
 
         try:
             await asyncio.wait_for(self.adapter.continue_conversation(
-                reference(data, data["conversation"]), update, self.app_id), CALL_TIMEOUT)
+                self.app_id, continuation(data, data["conversation"]), update), CALL_TIMEOUT)
         except Exception as exc:
             raise delivery_error(exc) from None
 
@@ -115,7 +113,7 @@ class TeamsMessenger:
             if thread is not None and thread.data.get("channel") and thread.data.get("activity"):
                 conversation = f"{thread.data['conversation']};messageid={thread.data['activity']}"
             activity = await self.activity(message, channel=channel)
-            activity_id = await self.send(reference(channel, conversation), activity)
+            activity_id = await self.send(continuation(channel, conversation), activity)
             return self._ref(channel, channel["channelId"], activity_id, is_channel=True)
         if not target.user_id:
             raise DeliveryError("a direct message needs a user id", permanent=True)
@@ -127,38 +125,38 @@ class TeamsMessenger:
         if user is None or not user.get("serviceUrl"):
             raise DeliveryError("this person has never been seen in Teams", permanent=True)
         if user.get("conversationId"):
-            activity_id = await self.send(reference(user, user["conversationId"]), activity)
+            activity_id = await self.send(continuation(user, user["conversationId"]), activity)
             return self._ref(user, user["conversationId"], activity_id, is_channel=False)
         return await self._new_direct(user_id, user, activity)
 
     async def _new_direct(self, user_id: str, user: dict[str, Any], activity: Activity) -> PostRef:
         tenant = user.get("tenantId")
-        params = ConversationParameters(
-            is_group=False, bot=ChannelAccount(id=user.get("botId") or self.app_id),
-            members=[ChannelAccount(id=user.get("userId") or user_id, aad_object_id=user_id)],
-            tenant_id=tenant, channel_data={"tenant": {"id": tenant}} if tenant else None,
-        )
+        params = ConversationParameters.model_validate({
+            "isGroup": False, "bot": {"id": user.get("botId") or self.app_id},
+            "members": [{"id": user.get("userId") or user_id, "aadObjectId": user_id}],
+            **({"tenantId": tenant, "channelData": {"tenant": {"id": tenant}}} if tenant else {}),
+        })
         sent: dict[str, str] = {}
 
         async def first(context: TurnContext) -> None:
             sent["conversation"] = context.activity.conversation.id
+            context.activity.id = None  # the new chat's first message is not a reply
             response = await context.send_activity(activity)
-            sent["activity"] = response.id if response else ""
+            sent["activity"] = response.id if response and response.id else ""
 
-        await self.adapter.create_conversation(self.app_id, first, params, "msteams", user["serviceUrl"])
+        await self.adapter.create_conversation(self.app_id, "msteams", user["serviceUrl"], AUDIENCE, params, first)
         await self.links.save(f"user:{user_id}", {**user, "conversationId": sent["conversation"]})
         return self._ref(user, sent["conversation"], sent.get("activity", ""), is_channel=False)
 
-    async def send(self, ref: ConversationReference, activity: Activity) -> str:
-        """Send one activity into a conversation; returns its id."""
+    async def send(self, where: Activity, activity: Activity) -> str:
+        """Send one activity into the conversation of the continuation activity ``where``; returns its id."""
         ids: list[str] = []
 
         async def send(context: TurnContext) -> None:
-            context.activity.id = None  # else botbuilder "replies" to its random continuation id
             response = await context.send_activity(activity)
             ids.append(response.id if response and response.id else "")
 
-        await self.adapter.continue_conversation(ref, send, self.app_id)
+        await self.adapter.continue_conversation(self.app_id, where, send)
         return ids[0] if ids else ""
 
     @staticmethod
@@ -173,13 +171,11 @@ class TeamsMessenger:
         card = render.message_card(message, names)
         body: dict[str, Any] = {"type": "message", "summary": render.summary(message, names),
                                 "attachments": [render.attachment(card)]}
-        activity = Activity().deserialize(body)
         channel_name = self.people.channel(channel["channelId"]) if channel else None
         if message.mention_channel and channel and channel_name:
             text, entity = render.channel_mention(channel["channelId"], channel_name)
-            activity.text = text
-            activity.entities = [_Mention(**entity)]
-        return activity
+            body.update(text=text, entities=[entity])
+        return Activity.model_validate(body)
 
     async def names(self, message: Message, *, ask: bool = True) -> dict[str, str]:
         """Display names of the people ``message`` mentions (``ask``: look unknown ones up)."""
@@ -187,15 +183,3 @@ class TeamsMessenger:
         texts += [f.value for f in message.facts if not f.user_text]
         ids = {m for text in texts for m in MENTION.findall(text)} | set(message.mentions)
         return await self.people.of(ids, ask=ask)
-
-
-class _Mention(Entity):  # type: ignore[misc]
-    """An entity that keeps ``text`` and ``mentioned`` when serialized (Entity drops them)."""
-
-    _attribute_map = {"type": {"key": "type", "type": "str"}, "text": {"key": "text", "type": "str"},
-                      "mentioned": {"key": "mentioned", "type": "object"}}
-
-    def __init__(self, *, type: str = "mention", text: str = "", mentioned: Any = None, **kwargs: Any) -> None:
-        super().__init__(type=type, **kwargs)
-        self.text = text
-        self.mentioned = mentioned

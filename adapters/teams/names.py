@@ -14,7 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
-from botbuilder.integration.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import RestChannelServiceClientFactory
 
 from adapters.teams.directory import get_member
 from adapters.teams.store import TeamsLinks
@@ -51,9 +51,9 @@ class _Expiring:
 class Names:
     """People's and channels' display names for rendering, from memory or the connector."""
 
-    def __init__(self, adapter: CloudAdapter, links: TeamsLinks, app_id: str, *,
+    def __init__(self, factory: RestChannelServiceClientFactory, links: TeamsLinks, app_id: str, *,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.adapter = adapter
+        self.factory = factory
         self.links = links
         self.app_id = app_id
         self._people = _Expiring(monotonic)
@@ -85,7 +85,7 @@ class Names:
     async def _look_up(self, user_id: str) -> str | None:
         for conversation, service_url in await self._where(user_id):
             try:
-                member = await get_member(self.adapter, self.app_id, conversation, service_url, user_id,
+                member = await get_member(self.factory, self.app_id, conversation, service_url, user_id,
                                           timeout=LOOKUP_TIMEOUT)
             except Exception as exc:
                 log.debug("teams name look-up for %s missed: %s", user_id, type(exc).__name__)

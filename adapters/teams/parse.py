@@ -1,6 +1,6 @@
 """Teams activities (as plain JSON dicts) → what Haven needs: commands, button data, form values.
 
-Pure functions: no botbuilder import, so moving to another SDK touches nothing here.
+Pure functions, no SDK import (the move from botbuilder to the Agents SDK changed nothing here).
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def action_data(activity: dict[str, Any]) -> ActionData | None:
         action = value.get("action")
         if not isinstance(action, dict):
             return None
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        found = action.get("data")
+        data: dict[str, Any] = found if isinstance(found, dict) else {}
         name = data.get("action") or action.get("verb")
     else:
         data, name = value, value.get("action")

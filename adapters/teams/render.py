@@ -18,16 +18,21 @@ CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.4"  # Action.Execute (Universal Actions)
 USER_TEXT_LIMIT = 1000
-_MARKDOWN = re.compile(r"([\\`*_\[\]()#~>|-])")
+_MENTION_TAG = re.compile(r"<(/?at\b)", re.IGNORECASE)
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
 
-def escape(text: str, locale: str, limit: int = USER_TEXT_LIMIT) -> str:
-    """User text: no markdown, no tags or mention tokens, at most ``limit`` characters."""
+def user_text(text: str, locale: str, limit: int = USER_TEXT_LIMIT) -> str:
+    """User text for a ``TextRun`` (never parsed as markdown, so nothing is escaped): at most
+    ``limit`` characters, and no ``<at>`` tag that could pose as a mention."""
     if len(text) > limit:
         text = text[:limit].rstrip() + " " + t(locale, "teams.truncated")
-    text = text.replace("<", "＜").replace(">", "＞")
-    return _MARKDOWN.sub(r"\\\1", text)
+    return _MENTION_TAG.sub(r"＜\1", text)
+
+
+def plain_block(text: str, **style: Any) -> dict[str, Any]:
+    """Text shown exactly as written: a ``RichTextBlock`` with one ``TextRun``."""
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": text}], **style}
 
 
 class Mentions:
@@ -76,21 +81,31 @@ def button_action(button: Button) -> dict[str, Any]:
 def message_card(message: Message, names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One card for one message: title, text, wellbeing resources, facts, note, buttons."""
     mentions = Mentions(names or {})
-    locale = message.locale
     body: list[dict[str, Any]] = []
     if message.title:
         body.append(_block(mentions(message.title), weight="Bolder", size="Medium"))
     if message.text:
         body.append(_block(mentions(message.text)))
     body.extend(_resources(message))
-    if message.facts:
-        facts = [{"title": fact.label,
-                  "value": escape(fact.value, locale) if fact.user_text else mentions(fact.value)}
-                 for fact in message.facts]
-        body.append({"type": "FactSet", "facts": facts})
+    body.extend(_facts(message, mentions))
     if message.note:
         body.append(_block(mentions(message.note), isSubtle=True, size="Small"))
     return _card(body, [button_action(b) for b in message.buttons], mentions.entities)
+
+
+def _facts(message: Message, mentions: Mentions) -> list[dict[str, Any]]:
+    """Haven's own facts in ``FactSet``s; a fact whose value a person wrote becomes its label
+    and a ``RichTextBlock`` (Teams renders ``FactSet`` values as markdown)."""
+    blocks: list[dict[str, Any]] = []
+    for fact in message.facts:
+        if fact.user_text:
+            blocks.append(_block(fact.label, weight="Bolder", spacing="Small"))
+            blocks.append(plain_block(user_text(fact.value, message.locale), spacing="None"))
+        elif blocks and blocks[-1]["type"] == "FactSet":
+            blocks[-1]["facts"].append({"title": fact.label, "value": mentions(fact.value)})
+        else:
+            blocks.append({"type": "FactSet", "facts": [{"title": fact.label, "value": mentions(fact.value)}]})
+    return blocks
 
 
 def _resources(message: Message) -> list[dict[str, Any]]:
@@ -154,6 +169,10 @@ def _input(field: FormField) -> dict[str, Any]:
         return item
     elif field.kind == "number":
         item = {"type": "Input.Number", "min": 0, **common}
+        number = _number(field.initial)
+        if number is not None:
+            item["value"] = number
+        return item
     else:
         item = {"type": "Input.Text", "isMultiline": field.kind in ("multiline", "url"), **common}
         if field.max_length:
@@ -163,6 +182,15 @@ def _input(field: FormField) -> dict[str, Any]:
     if field.initial is not None:
         item["value"] = field.initial
     return item
+
+
+def _number(text: str | None) -> int | float | None:
+    """A prefilled ``Input.Number`` value as a JSON number (the schema's type), or None."""
+    try:
+        value = float((text or "").strip())
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def invoke_card(card: dict[str, Any]) -> dict[str, Any]:

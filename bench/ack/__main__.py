@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.ack import proc
 from bench.ack.pg import fresh_database
-from bench.ack.runner import SUPERVISORS, Options, run_bolt, run_haven, say
+from bench.ack.runner import SUPERVISORS, Options, run_bolt, run_haven
 from bench.ack.table import Result, render, verdict
 
 
@@ -76,7 +76,8 @@ async def amain(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"\n{note}")
         if result.drain_seconds is not None:
-            print(f"\nhaven: the closed loop's last alert reached the fake {result.drain_seconds:.1f} s after the last answer")
+            print(f"\nhaven: the closed loop's last alert reached the fake {result.drain_seconds:.1f} s "
+                  "after the last answer")
     print()
     for line in verdict(results):
         print(line)

@@ -97,7 +97,7 @@ async def send_one(session: aiohttp.ClientSession, url: str, reports: Reports,
                 match = INCIDENT.search(text)
                 ref = match.group(0) if match else None
                 kind = "" if (ref or not durable) else "answer without INC id"
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         latency = time.monotonic() - started
         kind = type(exc).__name__
     if kind:

@@ -42,15 +42,13 @@ def say(text: str) -> None:
 
 
 async def fake_reset(opts: Options) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(opts.fake_url + "/_bench/reset") as response:
-            response.raise_for_status()
+    async with aiohttp.ClientSession() as session, session.post(opts.fake_url + "/_bench/reset") as response:
+        response.raise_for_status()
 
 
 async def fake_alerts(opts: Options) -> dict[str, float]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(opts.fake_url + "/_bench/alerts") as response:
-            data = await response.json()
+    async with aiohttp.ClientSession() as session, session.get(opts.fake_url + "/_bench/alerts") as response:
+        data = await response.json()
     return {ref: at for ref, at in data["alerts"]}
 
 
@@ -92,7 +90,8 @@ async def run_bolt(opts: Options) -> Result:
 
 async def run_haven(opts: Options) -> Result:
     port = proc.free_port()
-    argv = [sys.executable, "-m", "bot.app.cli", "serve"] if opts.paced else [sys.executable, "-m", "bench.ack.haven_serve"]
+    module = ["bot.app.cli", "serve"] if opts.paced else ["bench.ack.haven_serve"]
+    argv = [sys.executable, "-m", *module]
     if opts.profile:
         argv[1:1] = ["-m", "cProfile", "-o", str(opts.profile)]
     server = proc.start("haven", argv, core=opts.server_core, port=port, env=haven_env(opts, port), logs=opts.logs)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -55,7 +54,7 @@ PLATFORM = "bench"
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def ms(values: list[float]) -> str:
@@ -104,7 +103,7 @@ async def serve_run(url: str, tmp: Path, due: int) -> dict[str, str]:
         await asyncio.sleep(2)
         idle_rss = rss_mb(haven.process.pid)
         db = Database(url)
-        wall0 = datetime.utcnow()  # noqa: DTZ003 - compared with naive-UTC wall times in rows
+        wall0 = datetime.utcnow()  # compared with naive-UTC wall times in rows
         clock.write_text(iso(T0))
         settled: list[datetime] = []
         deadline = time.monotonic() + 120

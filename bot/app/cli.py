@@ -13,7 +13,8 @@ from bot.app.config import ConfigError, Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="haven", description="Haven: protect frontline employees from customer abuse.")
+    parser = argparse.ArgumentParser(prog="haven",
+                                     description="Haven: protect frontline employees from customer abuse.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="run the HTTP server (Slack, Teams, /healthz, /metrics)")
     sub.add_parser("console", help="the whole flow in a terminal, no workspace needed")

@@ -79,12 +79,12 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str | None = Field(default=None, alias="MICROSOFT_APP_TENANT_ID")
     microsoft_app_type: str = Field(default="SingleTenant", alias="MICROSOFT_APP_TYPE")
     teams_emulator: bool = Field(default=False, alias="HAVEN_TEAMS_EMULATOR")
+    teams_allow_guests: bool = Field(default=False, alias="HAVEN_TEAMS_ALLOW_GUESTS")
     teams_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_TEAMS_ADMINS"
     )
     slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_SLACK_ADMINS")
     slack_hr_channel: str | None = Field(default=None, alias="HAVEN_SLACK_HR_CHANNEL")
-    teams_allow_guests: bool = Field(default=False, alias="HAVEN_TEAMS_ALLOW_GUESTS")
 
     hr_users: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_HR_USERS")
     public_url: str | None = Field(default=None, alias="HAVEN_PUBLIC_URL")
@@ -183,7 +183,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             field = str(error["loc"][0]) if error["loc"] else "?"
             variable = _ALIASES.get(field, field)
             raw = error.get("input")
-            shown = f" (got {raw!r})" if isinstance(raw, str) and "KEY" not in variable and "SECRET" not in variable and "TOKEN" not in variable and "PASSWORD" not in variable else ""
+            secret = any(word in variable for word in ("KEY", "SECRET", "TOKEN", "PASSWORD"))
+            shown = f" (got {raw!r})" if isinstance(raw, str) and not secret else ""
             lines.append(f"{variable}: {error['msg']}{shown}")
         raise ConfigError("; ".join(lines)) from None
 

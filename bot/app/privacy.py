@@ -3,7 +3,7 @@
 * :func:`install_log_guard` replaces the process's log record factory, so every record,
   whichever handler later formats it (a file, stderr, pytest's capture), is scrubbed at
   birth: records from libraries that see request and message bodies (``slack_sdk``,
-  ``slack_bolt``, ``botbuilder``, ``aiohttp`` …) keep their format string and location
+  ``slack_bolt``, ``microsoft_agents``, ``aiohttp`` …) keep their format string and location
   but lose their arguments (a pre-formatted message is withheld whole), at every level;
   and every traceback keeps its frames and exception types but not the exceptions'
   messages, which may quote input (a JSON error, a validation error). Haven's own
@@ -19,15 +19,14 @@ import logging
 import traceback
 from typing import Any
 
-from sqlalchemy import Text, func, select, type_coerce
-
-from storage.crypto import TOKEN_PREFIX, CipherError
+from storage.crypto import CipherError
 from storage.db import Database
-from storage.models import Incident, OutboxMessage
+from storage.rekey import encrypted_samples
 
 LIBRARIES = (
-    "slack_sdk", "slack_bolt", "slack", "botbuilder", "botframework", "msrest", "msal",
-    "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "asyncio", "urllib3", "requests", "httpx", "httpcore", "jwt",
+    "slack_sdk", "slack_bolt", "slack", "microsoft_agents", "msal",
+    "aiohttp", "sqlalchemy", "aiosqlite", "asyncpg", "alembic", "asyncio", "urllib3", "requests", "httpx",
+    "httpcore", "jwt",
     "haven.slack.sdk", "haven.slack.bolt", "haven.slack.socket",  # SDK loggers the adapter names
 )
 WITHHELD = "[withheld by haven.privacy]"
@@ -51,8 +50,10 @@ def _safe_traceback(exc_info: Any) -> str:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        current._str = WITHHELD  # type: ignore[attr-defined]  # the message, as traceback prints it
-        current.__notes__ = None  # type: ignore[attr-defined]
+        # TracebackException has no public way to replace the message it prints: it keeps it in
+        # the private `_str` (3.11+), so that is what is overwritten (tested in tests/reliability).
+        current._str = WITHHELD  # type: ignore[attr-defined]  # private: not in typeshed
+        current.__notes__ = None
         for attr in ("text", "filename", "lineno", "offset", "end_offset", "msg"):
             if getattr(current, attr, None) is not None and current.exc_type is not None \
                     and issubclass(current.exc_type, SyntaxError):
@@ -113,25 +114,13 @@ async def check_key(db: Database) -> None:
 
     Raises :class:`KeyMismatch` with a message fit for one line at start.
     """
-    samples = [(Incident, "description"), (Incident, "customer_ref"), (Incident, "exact_words"),
-               (OutboxMessage, "payload")]
-    async with db.session() as session:
-        for model, name in samples:
-            table: Any = model
-            column = type_coerce(getattr(table, name), Text)
-            encrypted = column.like(TOKEN_PREFIX + "%")
-            for pick in (func.min, func.max):
-                first = select(pick(table.id)).where(encrypted).scalar_subquery()
-                row = (await session.exec(select(column).where(table.id == first))).first()
-                stored = row[0] if row is not None else None
-                if stored is None:
-                    continue
-                try:
-                    db.cipher.decrypt(stored)
-                except CipherError:
-                    if not db.cipher.enabled:
-                        raise KeyMismatch("HAVEN_ENCRYPTION_KEY: the database holds encrypted "
-                                          "reports but no key is set") from None
-                    raise KeyMismatch("HAVEN_ENCRYPTION_KEY: the stored reports cannot be decrypted "
-                                      "with these keys (a wrong key, or an old key removed before "
-                                      "`haven rotate-key` ran)") from None
+    for stored in await encrypted_samples(db=db):
+        try:
+            db.cipher.decrypt(stored)
+        except CipherError:
+            if not db.cipher.enabled:
+                raise KeyMismatch("HAVEN_ENCRYPTION_KEY: the database holds encrypted "
+                                  "reports but no key is set") from None
+            raise KeyMismatch("HAVEN_ENCRYPTION_KEY: the stored reports cannot be decrypted "
+                              "with these keys (a wrong key, or an old key removed before "
+                              "`haven rotate-key` ran)") from None

@@ -122,7 +122,8 @@ async def incidents_command(settings: Settings, args: argparse.Namespace, *, out
                 out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
             else:
                 for row in rows:
-                    out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} {row['reported_at']}\n")
+                    out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} "
+                              f"{row['reported_at']}\n")
             return 0
         return _export(rows, args.format, args.out, out)
     finally:

@@ -23,21 +23,22 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows.context import Context
+from bot.flows.lifecycle import Status
 from bot.model.i18n import t
 from bot.model.messages import Button, Fact, Kind, Message
 from bot.model.views import excerpt, option_label
+from storage import digests as store
+from storage import incidents as repo
 from storage import outbox
-from storage.db import utc_naive
+from storage.db import Session
+from storage.digests import DIGESTED
 from storage.models import Incident, OutboxMessage
+
+__all__ = ["DIGESTED", "DIGEST_MAX", "digest_message", "fold", "folded_into", "lists", "without"]
 
 log = logging.getLogger("haven.outbox")
 DIGEST_MAX = 20  # incidents per digest: two fact sections and one row of buttons in Block Kit
-DIGESTED = "digested"
 
 
 def digest_message(ctx: Context, incidents: Sequence[Incident]) -> Message:
@@ -60,7 +61,7 @@ def digest_message(ctx: Context, incidents: Sequence[Incident]) -> Message:
         text=", ".join(i.ref for i in ordered),
         facts=tuple(facts),
         buttons=tuple(buttons),
-        mention_channel=any(rank.get(i.severity) == 0 and i.status == "open" for i in ordered),
+        mention_channel=any(rank.get(i.severity) == 0 and i.status == Status.OPEN for i in ordered),
         locale=locale,
     )
 
@@ -75,8 +76,10 @@ async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now:
     for start in range(0, len(rows), DIGEST_MAX):
         chunk = rows[start:start + DIGEST_MAX]
         async with ctx.db.session() as session:
-            held = [r for r in chunk if await _take(session, r, worker)]
-            incidents = await _incidents(session, [r.incident_id for r in held if r.incident_id])
+            held = [r for r in chunk if r.id is not None
+                    and await store.take_for_digest(session=session, message_id=r.id, worker=worker)]
+            incidents = await repo.incidents_by_ids(
+                session=session, incident_ids=[r.incident_id for r in held if r.incident_id])
             if not incidents:
                 await session.rollback()
                 continue
@@ -87,33 +90,14 @@ async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now:
                 audience=first.audience, payload=message.to_json(), due_at=now, user_id=first.user_id,
                 site=first.site,
             )
-            await session.exec(
-                update(OutboxMessage).where(col(OutboxMessage.id).in_([r.id for r in held]))
-                .values(sent_ref={"digest": digest.id}, sent_at=utc_naive(now))
-            )
+            assert digest.id is not None
+            await store.point_at_digest(session=session, message_ids=[r.id for r in held if r.id is not None],
+                                        digest_id=digest.id, at=now)
             await session.commit()
-        assert digest.id is not None
         digests.append(digest.id)
         ctx.metrics.digests.inc()
         log.info("outbox %s: digest of %d alerts (%s, %s)", digest.id, len(held), first.platform, first.audience)
     return digests
-
-
-async def _take(session: AsyncSession, row: OutboxMessage, worker: str) -> bool:
-    result = await session.exec(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.state) == "sending",
-               col(OutboxMessage.claimed_by) == worker)
-        .values(state=DIGESTED, lease_until=None)
-    )
-    return bool(result.rowcount)
-
-
-async def _incidents(session: AsyncSession, ids: list[int]) -> list[Incident]:
-    if not ids:
-        return []
-    query = select(Incident).where(col(Incident.id).in_(ids))
-    return list((await session.exec(query)).all())
 
 
 def lists(message: Message) -> set[str]:
@@ -121,12 +105,10 @@ def lists(message: Message) -> set[str]:
     return {f.label.split(" ", 1)[0] for f in message.facts}
 
 
-async def folded_into(session: AsyncSession, digest: OutboxMessage) -> list[OutboxMessage]:
+async def folded_into(session: Session, digest: OutboxMessage) -> list[OutboxMessage]:
     """The alert rows a digest stands for (found through the incidents it lists)."""
     refs = lists(Message.from_json(digest.payload))
-    query = select(OutboxMessage).join(Incident, col(Incident.id) == col(OutboxMessage.incident_id)).where(
-        col(Incident.ref).in_(refs), col(OutboxMessage.state) == DIGESTED)
-    rows = list((await session.exec(query)).all())
+    rows = await store.digested_alerts(session=session, refs=refs)
     return [r for r in rows if (r.sent_ref or {}).get("digest") == digest.id]
 
 

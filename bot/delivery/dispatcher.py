@@ -38,6 +38,7 @@ from bot.delivery.pacing import Key, Pacer, pace_key, pace_of
 from bot.model.ports import DeliveryError
 from storage import outbox
 from storage.models import OutboxMessage
+import contextlib
 
 log = logging.getLogger("haven.outbox")
 LEASE = timedelta(seconds=60)
@@ -75,10 +76,8 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while not self._stopping:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout=await self._idle())
-            except TimeoutError:
-                pass
             self._event.clear()
             if self._stopping:
                 break

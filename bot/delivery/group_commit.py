@@ -14,7 +14,6 @@ from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-Outcome = Result | BaseException
 Write = Callable[[Sequence[Item]], Awaitable[Sequence["Result | BaseException"]]]
 
 
@@ -50,7 +49,7 @@ class GroupCommit(Generic[Item, Result]):
                 outcomes: Sequence[Result | BaseException] = await self._write(items)
                 if len(outcomes) != len(batch):
                     raise RuntimeError(f"group commit: {len(outcomes)} outcomes for {len(batch)} items")
-            except Exception as error:  # noqa: BLE001 - handed to every caller of the batch
+            except Exception as error:  # handed to every caller of the batch
                 outcomes = [error] * len(batch)
             self._settle(batch, outcomes)
 
@@ -66,7 +65,7 @@ class GroupCommit(Generic[Item, Result]):
     @staticmethod
     def _settle(batch: list[tuple[Item, asyncio.Future[Result]]],
                 outcomes: Sequence[Result | BaseException]) -> None:
-        for (_, future), outcome in zip(batch, outcomes):
+        for (_, future), outcome in zip(batch, outcomes, strict=True):  # lengths checked in _run
             if future.done():
                 continue
             if isinstance(outcome, BaseException):

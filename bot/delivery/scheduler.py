@@ -83,7 +83,7 @@ def _guard(job: Callable[[], Awaitable[Any]], name: str,
         except Exception:
             log.exception("%s tick failed; the next tick retries", name)
         finally:
-            running.discard(task)  # type: ignore[arg-type]
+            running.discard(task)
 
     run.__name__ = f"haven_{name}"
     return run

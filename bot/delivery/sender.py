@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from bot.flows import routes
 from bot.flows.context import Context, load_view
 from bot.delivery.digests import DIGESTED, folded_into
@@ -22,9 +19,9 @@ from bot.model.i18n import t
 from bot.model.messages import Audience, Kind, Message
 from bot.model.ports import DeliveryError, Meta, PostRef, Target
 from bot.model.views import alert
+from storage import digests as folded
 from storage import incidents as repo
 from storage import outbox
-from storage.db import utc_naive
 from storage.models import OutboxMessage
 
 log = logging.getLogger("haven.outbox")
@@ -70,7 +67,8 @@ async def send(ctx: Context, row: OutboxMessage) -> Delivered:
             raise DeliveryError("the post to update was never delivered", permanent=True)
         if parent.state == DIGESTED:  # listed in a digest: now the incident gets its own card
             ref = await messenger.post(await _target(ctx, parent), message, meta=meta)
-            await _set(ctx, parent.id, state="sent", sent_ref=dict(ref.data))
+            assert parent.id is not None
+            await folded.posted_on_its_own(db=ctx.db, message_id=parent.id, ref=ref.data)
         else:
             ref = PostRef(dict(parent.sent_ref or {}))
             await messenger.update(ref, message, meta=meta)
@@ -166,25 +164,10 @@ async def _digest_ref(ctx: Context, folded: OutboxMessage) -> PostRef | None:
     return _thread_of(digest) if digest is not None else None
 
 
-async def _set(ctx: Context, message_id: int | None, **values: object) -> None:
-    async with ctx.db.session() as session:
-        await session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values))
-        await session.commit()
-
-
 async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float) -> None:
     """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted."""
-    due = utc_naive(ctx.wall_now() + timedelta(seconds=delay))
-    async with ctx.db.session() as session:
-        for row in rows:
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row.id, col(OutboxMessage.state) == "sending",
-                       col(OutboxMessage.claimed_by) == row.claimed_by)
-                .values(state="pending", due_at=due, lease_until=None, claimed_by=None,
-                        attempts=OutboxMessage.attempts - 1)
-            )
-        await session.commit()
+    await outbox.release(db=ctx.db, held=[(row.id, row.claimed_by) for row in rows if row.id is not None],
+                         due_at=ctx.wall_now() + timedelta(seconds=delay))
 
 
 async def failed(ctx: Context, row: OutboxMessage, error: DeliveryError) -> None:
@@ -220,10 +203,9 @@ async def dead_letter(ctx: Context, row: OutboxMessage, reason: str) -> None:
         if row.kind == Kind.DIGEST and row.op == "post":
             victims = await folded_into(session, row)
             for alert_row in victims:
-                await session.exec(
-                    update(OutboxMessage).where(col(OutboxMessage.id) == alert_row.id)
-                    .values(state="dead", dead_at=utc_naive(now), last_error=f"digest {row.id}: {reason}"[:200])
-                )
+                assert alert_row.id is not None
+                await folded.dead_with_digest(session=session, message_id=alert_row.id, digest_id=row.id,
+                                              error=reason, at=now)
                 ctx.metrics.outbox_dead_letters.labels(platform=alert_row.platform, kind=alert_row.kind).inc()
         for victim in victims:
             assert victim.incident_id is not None

@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.flows import escalation, routes
 from bot.flows import followups
 from bot.flows.context import Context
+from bot.flows.lifecycle import JobKind
 from bot.model.messages import Audience
 from storage import incidents as repo
 from storage import outbox
@@ -82,7 +83,7 @@ class Sweeper:
                 for job in jobs:
                     incident = incidents.get(job.incident_id or 0)
                     if incident is not None and incident.id not in stopped:
-                        followups.add_checkin(session, self.ctx, job, incident)
+                        await followups.add_checkin(session, self.ctx, job, incident)
                 await session.flush()
                 finished = await schedule.finish_jobs(session=session, job_ids=ids, worker=self.worker,
                                                       at=self.ctx.now())
@@ -100,7 +101,7 @@ class Sweeper:
     async def _run(self, job: Job) -> int:
         assert job.id is not None
         try:
-            reachable = await self._escalation_reachable(job) if job.kind == "page" else True
+            reachable = await self._escalation_reachable(job) if job.kind == JobKind.PAGE else True
             async with self.ctx.db.session() as session:
                 incident = None
                 if job.incident_id is not None:

@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows import routes
 from bot.model.clock import SystemClock
 from bot.model.messages import Audience, Kind, Message
@@ -24,7 +22,7 @@ from policy.model import Policy
 from policy.rules import repeated_window_start
 from storage import incidents as repo
 from storage import outbox
-from storage.db import Database
+from storage.db import Database, Session
 from storage.models import Incident, OutboxMessage
 
 log = logging.getLogger("haven.core")
@@ -71,7 +69,7 @@ class Context:
         return self.default_locale
 
 
-async def load_view(session: AsyncSession, ctx: Context, incident: Incident) -> IncidentView:
+async def load_view(session: Session, ctx: Context, incident: Incident) -> IncidentView:
     """Read an incident with its trail and choices, free text decrypted."""
     assert incident.id is not None
     events = await repo.events_for(session=session, incident_id=incident.id)
@@ -109,7 +107,7 @@ def view_of(incident: Incident, *, earlier: tuple[str, ...] = (), chosen: dict[s
     )
 
 
-async def earlier_refs(session: AsyncSession, ctx: Context, customer_hash: str | None, *,
+async def earlier_refs(session: Session, ctx: Context, customer_hash: str | None, *,
                        at: datetime, before: str | None = None) -> list[str]:
     """Refs of earlier reports on the same customer within the repeated rule's window."""
     if not customer_hash:
@@ -120,7 +118,7 @@ async def earlier_refs(session: AsyncSession, ctx: Context, customer_hash: str |
 
 
 async def enqueue(
-    session: AsyncSession,
+    session: Session,
     ctx: Context,
     incident: Incident | None,
     audience: Audience,
@@ -140,7 +138,7 @@ async def enqueue(
         session=session,
         incident_id=incident.id if incident else None,
         platform=platform or (incident.platform if incident else "console"),
-        kind=str(message.kind),
+        kind=str(message.kind.family),
         audience=str(audience),
         site=site,
         payload=message.to_json(),
@@ -151,7 +149,7 @@ async def enqueue(
     )
 
 
-async def alert_posts(session: AsyncSession, incident: Incident, ctx: Context | None = None) -> list[OutboxMessage]:
+async def alert_posts(session: Session, incident: Incident, ctx: Context | None = None) -> list[OutboxMessage]:
     """The alert and page posts of an incident (what decisions update in place); with
     ``ctx``, only those where the incident lives now (a moved alert's old card is not)."""
     assert incident.id is not None
@@ -163,7 +161,7 @@ async def alert_posts(session: AsyncSession, incident: Incident, ctx: Context | 
     ]
 
 
-async def refresh_alerts(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+async def refresh_alerts(session: Session, ctx: Context, incident: Incident) -> None:
     """Queue an in-place update of every alert and page; rendered from state when sent."""
     view = await load_view(session, ctx, incident)
     for post in await alert_posts(session, incident, ctx):

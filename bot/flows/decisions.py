@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows import escalation, routes
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
+from bot.flows.lifecycle import Step, can
 from bot.flows.permissions import DECIDING, may_act_on, own_case
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
@@ -23,6 +22,7 @@ from bot.model.views import notice, option_done, option_label
 from policy.rules import options_for
 from storage import incidents as repo
 from storage import outbox
+from storage.db import Session
 from storage.models import Incident
 
 log = logging.getLogger("haven.decisions")
@@ -37,7 +37,7 @@ class PressResult:
     changed: bool = False
 
 
-def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: object) -> PressResult:
+def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: str) -> PressResult:
     """A private refusal: counted, logged by ids, never written to the trail."""
     ctx.metrics.refusals.labels(reason=reason).inc()
     log.info("refused %s by %s on %s: %s", press.action, press.actor.user_id, split_value(press.value)[0], reason)
@@ -55,7 +55,7 @@ async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> 
         return refuse(ctx, press, "not_hr", "sites.refusal_not_hr")
     if not allowed:
         return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
-    if incident.status == "resolved":
+    if not can(incident.status, Step.CHOOSE):
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
     if press.action in DECIDING and own_case(incident, press.actor.user_id):
         return refuse(ctx, press, "own_case", "sites.refusal_own_case", ref=incident.ref)
@@ -68,7 +68,7 @@ async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> 
     return await _choose(ctx, press, incident)
 
 
-async def _tell_reporter(session: AsyncSession, ctx: Context, incident: Incident, key: str, **values: object) -> None:
+async def _tell_reporter(session: Session, ctx: Context, incident: Incident, key: str, **values: object) -> None:
     message = notice(Kind.REPORTER_UPDATE, ctx.locale_of(incident), key, ref=incident.ref, **values)
     await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.reporter_id)
 
@@ -137,7 +137,7 @@ async def _choose(ctx: Context, press: PressIn, incident: Incident) -> PressResu
     return PressResult(changed=True)
 
 
-async def _apply_effects(session: AsyncSession, ctx: Context, incident: Incident, option_id: str) -> None:
+async def _apply_effects(session: Session, ctx: Context, incident: Incident, option_id: str) -> None:
     """Options the policy marks ``legal_hold`` put the incident on hold (no purge)."""
     option = ctx.policy.option(option_id)
     if option.legal_hold:
@@ -145,7 +145,7 @@ async def _apply_effects(session: AsyncSession, ctx: Context, incident: Incident
         await repo.set_legal_hold(session=session, incident_id=incident.id, hold=True)
 
 
-async def _resolve(session: AsyncSession, ctx: Context, press: PressIn, incident: Incident) -> None:
+async def _resolve(session: Session, ctx: Context, press: PressIn, incident: Incident) -> None:
     assert incident.id is not None
     now = ctx.now()
     if await repo.resolve(session=session, incident_id=incident.id, at=now):
@@ -155,7 +155,7 @@ async def _resolve(session: AsyncSession, ctx: Context, press: PressIn, incident
         await _tell_reporter(session, ctx, incident, "reporter.resolved")
 
 
-async def _propose(session: AsyncSession, ctx: Context, press: PressIn, incident: Incident) -> None:
+async def _propose(session: Session, ctx: Context, press: PressIn, incident: Incident) -> None:
     assert incident.id is not None
     now = ctx.now()
     proposal = await repo.create_proposal(session=session, incident_id=incident.id,
@@ -191,6 +191,7 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         approved = press.action == Action.APPROVE
         now = ctx.now()
         state = "approved" if approved else "rejected"
+        assert proposal.id is not None
         if not await repo.decide_proposal(session=session, proposal_id=proposal.id, state=state, actor=user, at=now):
             return refuse(ctx, press, "proposal_decided", "refusal.proposal_decided")
         assert incident.id is not None
@@ -199,7 +200,8 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         locale = ctx.channel_locale
         label = option_label(ctx.policy, proposal.option, locale)
         if approved:
-            await repo.update_choice_state(session=session, incident_id=incident.id, option=proposal.option, state="done")
+            await repo.update_choice_state(session=session, incident_id=incident.id, option=proposal.option,
+                                           state="done")
             await _apply_effects(session, ctx, incident, proposal.option)
             await _tell_reporter(session, ctx, incident, "reporter.update",
                                  what=option_done(ctx.policy, proposal.option, ctx.locale_of(incident)))
@@ -219,7 +221,8 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
     return PressResult(changed=True)
 
 
-async def _update_request(session: AsyncSession, ctx: Context, incident: Incident, proposal_id: int | None, outcome: Message) -> None:
+async def _update_request(session: Session, ctx: Context, incident: Incident, proposal_id: int | None,
+                          outcome: Message) -> None:
     """Replace the approval request's buttons with its outcome."""
     assert incident.id is not None
     for row in await outbox.messages_for(session=session, incident_id=incident.id):

@@ -15,23 +15,24 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows import routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
+from bot.flows.lifecycle import JobKind, Status, Step, can
 from bot.model.i18n import t
 from bot.model.messages import Action, Audience, Kind, Message, mention
 from bot.model.views import alert
 from policy.model import Severity
 from storage import incidents as repo
 from storage import schedule
+from storage.db import Session
 from storage.models import Incident, Job
+from storage.schedule import NewJob
 
 log = logging.getLogger("haven.escalation")
 
-ACK_KINDS = ("renotify", "page")
-RESOLVE_KINDS = ("remind_owner", "remind_channel")
-JOIN_KINDS = ("ask_join",)
+ACK_KINDS = (JobKind.RENOTIFY, JobKind.PAGE)
+RESOLVE_KINDS = (JobKind.REMIND_OWNER, JobKind.REMIND_CHANNEL)
+JOIN_KINDS = (JobKind.ASK_JOIN,)
 KINDS = frozenset(ACK_KINDS + RESOLVE_KINDS + JOIN_KINDS)
 
 
@@ -53,15 +54,15 @@ def deadline(ctx: Context, incident: Incident, start: datetime, duration: timede
     return calendar.deadline(start, duration, business_hours_only=severity.business_hours_only)
 
 
-# -- planning (in the caller's transaction) ------------------------------------------
+# -- planning (pure: the rows to schedule) and re-planning (in the caller's transaction) --
 
 
-async def plan_on_report(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+def plan_on_report(ctx: Context, incident: Incident) -> list[NewJob]:
     """Re-notifications at ``reported_at + k·ack_within``, then the page; the join ask."""
-    await _plan_ack(session, ctx, incident, not_before=None, generation="")
+    return _plan_ack(ctx, incident, not_before=None, generation="")
 
 
-async def replan(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+async def replan(session: Session, ctx: Context, incident: Incident) -> None:
     """The severity rose: new deadlines, from the report, replace the pending ones.
 
     A re-notification whose new time has already passed is not repeated (the severity
@@ -69,35 +70,37 @@ async def replan(session: AsyncSession, ctx: Context, incident: Incident) -> Non
     """
     assert incident.id is not None
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=ACK_KINDS + JOIN_KINDS)
-    if incident.status == "open":
-        await _plan_ack(session, ctx, incident, not_before=ctx.now(), generation=incident.severity)
-    elif incident.status == "acknowledged":
-        await _plan_join(session, ctx, incident, ctx.now(), generation=incident.severity)
+    if incident.status == Status.OPEN:
+        rows = _plan_ack(ctx, incident, not_before=ctx.now(), generation=incident.severity)
+    elif incident.status == Status.ACKNOWLEDGED:
+        rows = _plan_join(ctx, incident, ctx.now(), generation=incident.severity)
+    else:
+        rows = []
+    await schedule.schedule_many(session=session, rows=rows)
 
 
-async def _plan_ack(session: AsyncSession, ctx: Context, incident: Incident, *,
-                    not_before: datetime | None, generation: str) -> None:
+def _plan_ack(ctx: Context, incident: Incident, *, not_before: datetime | None, generation: str) -> list[NewJob]:
     severity = severity_of(ctx, incident)
     ack = severity.ack_within
+    rows = []
     for k in range(1, severity.renotify + 1):
         due = deadline(ctx, incident, incident.reported_at, k * ack)
         if not_before is None or due > not_before:
-            await _plan(session, incident, "renotify", k, due, generation=generation)
+            rows.append(_job(incident, JobKind.RENOTIFY, k, due, generation=generation))
     if severity.page:
         due = deadline(ctx, incident, incident.reported_at, (severity.renotify + 1) * ack)
-        await _plan(session, incident, "page", 1, max(due, not_before or due), generation=generation)
-    await _plan_join(session, ctx, incident, not_before, generation=generation)
+        rows.append(_job(incident, JobKind.PAGE, 1, max(due, not_before or due), generation=generation))
+    return rows + _plan_join(ctx, incident, not_before, generation=generation)
 
 
-async def _plan_join(session: AsyncSession, ctx: Context, incident: Incident,
-                     not_before: datetime | None, *, generation: str) -> None:
+def _plan_join(ctx: Context, incident: Incident, not_before: datetime | None, *, generation: str) -> list[NewJob]:
     if severity_of(ctx, incident).responders < 2 or incident.second_responder_id:
-        return
+        return []
     due = deadline(ctx, incident, incident.reported_at, severity_of(ctx, incident).ack_within)
-    await _plan(session, incident, "ask_join", 1, max(due, not_before or due), generation=generation)
+    return [_job(incident, JobKind.ASK_JOIN, 1, max(due, not_before or due), generation=generation)]
 
 
-async def on_acknowledged(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+async def on_acknowledged(session: Session, ctx: Context, incident: Incident) -> None:
     """Everything stops the moment someone acknowledges; resolution reminders start:
     the owner at ``resolve_within`` after the acknowledgement, the channel one
     ``ack_within`` later. The join ask (if any) goes on until someone joins."""
@@ -106,46 +109,46 @@ async def on_acknowledged(session: AsyncSession, ctx: Context, incident: Inciden
     severity = severity_of(ctx, incident)
     start = incident.acknowledged_at
     owner_due = deadline(ctx, incident, start, severity.resolve_within)
-    await _plan(session, incident, "remind_owner", 1, owner_due)
     channel_due = deadline(ctx, incident, start, severity.resolve_within + severity.ack_within)
-    await _plan(session, incident, "remind_channel", 1, channel_due)
+    await schedule.schedule_many(session=session, rows=[
+        _job(incident, JobKind.REMIND_OWNER, 1, owner_due),
+        _job(incident, JobKind.REMIND_CHANNEL, 1, channel_due),
+    ])
 
 
-async def on_resolved(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+async def on_resolved(session: Session, ctx: Context, incident: Incident) -> None:
     """Resolved: no more escalation of any kind (check-ins go on)."""
     assert incident.id is not None
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
 
 
-async def on_joined(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+async def on_joined(session: Session, ctx: Context, incident: Incident) -> None:
     """A second responder joined: stop asking."""
     assert incident.id is not None
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=JOIN_KINDS)
 
 
-async def _plan(session: AsyncSession, incident: Incident, kind: str, step: int, due: datetime,
-                *, generation: str = "") -> None:
+def _job(incident: Incident, kind: JobKind, step: int, due: datetime, *, generation: str = "") -> NewJob:
     key = f"{incident.ref}:{kind}:{step}" + (f":{generation}" if generation else "")
-    await schedule.schedule(session=session, incident_id=incident.id, kind=kind, key=key, due_at=due,
-                            payload={"step": step})
+    return NewJob(incident_id=incident.id, kind=kind, key=key, due_at=due, payload={"step": step})
 
 
 # -- running one due job (in the sweeper's transaction) -------------------------------
 
 
-async def run(session: AsyncSession, ctx: Context, job: Job, incident: Incident,
+async def run(session: Session, ctx: Context, job: Job, incident: Incident,
               *, escalation_reachable: bool = True) -> None:
     """Run one due escalation job. ``incident`` was read (and, on PostgreSQL, locked)
     in this transaction, so an acknowledgement either committed before (and the step
     does nothing) or waits until after it."""
     assert incident.id is not None
-    if incident.status == "resolved":
+    if incident.status == Status.RESOLVED:
         return
-    if job.kind == "page":
+    if job.kind == JobKind.PAGE:
         await _page(session, ctx, job, incident, reachable=escalation_reachable)
         return
-    handler = {"renotify": _renotify, "remind_owner": _remind_owner,
-               "remind_channel": _remind_channel, "ask_join": _ask_join}[job.kind]
+    handler = {JobKind.RENOTIFY: _renotify, JobKind.REMIND_OWNER: _remind_owner,
+               JobKind.REMIND_CHANNEL: _remind_channel, JobKind.ASK_JOIN: _ask_join}[JobKind(job.kind)]
     await handler(session, ctx, job, incident)
 
 
@@ -157,7 +160,7 @@ def _severity_label(ctx: Context, incident: Incident) -> str:
     return ctx.policy.severity(incident.severity).labels.get(ctx.channel_locale)
 
 
-async def _thread_reply(session: AsyncSession, ctx: Context, incident: Incident, message: Message) -> None:
+async def _thread_reply(session: Session, ctx: Context, incident: Incident, message: Message) -> None:
     """A reply in the supervisors' (or HR's) alert thread (top level if the alert never got out)."""
     posts = await alert_posts(session, incident, ctx)
     supervisors = [p for p in posts if p.audience in (Audience.SUPERVISORS, Audience.HR)]
@@ -165,9 +168,9 @@ async def _thread_reply(session: AsyncSession, ctx: Context, incident: Incident,
     await enqueue(session, ctx, incident, Audience.SUPERVISORS, message, reply_to=reply_to)
 
 
-async def _renotify(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+async def _renotify(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
     """Broadcast to the channel from the alert's thread, mentioning the channel."""
-    if incident.status != "open":
+    if not can(incident.status, Step.ESCALATE):
         return
     locale = ctx.channel_locale
     text = t(locale, "escalation.renotify", ref=incident.ref, severity=_severity_label(ctx, incident),
@@ -177,17 +180,17 @@ async def _renotify(session: AsyncSession, ctx: Context, job: Job, incident: Inc
     await _event(session, ctx, incident, "renotified", job)
 
 
-async def _page(session: AsyncSession, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:
+async def _page(session: Session, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:
     """A full alert with buttons in the escalation channel; or, when the platform has no
     escalation channel, an honest note in the supervisors' thread and the trail."""
-    if incident.status != "open":
+    if not can(incident.status, Step.ESCALATE):
         return
     locale = ctx.channel_locale
     minutes = _minutes_since(ctx, incident.reported_at)
     if not reachable:
         log.warning("%s: page due but no escalation channel is configured on %s", incident.ref, incident.platform)
         text = t(locale, "escalation.page_unreachable", ref=incident.ref, minutes=minutes)
-        note = Message(kind=Kind.RENOTIFY, text=text, mention_channel=True, incident=incident.ref, locale=locale)
+        note = Message(kind=Kind.PAGE_FAILED, text=text, mention_channel=True, incident=incident.ref, locale=locale)
         await _thread_reply(session, ctx, incident, note)
         await _event(session, ctx, incident, "page_failed", job, detail={"reason": "no_escalation_channel"})
         return
@@ -199,29 +202,29 @@ async def _page(session: AsyncSession, ctx: Context, job: Job, incident: Inciden
     await _event(session, ctx, incident, "paged", job)
 
 
-async def _remind_owner(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
-    if incident.status != "acknowledged" or not incident.owner_id:
+async def _remind_owner(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
+    if not can(incident.status, Step.REMIND) or not incident.owner_id:
         return
     locale = ctx.channel_locale
     text = t(locale, "escalation.remind_owner", ref=incident.ref, severity=_severity_label(ctx, incident))
-    message = Message(kind=Kind.REMINDER, text=text, incident=incident.ref, locale=locale)
+    message = Message(kind=Kind.REMIND_OWNER, text=text, incident=incident.ref, locale=locale)
     await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
     await _event(session, ctx, incident, "reminded", job, detail={"to": "owner"})
 
 
-async def _remind_channel(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
-    if incident.status != "acknowledged" or not incident.owner_id:
+async def _remind_channel(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
+    if not can(incident.status, Step.REMIND) or not incident.owner_id:
         return
     locale = ctx.channel_locale
     text = t(locale, "escalation.remind_channel", ref=incident.ref, severity=_severity_label(ctx, incident),
              owner=mention(incident.owner_id))
-    message = Message(kind=Kind.REMINDER, text=text, incident=incident.ref, locale=locale,
+    message = Message(kind=Kind.REMIND_CHANNEL, text=text, incident=incident.ref, locale=locale,
                       mentions=(incident.owner_id,))
     await _thread_reply(session, ctx, incident, message)
     await _event(session, ctx, incident, "reminded", job, detail={"to": "channel"})
 
 
-async def _ask_join(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+async def _ask_join(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
     """Ask for a second responder in the alert's thread; ask again one ``ack_within`` later."""
     if incident.second_responder_id:
         return
@@ -230,15 +233,16 @@ async def _ask_join(session: AsyncSession, ctx: Context, job: Job, incident: Inc
     view = await load_view(session, ctx, incident)
     join = tuple(b for b in alert(ctx.policy, view, locale).buttons if b.action == Action.JOIN)
     text = t(locale, "escalation.ask_join", ref=incident.ref, severity=_severity_label(ctx, incident), owner=owner)
-    message = Message(kind=Kind.REMINDER, text=text, buttons=join, incident=incident.ref, locale=locale)
+    message = Message(kind=Kind.ASK_JOIN, text=text, buttons=join, incident=incident.ref, locale=locale)
     await _thread_reply(session, ctx, incident, message)
     await _event(session, ctx, incident, "reminded", job, detail={"to": "second_responder"})
     step = int(job.payload.get("step", 1)) + 1
     due = deadline(ctx, incident, ctx.now(), severity_of(ctx, incident).ack_within)
-    await _plan(session, incident, "ask_join", step, due, generation=f"after{job.id}")
+    await schedule.schedule_many(session=session, rows=[
+        _job(incident, JobKind.ASK_JOIN, step, due, generation=f"after{job.id}")])
 
 
-async def _event(session: AsyncSession, ctx: Context, incident: Incident, kind: str, job: Job,
+async def _event(session: Session, ctx: Context, incident: Incident, kind: str, job: Job,
                  detail: dict[str, object] | None = None) -> None:
     assert incident.id is not None
     await repo.add_event(session=session, incident_id=incident.id, kind=kind, actor="haven", at=ctx.now(),

@@ -9,22 +9,24 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows import routes
 from bot.flows.context import Context, enqueue
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
+from bot.flows.lifecycle import JobKind
+from bot.flows.reporter import mark_in_danger
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Kind, Message, Reply
 from bot.model.views import notice
 from storage import incidents as repo
-from storage import schedule
-from storage.models import Event, Incident, Job, OutboxMessage
+from storage import outbox, schedule
+from storage.db import Session
+from storage.models import Incident, Job
+from storage.schedule import NewJob
 
 log = logging.getLogger("haven.followups")
-CHECKIN = "checkin"
+CHECKIN = JobKind.CHECKIN
 REPORTER_ACTIONS = frozenset(
     {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW,
      Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK, Action.FOLLOWUP_STOP}
@@ -32,12 +34,12 @@ REPORTER_ACTIONS = frozenset(
 ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOWUP_STOP: "stop"}
 
 
-async def plan_checkins(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+def plan_checkins(ctx: Context, incident: Incident) -> list[NewJob]:
     """One row per check-in, at the policy's offsets moved forward into business time."""
     calendar = ctx.calendar_for(routes.site_of(ctx, incident))
-    for i, due in enumerate(calendar.checkin_times(incident.reported_at), start=1):
-        await schedule.schedule(session=session, incident_id=incident.id, kind=CHECKIN,
-                                key=f"{incident.ref}:checkin:{i}", due_at=due, payload={"step": i})
+    return [NewJob(incident_id=incident.id, kind=CHECKIN, key=f"{incident.ref}:checkin:{i}", due_at=due,
+                   payload={"step": i})
+            for i, due in enumerate(calendar.checkin_times(incident.reported_at), start=1)]
 
 
 def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:
@@ -57,29 +59,28 @@ def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:
     )
 
 
-async def run_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
     """Send one check-in by DM, unless the reporter said stop (even on a check-in whose
     row was claimed before the stop cancelled the rest)."""
     assert incident.id is not None
     if incident.id in await schedule.checkins_stopped(session=session, incident_ids=[incident.id]):
         return
-    add_checkin(session, ctx, job, incident)
+    await add_checkin(session, ctx, job, incident)
     await session.flush()
 
 
-def add_checkin(session: AsyncSession, ctx: Context, job: Job, incident: Incident) -> None:
+async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
     """Queue the check-in DM and its ``checkin_sent`` event in the session, unflushed, so
     the sweeper can queue a whole batch with one flush (the same rows as
     :func:`bot.flows.context.enqueue` and :func:`storage.incidents.add_event` write)."""
     assert incident.id is not None and job.id is not None
-    wall = ctx.wall_now()
-    session.add(OutboxMessage(
-        incident_id=incident.id, platform=incident.platform, kind=str(Kind.CHECKIN), op="post",
-        audience=str(Audience.USER), user_id=incident.reporter_id, reply_to=None,
-        payload=checkin_message(ctx, incident, job.id).to_json(), due_at=wall, created_at=wall,
-    ))
-    session.add(Event(incident_id=incident.id, kind="checkin_sent", actor="haven", at=ctx.now(),
-                      detail={"checkin": job.id, "step": job.payload.get("step")}))
+    await outbox.enqueue(
+        session=session, incident_id=incident.id, platform=incident.platform, kind=str(Kind.CHECKIN),
+        audience=str(Audience.USER), user_id=incident.reporter_id,
+        payload=checkin_message(ctx, incident, job.id).to_json(), due_at=ctx.wall_now(), flush=False,
+    )
+    await repo.add_event(session=session, incident_id=incident.id, kind="checkin_sent", actor="haven",
+                         at=ctx.now(), detail={"checkin": job.id, "step": job.payload.get("step")}, flush=False)
 
 
 async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
@@ -90,8 +91,6 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
     if press.action == Action.ADD_DETAILS:
         return PressResult(form=await details_form(ctx, press.actor, incident))
     if press.action == Action.IN_DANGER:
-        from bot.flows.reporter import mark_in_danger
-
         await mark_in_danger(ctx, press.actor, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
     if press.action == Action.TALK_NOW:
@@ -114,7 +113,7 @@ async def talk_request(ctx: Context, press: PressIn, incident: Incident) -> None
     ctx.wake()
 
 
-async def _talk(session: AsyncSession, ctx: Context, press: PressIn, incident: Incident) -> None:
+async def _talk(session: Session, ctx: Context, press: PressIn, incident: Incident) -> None:
     assert incident.id is not None
     locale = ctx.channel_locale
     if incident.owner_id:
@@ -139,7 +138,7 @@ async def _answer(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         assert incident.id is not None
         fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
         job = await schedule.get_job(session=session, job_id=checkin) if checkin else None
-        if fresh is None or job is None or job.incident_id != incident.id or job.kind != CHECKIN:
+        if fresh is None or job is None or job.id is None or job.incident_id != incident.id or job.kind != CHECKIN:
             return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
         first = await schedule.answer_checkin(session=session, job_id=job.id, answer=answer, at=ctx.now())
         if not first and answer != "talk":

@@ -15,6 +15,7 @@ from bot.model.i18n import t
 from bot.model.inbound import Actor
 from bot.model.messages import Fact, Kind, Message, mention
 from bot.model.views import local_time, wellbeing
+from bot.flows.lifecycle import Status
 from storage import incidents as repo
 from storage.models import Incident
 
@@ -28,7 +29,7 @@ async def home(ctx: Context, actor: Actor, *, supervisor: bool) -> tuple[Message
     now = ctx.now()
     async with ctx.db.session() as session:
         own = await repo.list_incidents(session=session, reporter_id=actor.user_id, platform=actor.platform)
-        open_ = (await repo.list_incidents(session=session, statuses=("open", "acknowledged"),
+        open_ = (await repo.list_incidents(session=session, statuses=(Status.OPEN, Status.ACKNOWLEDGED),
                                            platform=actor.platform)) if supervisor else []
     open_ = [i for i in open_ if not routes.on_hr_route(i)]  # HR's incidents are never listed to line supervisors
     messages = [wellbeing(ctx.policy, locale, now), _own(ctx, own, locale)]
@@ -76,7 +77,7 @@ def _category(ctx: Context, incident: Incident, locale: str) -> str:
 
 
 def status_label(incident: Incident, locale: str) -> str:
-    if incident.status == "acknowledged" and incident.owner_id:
+    if incident.status == Status.ACKNOWLEDGED and incident.owner_id:
         return t(locale, "home.status_owned", owner=mention(incident.owner_id))
     return t(locale, f"home.status_{incident.status}")
 

@@ -4,38 +4,30 @@ committed in one transaction before anyone is told "logged"."""
 from __future__ import annotations
 
 import logging
-import unicodedata
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.flows import escalation
+from bot.delivery.group_commit import GroupCommit
+from bot.flows import escalation, followups
+from bot.flows.assessment import customer_key, policy_snapshot
 from bot.flows import routes
-from bot.flows import followups
 from bot.flows.context import Context, earlier_refs, view_of
 from bot.model.forms import Submission
-from bot.delivery.group_commit import GroupCommit
-from bot.delivery.planned_jobs import PlannedJobs
 from bot.model.inbound import Actor
 from bot.model.messages import Audience
 from bot.model.views import HistoryLine, alert
 from policy.rules import assess
 from storage import incidents as repo
-from storage import outbox
+from storage import intake as bulk
+from storage import outbox, schedule
+from storage.db import DuplicateKey, Session
+from storage.models import Incident
 from storage import sites as sites_repo
-from storage.db import utc_naive
-from storage.models import Event, Incident
+from storage.schedule import NewJob
 
 log = logging.getLogger("haven.intake")
-INCIDENTS = Incident.__table__  # type: ignore[attr-defined]
-EVENTS = Event.__table__  # type: ignore[attr-defined]
-_INCIDENT_COLUMNS = [c.key for c in INCIDENTS.columns if c.key != "id"]
 
 
 @dataclass(frozen=True)
@@ -55,10 +47,6 @@ def quick_submission(ctx: Context, text: str) -> Submission:
         customer_ref=None, in_danger=False, share_name=ctx.policy.defaults.share_name,
         exact_words=None, demands=None, held_minutes=None, location=None, evidence=None,
     )
-
-
-def customer_key(reference: str) -> str:
-    return unicodedata.normalize("NFKC", reference).casefold().strip()
 
 
 @dataclass(frozen=True)
@@ -126,7 +114,7 @@ async def _write(ctx: Context, batch: Sequence[_Report]) -> list[Logged | BaseEx
     lost intake-key race) fails alone and nobody gets another report's id."""
     try:
         logged = await _commit(ctx, batch)
-    except Exception as error:  # noqa: BLE001 - retried report by report below
+    except Exception as error:  # retried report by report below
         if len(batch) == 1:
             return [await _alone(ctx, batch[0], error)]
         log.warning("group commit of %d reports failed (%s); writing them one by one",
@@ -144,14 +132,14 @@ async def _alone(ctx: Context, item: _Report, error: Exception | None) -> Logged
             _after_commit(ctx, [item], logged)
             return logged[0]
         raise error
-    except IntegrityError as failure:
+    except DuplicateKey as failure:
         if not item.intake_key:
             return failure
         async with ctx.db.session() as session:
-            refs = await _by_intake_keys(session, [item.intake_key])
+            refs = await bulk.refs_by_intake_keys(session=session, keys=[item.intake_key])
         ref = refs.get(item.intake_key)
         return Logged(ref, created=False, alerted=item.alerted) if ref else failure
-    except Exception as failure:  # noqa: BLE001 - this report's own error, for its caller
+    except Exception as failure:  # this report's own error, for its caller
         return failure
 
 
@@ -163,7 +151,7 @@ async def _commit(ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
 
 
 def _after_commit(ctx: Context, batch: Sequence[_Report], logged: Sequence[Logged]) -> None:
-    for item, result in zip(batch, logged):
+    for item, result in zip(batch, logged, strict=True):
         if result.created:
             ctx.metrics.incidents_reported.labels(platform=item.actor.platform, severity=result.severity).inc()
             log.info("incident %s reported on %s (severity %s)", result.ref, item.actor.platform, result.severity)
@@ -179,17 +167,10 @@ async def _reachable(ctx: Context, platform: str, audience: Audience, site: str 
         return audience != Audience.HR  # never guess that HR is there: hold instead
 
 
-async def _by_intake_keys(session: AsyncSession, keys: Sequence[str]) -> dict[str, str]:
-    if not keys:
-        return {}
-    query = select(Incident.intake_key, Incident.ref).where(col(Incident.intake_key).in_(list(keys)))
-    return {key: ref for key, ref in (await session.exec(query)).all() if key}
-
-
-async def _create_all(session: AsyncSession, ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
+async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
     """The batch's incidents, events, alerts and jobs in a few multi-row statements.
     A key already stored, or repeated within the batch, is a redelivery: no new incident."""
-    stored = await _by_intake_keys(session, [i.intake_key for i in batch if i.intake_key])
+    stored = await bulk.refs_by_intake_keys(session=session, keys=[i.intake_key for i in batch if i.intake_key])
     fresh: dict[str, int] = {}  # intake key -> index of the report that creates it
     new = []
     for index, item in enumerate(batch):
@@ -201,24 +182,19 @@ async def _create_all(session: AsyncSession, ctx: Context, batch: Sequence[_Repo
     now = ctx.now()
     refs = iter(await repo.next_refs(session=session, year=_year(ctx, now), count=len(new)))
     built = {i: await _incident(session, ctx, batch[i], next(refs), now) for i in new}
-    await _insert_incidents(session, [incident for incident, _ in built.values()])
+    await bulk.insert_incidents(session=session, incidents=[incident for incident, _ in built.values()])
     events, alerts = [], []
     for i, (incident, earlier) in built.items():
-        events.append({"incident_id": incident.id, "kind": "reported", "actor": batch[i].actor.user_id,
-                       "option": None, "at": utc_naive(now), "detail": {}})
+        assert incident.id is not None
+        events.append(bulk.event_row(incident_id=incident.id, kind="reported", actor=batch[i].actor.user_id, at=now))
         if incident.route != routes.HELD:
             alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
         else:
             log.warning("%s: held for HR, but no HR channel exists on %s", incident.ref, incident.platform)
     if events:
-        await session.exec(insert(EVENTS), params=events)  # type: ignore[call-overload]
+        await bulk.add_events(session=session, rows=events)
         await outbox.enqueue_many(session=session, rows=alerts)
-    jobs = PlannedJobs(session)
-    for incident, _ in built.values():
-        if incident.route != routes.HELD:
-            await escalation.plan_on_report(jobs, ctx, incident)  # type: ignore[arg-type]
-        await followups.plan_checkins(jobs, ctx, incident)  # type: ignore[arg-type]
-    await jobs.flush()
+    await _schedule_new(session, ctx, [incident for incident, _ in built.values()])
     results: list[Logged] = []
     for index, item in enumerate(batch):
         if index in built:
@@ -238,7 +214,7 @@ def _year(ctx: Context, now: datetime) -> int:
 
 
 async def _incident(
-    session: AsyncSession, ctx: Context, item: _Report, ref: str, now: datetime
+    session: Session, ctx: Context, item: _Report, ref: str, now: datetime
 ) -> tuple[Incident, tuple[str, ...]]:
     """A new incident, assessed (not yet added), and the earlier incidents of its customer."""
     report = item.report
@@ -272,21 +248,24 @@ async def _incident(
         reported_for=report.reported_for,
         reported_at=now,
         policy_version=ctx.policy.version,
-        policy_snapshot=_snapshot(ctx, assessment.severity),
+        policy_snapshot=policy_snapshot(ctx, assessment.severity),
     )
     return incident, tuple(earlier)
 
 
-async def _insert_incidents(session: AsyncSession, incidents: Sequence[Incident]) -> None:
-    """One multi-row ``INSERT … RETURNING id`` (SQLAlchemy Core: no unit of work); sets
-    each incident's ``id``. The objects stay outside the session (plain values from here)."""
-    if not incidents:
-        return
-    rows = [{name: getattr(incident, name) for name in _INCIDENT_COLUMNS} for incident in incidents]
-    statement = insert(INCIDENTS).returning(INCIDENTS.c.id, INCIDENTS.c.ref)
-    ids = {ref: id_ for id_, ref in (await session.exec(statement, params=rows)).all()}  # type: ignore[call-overload]
+async def _schedule_new(session: Session, ctx: Context, incidents: Sequence[Incident]) -> None:
+    """Every new incident's escalation steps and check-ins, in one multi-row statement.
+
+    Their keys start with a new, never reused ``INC-…`` id, so every one must be new:
+    otherwise the transaction fails as a whole rather than lose a job silently."""
+    rows: list[NewJob] = []
     for incident in incidents:
-        incident.id = ids[incident.ref]
+        if incident.route != routes.HELD:  # held for HR: no channel to escalate in yet
+            rows += escalation.plan_on_report(ctx, incident)
+        rows += followups.plan_checkins(ctx, incident)
+    inserted = await schedule.schedule_many(session=session, rows=rows)
+    if inserted != len(rows):
+        raise RuntimeError(f"planned {len(rows)} jobs, {inserted} were new")
 
 
 def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[str, ...],
@@ -300,12 +279,3 @@ def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[st
         incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
         audience=str(audience), payload=message.to_json(), due_at=ctx.wall_now(), site=site,
     )
-
-
-def _snapshot(ctx: Context, severity_id: str) -> dict[str, object]:
-    """The deadlines and options this incident was assessed with (Grafana OnCall's freeze)."""
-    severity = ctx.policy.severity(severity_id)
-    return {
-        "severity": severity.model_dump(mode="json"),
-        "options": [o.id for o in ctx.policy.options if severity_id in o.severities],
-    }

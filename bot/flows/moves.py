@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows import escalation, routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
 from bot.flows.decisions import PressResult, refuse
@@ -23,7 +21,9 @@ from bot.model.messages import Audience, Kind, Message, Reply
 from bot.model.ports import LookupFailed
 from bot.model.views import alert, notice
 from storage import incidents as repo
+from storage import schedule
 from storage import sites as store
+from storage.db import Session
 from storage.models import Incident
 
 log = logging.getLogger("haven.moves")
@@ -52,7 +52,7 @@ async def move_to_hr(ctx: Context, press: PressIn, incident: Incident) -> PressR
     return PressResult(replies=(Reply(done, private=True),), changed=True)
 
 
-async def to_hr(session: AsyncSession, ctx: Context, incident: Incident, *, actor: str) -> None:
+async def to_hr(session: Session, ctx: Context, incident: Incident, *, actor: str) -> None:
     """Move a live incident to HR in the caller's transaction: the line cards become a
     content-free notice, HR gets the alert, the reporter is told."""
     assert incident.id is not None
@@ -112,7 +112,7 @@ async def route_supervisors(ctx: Context, press: PressIn, incident: Incident) ->
         await store.set_site(session=session, incident_id=fresh.id, site=fresh.site, route=routes.LINE)
         fresh = await _fresh(session, fresh)
         await _alert_here(session, ctx, fresh)
-        await escalation.plan_on_report(session, ctx, fresh)
+        await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
         assert fresh.id is not None
         await repo.add_event(session=session, incident_id=fresh.id, kind="routed_supervisors",
                              actor=press.actor.user_id, at=ctx.now())
@@ -131,7 +131,7 @@ async def release_held(ctx: Context, platform: str) -> int:
             await store.set_site(session=session, incident_id=incident.id, site=incident.site, route=routes.HR)
             fresh = await _fresh(session, incident)
             await _alert_here(session, ctx, fresh)
-            await escalation.plan_on_report(session, ctx, fresh)
+            await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
             released += 1
         await session.commit()
     if released:
@@ -140,12 +140,12 @@ async def release_held(ctx: Context, platform: str) -> int:
     return released
 
 
-async def _alert_here(session: AsyncSession, ctx: Context, incident: Incident) -> None:
+async def _alert_here(session: Session, ctx: Context, incident: Incident) -> None:
     view = await load_view(session, ctx, incident)
     await enqueue(session, ctx, incident, Audience.SUPERVISORS, alert(ctx.policy, view, ctx.channel_locale))
 
 
-async def _fresh(session: AsyncSession, incident: Incident) -> Incident:
+async def _fresh(session: Session, incident: Incident) -> Incident:
     assert incident.id is not None
     fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
     assert fresh is not None

@@ -119,9 +119,11 @@ def _what(ctx: Context, role: str, site: str, locale: str) -> str:
 
 
 def _problem(locale: str, problem: str) -> str:
-    key, _, reason = problem.partition(":")
+    key, _, detail = problem.partition(":")
     if key == "unknown":
-        return t(locale, "command.problem_unknown", reason=reason or "?")
+        return t(locale, "command.problem_unknown", reason=detail or "?")
+    if key == "guests":
+        return t(locale, "command.problem_guests", count=detail or "?")
     return t(locale, f"command.problem_{key}")
 
 

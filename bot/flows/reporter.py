@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.flows import escalation, moves, routes
+from bot.flows.assessment import customer_key, policy_snapshot
 from bot.flows.context import Context, alert_posts, earlier_refs, enqueue, refresh_alerts
+from bot.flows.lifecycle import Step, can
 from bot.model.forms import Submission
 from bot.model.inbound import Actor
-from bot.flows.intake import _snapshot, customer_key
 from bot.model.messages import Audience, Kind
 from bot.model.views import notice
 from policy.rules import assess
 from storage import incidents as repo
+from storage.db import Session
 from storage.models import Incident
 
 IN_DANGER = "in_danger"
@@ -62,7 +62,7 @@ async def mark_in_danger(ctx: Context, actor: Actor, incident: Incident) -> None
     async with ctx.db.session() as session:
         fresh = await repo.get_incident(session=session, ref=incident.ref)
         assert fresh is not None and fresh.id is not None
-        if IN_DANGER in (fresh.flags or ()) or fresh.status == "resolved":
+        if IN_DANGER in (fresh.flags or ()) or not can(fresh.status, Step.RAISE):
             return  # already announced; the reporter still gets the private reply
         await repo.add_event(session=session, incident_id=fresh.id, kind=IN_DANGER,
                              actor=actor.user_id, at=ctx.now())
@@ -71,18 +71,16 @@ async def mark_in_danger(ctx: Context, actor: Actor, incident: Incident) -> None
     ctx.wake()
 
 
-async def _reassess_and_escalate(session: AsyncSession, ctx: Context, incident: Incident, *, in_danger: bool) -> None:
+async def _reassess_and_escalate(session: Session, ctx: Context, incident: Incident, *, in_danger: bool) -> None:
     newly_in_danger = in_danger and IN_DANGER not in (incident.flags or ())
     raised = await _reassess(session, ctx, incident, in_danger=in_danger or IN_DANGER in (incident.flags or ()))
-    incident.version += 1
-    session.add(incident)
-    await session.flush()
+    await repo.save_incident(session=session, incident=incident)
     await refresh_alerts(session, ctx, incident)
-    if incident.status == "resolved":
+    if not can(incident.status, Step.RAISE):
         return
     if newly_in_danger:
         posts = await alert_posts(session, incident, ctx)
-        urgent = replace(notice(Kind.RENOTIFY, ctx.channel_locale, "alert.now_critical", ref=incident.ref),
+        urgent = replace(notice(Kind.NOW_CRITICAL, ctx.channel_locale, "alert.now_critical", ref=incident.ref),
                          mention_channel=True)
         await enqueue(session, ctx, incident, Audience.SUPERVISORS, urgent,
                       reply_to=posts[0].id if posts else None)
@@ -90,13 +88,13 @@ async def _reassess_and_escalate(session: AsyncSession, ctx: Context, incident: 
         await escalation.replan(session, ctx, incident)
 
 
-async def _reassess(session: AsyncSession, ctx: Context, incident: Incident, *, in_danger: bool) -> bool:
+async def _reassess(session: Session, ctx: Context, incident: Incident, *, in_danger: bool) -> bool:
     """Re-run the rules; returns True when the severity rose (it never falls)."""
     earlier = await earlier_refs(session, ctx, incident.customer_hash, at=incident.reported_at, before=incident.ref)
     assessment = assess(ctx.policy, category=incident.category, in_danger=in_danger, earlier_reports=len(earlier))
     raised = ctx.policy.rank(assessment.severity) < ctx.policy.rank(incident.severity)
     if raised:
         incident.severity = assessment.severity
-        incident.policy_snapshot = _snapshot(ctx, assessment.severity)
+        incident.policy_snapshot = policy_snapshot(ctx, assessment.severity)
     incident.flags = sorted(set(incident.flags or ()) | set(assessment.flags))
     return raised

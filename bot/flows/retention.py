@@ -7,17 +7,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import update
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.flows.context import Context, enqueue
 from bot.delivery.digests import lists, without
+from bot.flows.context import Context, enqueue
+from bot.flows.lifecycle import Status
 from bot.model.i18n import t
 from bot.model.messages import Audience, Kind, Message
 from storage import incidents as repo
 from storage import outbox
-from storage.models import OutboxMessage
+from storage import retention as store
+from storage.db import Session
 
 log = logging.getLogger("haven.retention")
 
@@ -33,8 +31,8 @@ async def purge(ctx: Context, *, dry_run: bool = False) -> PurgeReport:
     now = ctx.now()
     retention = ctx.policy.retention.closed_incidents
     async with ctx.db.session() as session:
-        due = await repo.purgeable(session=session, now=now, retention=retention)
-        everything = await repo.list_incidents(session=session, statuses=("resolved",))
+        due = await store.purgeable(session=session, now=now, retention=retention)
+        everything = await repo.list_incidents(session=session, statuses=(Status.RESOLVED,))
     held = tuple(i.ref for i in everything
                  if i.legal_hold and i.resolved_at is not None and i.resolved_at + retention <= now)
     if dry_run:
@@ -44,7 +42,7 @@ async def purge(ctx: Context, *, dry_run: bool = False) -> PurgeReport:
         async with ctx.db.session() as session:
             assert incident.id is not None
             await _redact_posts(session, ctx, incident.id, incident.ref)
-            if not await repo.delete_incident(session=session, incident_id=incident.id):
+            if not await store.delete_incident(session=session, incident_id=incident.id):
                 await session.rollback()  # put on hold (or reopened) since it was listed
                 continue
             await session.commit()
@@ -55,7 +53,7 @@ async def purge(ctx: Context, *, dry_run: bool = False) -> PurgeReport:
     return PurgeReport(purged=tuple(purged), held=held)
 
 
-async def _redact_posts(session: AsyncSession, ctx: Context, incident_id: int, ref: str) -> None:
+async def _redact_posts(session: Session, ctx: Context, incident_id: int, ref: str) -> None:
     """Detach the incident's delivered posts, blank their payload, and queue an edit of each.
 
     A post stays in the outbox (without its incident) only as the address of the edit.
@@ -67,29 +65,24 @@ async def _redact_posts(session: AsyncSession, ctx: Context, incident_id: int, r
         if post.op != "post" or post.state != "sent" or not post.sent_ref:
             continue
         notice = Message(kind=Kind(post.kind), text=notice_text, locale=ctx.channel_locale)
-        await session.exec(
-            update(OutboxMessage).where(col(OutboxMessage.id) == post.id)
-            .values(incident_id=None, payload=notice.to_json())
-        )
+        assert post.id is not None
+        await outbox.rewrite_payload(session=session, message_id=post.id, payload=notice.to_json(), detach=True)
         await enqueue(session, ctx, None, Audience(post.audience), notice, platform=post.platform,
                       user_id=post.user_id, reply_to=post.id, op="update")
     await _redact_digests(session, ctx, ref, notice_text)
 
 
-async def _redact_digests(session: AsyncSession, ctx: Context, ref: str, notice: str) -> None:
+async def _redact_digests(session: Session, ctx: Context, ref: str, notice: str) -> None:
     """Rewrite each digest listing ``ref`` without its excerpt; edit the posts already out.
 
     Digests are few (one per burst), so they are scanned (payloads are encrypted)."""
-    query = select(OutboxMessage).where(col(OutboxMessage.kind) == str(Kind.DIGEST),
-                                        col(OutboxMessage.op) == "post")
-    for digest in (await session.exec(query)).all():
+    for digest in await outbox.posts_of_kind(session=session, kind=str(Kind.DIGEST)):
         message = Message.from_json(digest.payload)
         if ref not in lists(message):
             continue
         redacted = without(message, ref, notice)
-        await session.exec(
-            update(OutboxMessage).where(col(OutboxMessage.id) == digest.id).values(payload=redacted.to_json())
-        )
+        assert digest.id is not None
+        await outbox.rewrite_payload(session=session, message_id=digest.id, payload=redacted.to_json())
         if digest.state == "sent":  # a digest not yet out simply carries the new text
             await enqueue(session, ctx, None, Audience(digest.audience), redacted, platform=digest.platform,
                           user_id=digest.user_id, reply_to=digest.id, op="update")

@@ -7,7 +7,7 @@ read this one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from storage.db import utc_naive as to_naive_utc

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.model.clock import to_naive_utc
+from storage.db import utc_naive as to_naive_utc
 from bot.model.i18n import t
 from bot.model.messages import Choice, Form, FormField, Message
 from policy.model import Policy
@@ -73,7 +73,7 @@ def report_form(
     def field(fid: str, kind: str, **kw: object) -> FormField:
         return FormField(
             id=fid, label=t(locale, f"form.{fid}"), kind=kind,
-            initial=prefill.get(fid), max_length=LIMITS.get(fid), **kw,  # type: ignore[arg-type]
+            initial=prefill.get(fid), max_length=LIMITS.get(fid), **kw,  # type: ignore[arg-type]  # kw: FormField's own
         )
 
     categories = tuple(Choice(c.id, c.labels.get(locale)) for c in policy.categories)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -29,7 +29,7 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(locale: str) -> dict[str, str]:
     """All strings of one locale, keyed ``section.name``: ``{locale}.yaml`` and every
     ``<part>.{locale}.yaml`` beside it (the HR desk keeps its strings in ``hr.{locale}.yaml``)."""

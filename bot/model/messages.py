@@ -29,7 +29,9 @@ class Kind(StrEnum):
     WELLBEING = "wellbeing"
     RECEIPT = "receipt"
     ALERT = "alert"
-    RENOTIFY = "renotify"
+    RENOTIFY = "renotify"  # nobody has acknowledged yet: the channel again
+    PAGE_FAILED = "page_failed"  # a page fell due, but the platform has no escalation channel
+    NOW_CRITICAL = "now_critical"  # the reporter is in danger now
     PAGE = "page"
     DECISION = "decision"
     APPROVAL_REQUEST = "approval_request"
@@ -37,8 +39,25 @@ class Kind(StrEnum):
     REPORTER_UPDATE = "reporter_update"
     CHECKIN = "checkin"
     TALK_REQUEST = "talk_request"
+    REMIND_OWNER = "remind_owner"  # resolution reminder to the owner
+    REMIND_CHANNEL = "remind_channel"  # resolution reminder in the alert's thread
+    ASK_JOIN = "ask_join"  # asking for a second responder
     REMINDER = "reminder"
     DIGEST = "digest"
+
+    @property
+    def family(self) -> Kind:
+        """The kind as the product contract names it: Slack metadata ``haven_<kind>``, the
+        outbox row, metrics. Each reminder is a ``reminder``; the page-failed note and the
+        in-danger announcement are ``renotify`` posts. Tests and the core tell them apart
+        by the message's own kind."""
+        return _FAMILY.get(self, self)
+
+
+_FAMILY = {
+    Kind.REMIND_OWNER: Kind.REMINDER, Kind.REMIND_CHANNEL: Kind.REMINDER, Kind.ASK_JOIN: Kind.REMINDER,
+    Kind.PAGE_FAILED: Kind.RENOTIFY, Kind.NOW_CRITICAL: Kind.RENOTIFY,
+}
 
 
 class Audience(StrEnum):

@@ -35,7 +35,7 @@ class TeamsSettings:
     emulator: bool = False
     admins: tuple[str, ...] = ()
     locale: str = "en"
-    allow_guests: bool = False  # HAVEN_TEAMS_ALLOW_GUESTS
+    allow_guests: bool = False  # HAVEN_TEAMS_ALLOW_GUESTS: a team with guest members may be registered
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.model.messages import Action, Button, Fact, Kind, Message, Resource, me
 from policy.model import Policy
 from policy.resources import describe_hours, resource_status
 from policy.rules import options_for
+from storage.kinds import Status
 
 EXCERPT_CHARS = 300
 _HISTORY_KEYS = {
@@ -165,7 +166,7 @@ def alert(policy: Policy, view: IncidentView, locale: str, *, kind: Kind = Kind.
         facts=_facts(policy, view, locale),
         buttons=_alert_buttons(policy, view, locale),
         mentions=tuple(m for m in (view.owner_id, view.second_responder_id) if m),
-        mention_channel=(view.severity == policy.severities[0].id and view.status == "open"),
+        mention_channel=(view.severity == policy.severities[0].id and view.status == Status.OPEN),
         incident=view.ref,
         locale=locale,
         note=_history(policy, view, locale),
@@ -174,7 +175,7 @@ def alert(policy: Policy, view: IncidentView, locale: str, *, kind: Kind = Kind.
 
 
 def _status_line(view: IncidentView, locale: str) -> str:
-    if view.status == "resolved":
+    if view.status == Status.RESOLVED:
         actor = next((h.actor for h in reversed(view.history) if h.kind == "resolved"), "")
         return t(locale, "alert.status_resolved", actor=mention(actor) if actor else "")
     if view.owner_id:
@@ -224,7 +225,7 @@ def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[But
         for o in offered
     ]
     needs_second = policy.severity(view.severity).responders >= 2
-    if needs_second and view.status != "resolved" and not view.second_responder_id:
+    if needs_second and view.status != Status.RESOLVED and not view.second_responder_id:
         buttons.append(Button(Action.JOIN, t(locale, "button.join"), view.ref))
     if view.route == "line" and view.status != "resolved":
         buttons.append(Button(Action.MOVE_TO_HR, t(locale, "sites.button_move_to_hr"), view.ref))
@@ -261,7 +262,9 @@ def _history_what(policy: Policy, line: HistoryLine, locale: str) -> str:
     if line.kind == "acknowledged":
         return option_done(policy, "acknowledge", locale)
     if line.kind == "resolved":
-        return option_done(policy, "resolve", locale) if _has(policy, "resolve") else t(locale, "alert.resolved_fallback")
+        if _has(policy, "resolve"):
+            return option_done(policy, "resolve", locale)
+        return t(locale, "alert.resolved_fallback")
     return option_done(policy, line.option, locale) if line.option else ""
 
 

@@ -73,7 +73,7 @@ async def test_in_danger_makes_it_critical(world) -> None:  # type: ignore[no-un
     assert result.replies and result.replies[0].private
     data = await detail(runtime.db, outcome.ref)
     assert data["severity"] == "critical" and "in_danger" in data["flags"]
-    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.meta.kind == "renotify"]
+    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.message.kind == Kind.NOW_CRITICAL]
     assert urgent and urgent[0].message.mention_channel
     assert urgent[0].thread is not None, "posted in the alert's thread"
 
@@ -211,7 +211,8 @@ async def test_japanese_user_gets_japanese_text(world) -> None:  # type: ignore[
 
 async def test_form_errors_are_returned_to_the_form(world) -> None:  # type: ignore[no-untyped-def]
     runtime, _, _, _ = world
-    outcome = await runtime.haven.submit_form(FormIn(actor=EMPLOYEE, values={"category": "nonsense", "held_minutes": "abc"}))
+    values = {"category": "nonsense", "held_minutes": "abc"}
+    outcome = await runtime.haven.submit_form(FormIn(actor=EMPLOYEE, values=values))
     assert set(outcome.errors) == {"category", "description", "held_minutes"}
     assert outcome.ref is None
 
@@ -283,14 +284,14 @@ async def test_pressing_in_danger_twice_pings_the_channel_once(world) -> None:  
     for _ in range(3):
         result = await press(runtime, EMPLOYEE, Action.IN_DANGER, outcome.ref, Audience.USER)
         assert result.replies, "the reporter always gets the private reply"
-    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.meta.kind == "renotify"]
+    urgent = [s for s in messenger.to(Audience.SUPERVISORS) if s.message.kind == Kind.NOW_CRITICAL]
     assert len(urgent) == 1
     kinds = [e["kind"] for e in (await detail(runtime.db, outcome.ref))["events"]]
     assert kinds.count("in_danger") == 1
 
 
 async def test_details_that_raise_the_severity_replan_and_announce(world) -> None:  # type: ignore[no-untyped-def]
-    runtime, messenger, _, _ = world
+    runtime, _messenger, _, _ = world
     outcome = await quick(runtime)  # normal
     before = {t["kind"] for t in (await detail(runtime.db, outcome.ref))["timers"]}
     assert "ask_join" not in before

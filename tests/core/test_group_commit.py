@@ -68,9 +68,9 @@ async def test_a_failing_report_fails_alone_and_nobody_gets_its_id(world) -> Non
 
     async def log(i: int) -> intake.Logged | BaseException:
         try:
-            return await intake.log_report(runtime.ctx, reporter(i), bad if i == 3 else replace(good, description=f"r{i}"),
-                                           intake_key=f"t{i}")
-        except Exception as error:  # noqa: BLE001
+            report = bad if i == 3 else replace(good, description=f"r{i}")
+            return await intake.log_report(runtime.ctx, reporter(i), report, intake_key=f"t{i}")
+        except Exception as error:
             return error
 
     results = await asyncio.gather(*(log(i) for i in range(8)))
@@ -97,7 +97,7 @@ async def test_group_commit_answers_each_caller_in_order_and_shares_a_failed_wri
 
     group: GroupCommit[int, int] = GroupCommit(write, limit=4)
     results = await asyncio.gather(*(group.submit(i) for i in range(16)), return_exceptions=True)
-    assert max(len(b) for b in batches) <= 4 and sorted(sum(batches, [])) == list(range(16))
+    assert max(len(b) for b in batches) <= 4 and sorted(i for b in batches for i in b) == list(range(16))
     failed = next(b for b in batches if 13 in b)
     for i, result in enumerate(results):
         if i in failed:

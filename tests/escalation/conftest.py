@@ -74,7 +74,7 @@ class World:
 
     def sent(self, kind: str, audience: Audience | None = None) -> list[Sent]:
         """Posts (not updates) of a message kind, optionally to one audience."""
-        return [s for s in self.messenger.sent if s.op == "post" and s.meta.kind == kind
+        return [s for s in self.messenger.sent if s.op == "post" and s.message.kind == kind
                 and (audience is None or (s.target is not None and s.target.audience == audience))]
 
     def alert_ref(self, ref: str) -> Any:

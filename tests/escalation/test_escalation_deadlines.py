@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.model.messages import Audience
+from bot.model.messages import Audience, Kind
 from tests.escalation.conftest import SECOND, World, jst
 
 MINUTE = timedelta(minutes=1)
@@ -82,7 +82,8 @@ async def test_page_without_an_escalation_channel_is_recorded_honestly(world: Wo
     assert "page_failed" in [e["kind"] for e in data["events"]]
     assert "paged" not in [e["kind"] for e in data["events"]]
     assert all(o["state"] != "dead" for o in data["outbox"]), "not a silent dead letter"
-    told = [s for s in world.sent("renotify") if "no escalation channel" in s.message.text]
+    told = world.sent(Kind.PAGE_FAILED)
+    assert [s.meta.kind for s in told] == ["renotify"], "posted as a re-notification (the contract's kinds)"
     assert told and told[0].thread == world.alert_ref(ref) and told[0].message.mention_channel
 
 
@@ -129,6 +130,6 @@ async def test_in_danger_makes_a_normal_incident_escalate_on_critical_time(world
     await world.at(t0 + 2 * MINUTE)
     await world.press("emp1", "in_danger", ref, Audience.USER)
     await world.at(t0 + 5 * MINUTE)
-    assert [s.meta.incident for s in world.sent("renotify") if "Still waiting" in s.message.text] == [ref]
+    assert [s.meta.incident for s in world.sent(Kind.RENOTIFY)] == [ref]
     await world.at(t0 + 10 * MINUTE)
     assert len(world.sent("page")) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.model.messages import Audience
+from bot.model.messages import Audience, Kind
 from tests.escalation.conftest import SECOND, World
 
 MINUTE = timedelta(minutes=1)
@@ -19,18 +19,19 @@ async def test_owner_then_channel_reminded_past_resolve_within(world: World) -> 
     acked = t0 + 2 * MINUTE
 
     await world.at(acked + 4 * HOUR - SECOND)
-    assert world.sent("reminder", Audience.USER) == []
+    assert world.sent(Kind.REMIND_OWNER, Audience.USER) == []
     await world.at(acked + 4 * HOUR)
-    [owner] = world.sent("reminder", Audience.USER)
+    [owner] = world.sent(Kind.REMIND_OWNER, Audience.USER)
     assert owner.target is not None and owner.target.user_id == "sato", "the owner, by DM"
     assert ref in owner.message.text
+    assert owner.meta.kind == "reminder", "on the wire every reminder is a haven_reminder (the contract)"
 
-    channel = [s for s in world.sent("reminder", Audience.SUPERVISORS) if "resolution" in s.message.text]
+    channel = world.sent(Kind.REMIND_CHANNEL, Audience.SUPERVISORS)
     assert channel == []
     await world.at(acked + 4 * HOUR + 5 * MINUTE - SECOND)
-    assert [s for s in world.sent("reminder", Audience.SUPERVISORS) if "resolution" in s.message.text] == []
+    assert world.sent(Kind.REMIND_CHANNEL, Audience.SUPERVISORS) == []
     await world.at(acked + 4 * HOUR + 5 * MINUTE)
-    [channel_reminder] = [s for s in world.sent("reminder", Audience.SUPERVISORS) if "resolution" in s.message.text]
+    [channel_reminder] = world.sent(Kind.REMIND_CHANNEL, Audience.SUPERVISORS)
     assert channel_reminder.thread == world.alert_ref(ref)
     assert "sato" in channel_reminder.message.mentions
     reminded = [e.get("detail", {}).get("to") for e in (await world.show(ref))["events"] if e["kind"] == "reminded"]
@@ -45,7 +46,7 @@ async def test_resolving_stops_the_reminders(world: World) -> None:
     await world.at(t0 + HOUR)
     await world.press("sato", "resolve", ref)
     await world.at(t0 + 10 * HOUR)
-    assert world.sent("reminder") == []
+    assert world.sent(Kind.REMIND_OWNER) == world.sent(Kind.REMIND_CHANNEL) == world.sent(Kind.ASK_JOIN) == []
     states = {t["kind"]: t["state"] for t in (await world.show(ref))["timers"]}
     assert states["remind_owner"] == "cancelled" and states["remind_channel"] == "cancelled"
 
@@ -56,7 +57,7 @@ async def test_join_is_asked_every_ack_within_until_someone_other_than_the_owner
     await world.press("sato", "acknowledge", ref)
 
     def asks() -> list[object]:
-        return [s for s in world.sent("reminder", Audience.SUPERVISORS) if "second responder" in s.message.text]
+        return world.sent(Kind.ASK_JOIN, Audience.SUPERVISORS)
 
     await world.at(t0 + 5 * MINUTE - SECOND)
     assert asks() == []

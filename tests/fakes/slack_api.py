@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+import contextlib
 
 BOT_TOKEN = "xoxb-test-token"
 APP_TOKEN = "xapp-test-token"
@@ -111,10 +112,8 @@ class FakeSlack:
             if time.monotonic() > deadline:
                 raise AssertionError(f"expected {count} call(s) to {method}, saw {self.methods()}")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout=0.05)
-            except TimeoutError:
-                pass
         return self.calls_to(method)
 
     def methods(self) -> list[str]:

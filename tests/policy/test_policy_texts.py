@@ -40,7 +40,8 @@ def test_every_english_text_has_a_japanese_twin(path: Path) -> None:
 
 
 def test_the_default_policy_has_the_texts_the_product_relies_on(policy: Policy) -> None:
-    assert len(list(_pairs(yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))))) >= 45  # 8 categories x2, 3 severities, 7 options x2, 6 lines x2
+    texts = list(_pairs(yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))))
+    assert len(texts) >= 45  # 8 categories x2, 3 severities, 7 options x2, 6 lines x2
     for category in policy.categories:
         assert category.description is not None, category.id
     for option in policy.options:
@@ -61,7 +62,8 @@ def _wellbeing_text(policy: Policy, locale: str) -> str:
     ("locale", "phrases"),
     [
         ("en", ["not an emergency service", "110", "119", "not to blame", "disadvantageously", "不利益取扱いの禁止"]),
-        ("ja", ["緊急通報サービスではありません", "110番", "119番", "あなたのせいではなく", "不利益な取扱いを受けることはありません"]),
+        ("ja", ["緊急通報サービスではありません", "110番", "119番", "あなたのせいではなく",
+                "不利益な取扱いを受けることはありません"]),
     ],
 )
 def test_the_wellbeing_message_says_it_plainly(policy: Policy, locale: str, phrases: list[str]) -> None:
@@ -88,6 +90,7 @@ def test_the_file_tells_admins_to_confirm_numbers_before_going_live() -> None:
     assert "confirm every phone number and opening hour" in head
 
 
-@pytest.mark.parametrize(("locale", "expected"), [("en", "Critical"), ("ja", "緊急"), ("ja-JP", "緊急"), ("fr", "Critical")])
+@pytest.mark.parametrize(("locale", "expected"),
+                         [("en", "Critical"), ("ja", "緊急"), ("ja-JP", "緊急"), ("fr", "Critical")])
 def test_text_get_picks_the_language(locale: str, expected: str) -> None:
     assert Text(en="Critical", ja="緊急").get(locale) == expected

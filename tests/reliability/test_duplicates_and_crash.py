@@ -101,12 +101,11 @@ async def test_after_a_crash_between_commit_and_send_the_alert_is_delivered_once
     first = await asyncio.to_thread(start_haven, env, tmp_path, name="before")  # the fake answers meanwhile
     try:
         body = command_body("he threatened me", trigger="trig-crash")
-        async with aiohttp.ClientSession() as session:
-            async with session.post(first.url + "/slack/events", data=body,
-                                    headers={"Content-Type": "application/x-www-form-urlencoded",
-                                             **sign(body)}) as response:
-                assert response.status == 200
-                assert "INC-2026-000001" in await response.text()
+        async with aiohttp.ClientSession() as session, session.post(first.url + "/slack/events", data=body,
+                                headers={"Content-Type": "application/x-www-form-urlencoded",
+                                         **sign(body)}) as response:
+            assert response.status == 200
+            assert "INC-2026-000001" in await response.text()
         await fake.wait_for("chat.postMessage", 1)
         await eventually(lambda: _waiting_to_retry(env), timeout=10)  # not in flight: between attempts
     finally:

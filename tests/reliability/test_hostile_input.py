@@ -147,8 +147,9 @@ async def test_an_unexpected_error_reaches_the_user_with_a_code_that_is_in_the_l
         raise RuntimeError(" ".join(["secret", "words"]))  # built, so the source line in the trace differs
 
     monkeypatch.setattr(slack.runtime.haven, "press", broken)
-    status, body = await slack.interact({"type": "block_actions", "user": {"id": "USUP1"}, "trigger_id": "t",
-                                         "container": {"type": "message", "message_ts": "1.1", "channel_id": SUPERVISORS},
+    status, _body = await slack.interact({"type": "block_actions", "user": {"id": "USUP1"}, "trigger_id": "t",
+                                         "container": {"type": "message", "message_ts": "1.1",
+                                                       "channel_id": SUPERVISORS},
                                          "channel": {"id": SUPERVISORS},
                                          "actions": [{"action_id": "acknowledge", "value": "INC-2026-000001"}]})
     assert status < 500
@@ -157,5 +158,6 @@ async def test_an_unexpected_error_reaches_the_user_with_a_code_that_is_in_the_l
     code = str(errors[0].args[-1])
     assert "Traceback" in caplog.text and "RuntimeError" in caplog.text
     assert "secret words" not in caplog.text
-    told = await eventually(lambda: [c for c in slack.fake.calls_to("chat.postEphemeral") if code in json.dumps(c.args)])
+    told = await eventually(
+        lambda: [c for c in slack.fake.calls_to("chat.postEphemeral") if code in json.dumps(c.args)])
     assert told[0].args["user"] == "USUP1", "the user sees the same code"

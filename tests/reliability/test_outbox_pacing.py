@@ -129,14 +129,14 @@ async def test_waiting_for_a_channel_slot_is_not_counted_as_an_attempt(world: Wo
     await world.runtime.dispatcher.drain()
     data = await detail(world.runtime.db, ref)
     assert data is not None
-    update = [o for o in data["outbox"] if o["op"] == "update"][0]
+    update = next(o for o in data["outbox"] if o["op"] == "update")
     assert (update["state"], update["attempts"]) == ("pending", 0)
     ticks[0] += 6
     world.wall.advance(timedelta(seconds=6))
     await world.runtime.dispatcher.drain()
     data = await detail(world.runtime.db, ref)
     assert data is not None
-    update = [o for o in data["outbox"] if o["op"] == "update"][0]
+    update = next(o for o in data["outbox"] if o["op"] == "update")
     assert (update["state"], update["attempts"]) == ("sent", 1)
 
 

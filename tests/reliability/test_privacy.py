@@ -3,6 +3,7 @@ start, rotation, and purge that edits Haven's own Slack posts."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import subprocess
 import sys
@@ -37,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 async def keyed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Haven]:
     caplog.set_level(logging.DEBUG)  # the root logger at DEBUG, before any SDK logger exists
-    for name in ("slack_sdk", "slack_bolt", "botbuilder", "aiohttp.access", "haven.slack.sdk", "haven.slack.bolt"):
+    for name in ("slack_sdk", "slack_bolt", "microsoft_agents", "aiohttp.access", "haven.slack.sdk",
+                 "haven.slack.bolt"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     async with slack_haven(tmp_path, HAVEN_ENCRYPTION_KEY=KEY) as haven:
         yield haven
@@ -115,7 +117,8 @@ def haven_cli(tmp_path: Path, *args: str, key: str | None) -> subprocess.Complet
 async def test_a_wrong_or_missing_key_is_one_clear_error_at_start(keyed: Haven, tmp_path: Path) -> None:
     await full_flow(keyed)
     wrong = Fernet.generate_key().decode()
-    for key, words in ((wrong, "cannot be decrypted"), (None, "no key is set"), ("not-a-key", "not a valid Fernet key")):
+    cases = ((wrong, "cannot be decrypted"), (None, "no key is set"), ("not-a-key", "not a valid Fernet key"))
+    for key, words in cases:
         for command in (("incidents", "list"), ("serve",)):
             done = haven_cli(tmp_path, *command, key=key)
             assert done.returncode == 2, (command, done.stdout, done.stderr)
@@ -132,7 +135,7 @@ async def test_purge_edits_the_slack_alert_to_the_redacted_notice_and_keeps_lega
     await keyed.interact(press_payload("consult_attorney", "INC-2026-000002", user="USUP1", ts=held_ts))
     await keyed.interact(press_payload("resolve", "INC-2026-000002", user="USUP2", ts=held_ts))
     for ref in ("INC-2026-000001", "INC-2026-000002"):
-        await eventually(lambda: _resolved(keyed, ref))
+        await eventually(functools.partial(_resolved, keyed, ref))
     clock = keyed.runtime.ctx.clock
     assert isinstance(clock, FakeClock)
     clock.advance(timedelta(days=3 * 366 + 1))

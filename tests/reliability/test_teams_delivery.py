@@ -45,7 +45,7 @@ async def test_alerts_arrive_once_after_429_with_retry_after_and_500(teams: Team
     await teams.drain()
     assert len(alerts(teams)) == 1
     record = await detail(teams.runtime.db, REF)
-    assert record is not None and [(o["kind"], o["state"], o["attempts"]) for o in record["outbox"]][0] == \
+    assert record is not None and next((o["kind"], o["state"], o["attempts"]) for o in record["outbox"]) == \
         ("alert", "sent", 4)
 
 
@@ -56,7 +56,7 @@ async def test_bot_not_in_roster_is_a_dead_letter_at_once(teams: Teams) -> None:
     await teams.drain()
     record = await detail(teams.runtime.db, REF)
     assert record is not None
-    alert = [o for o in record["outbox"] if o["kind"] == "alert"][0]
+    alert = next(o for o in record["outbox"] if o["kind"] == "alert")
     assert (alert["state"], alert["attempts"]) == ("dead", 1)
     assert any(e["kind"] == "dead_letter" for e in record["events"])
     assert counter(teams.runtime, "haven_outbox_dead_letters_total", platform="teams", kind="alert") == 1

@@ -16,11 +16,10 @@ async def test_serve_without_a_platform_answers_healthz_and_metrics(fresh_databa
     try:
         status, body = await get_json(haven.url + "/healthz")
         assert status == 200 and body["status"] == "ok" and body["database"] == "ok"
-        async with aiohttp.ClientSession() as session:
-            async with session.get(haven.url + "/metrics") as response:
-                text = await response.text()
-                assert response.status == 200
-                assert response.headers["Content-Type"].startswith("text/plain")
+        async with aiohttp.ClientSession() as session, session.get(haven.url + "/metrics") as response:
+            text = await response.text()
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/plain")
         for name in ("haven_incidents_reported_total", "haven_alerts_delivered_total", "haven_outbox_retries_total",
                      "haven_outbox_dead_letters_total", "haven_refusals_total", "haven_open_incidents",
                      "haven_watchdog_rescued_total"):
@@ -34,9 +33,9 @@ async def test_unknown_path_is_404_not_500(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
     haven = start_haven(haven_env(tmp_path, url), tmp_path)
     try:
-        async with aiohttp.ClientSession() as session:
-            async with session.post(haven.url + "/slack/events", data=b"x") as response:
-                assert response.status == 404
+        async with (aiohttp.ClientSession() as session,
+                    session.post(haven.url + "/slack/events", data=b"x") as response):
+            assert response.status == 404
     finally:
         haven.stop()
 

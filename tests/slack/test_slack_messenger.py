@@ -31,7 +31,8 @@ def messenger(client: AsyncWebClient) -> SlackMessenger:
     return SlackMessenger(client, supervisors=SUPERVISORS, escalation=None)
 
 
-async def test_a_post_goes_to_the_audiences_channel_with_metadata(messenger: SlackMessenger, fake_slack: FakeSlack) -> None:
+async def test_a_post_goes_to_the_audiences_channel_with_metadata(
+        messenger: SlackMessenger, fake_slack: FakeSlack) -> None:
     ref = await messenger.post(Target(Audience.SUPERVISORS), ALERT, meta=META)
     [call] = fake_slack.calls_to("chat.postMessage")
     assert call.args["channel"] == SUPERVISORS
@@ -41,7 +42,8 @@ async def test_a_post_goes_to_the_audiences_channel_with_metadata(messenger: Sla
     assert (SUPERVISORS, ref.data["ts"]) in fake_slack.messages
 
 
-async def test_a_direct_message_goes_to_the_user_id_and_can_be_updated(messenger: SlackMessenger, fake_slack: FakeSlack) -> None:
+async def test_a_direct_message_goes_to_the_user_id_and_can_be_updated(
+        messenger: SlackMessenger, fake_slack: FakeSlack) -> None:
     ref = await messenger.post(Target(Audience.USER, "UEMPLOYEE"), ALERT, meta=META)
     assert fake_slack.calls_to("chat.postMessage")[0].args["channel"] == "UEMPLOYEE"
     assert ref.data["channel"] == "DEMPLOYEE"  # the DM channel Slack answered with
@@ -71,7 +73,8 @@ async def test_rate_limits_wait_for_retry_after(messenger: SlackMessenger, fake_
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "is_archived", "invalid_auth"])
-async def test_permanent_slack_errors_go_to_dead_letter(messenger: SlackMessenger, fake_slack: FakeSlack, error: str) -> None:
+async def test_permanent_slack_errors_go_to_dead_letter(
+        messenger: SlackMessenger, fake_slack: FakeSlack, error: str) -> None:
     fake_slack.fail("chat.postMessage", error)
     with pytest.raises(DeliveryError) as caught:
         await messenger.post(Target(Audience.SUPERVISORS), ALERT, meta=META)

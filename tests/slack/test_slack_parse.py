@@ -65,7 +65,8 @@ def test_a_submission_keeps_its_view_id_and_metadata() -> None:
             "view": {"id": "V1", "callback_id": "report_form", "private_metadata": "INC-2026-000001",
                      "state": {"values": {}}}}
     sent = parse.submitted(parse.check_payload(body))
-    assert (sent.user_id, sent.view_id, sent.callback_id, sent.metadata) == ("U1", "V1", "report_form", "INC-2026-000001")
+    assert (sent.user_id, sent.view_id, sent.callback_id, sent.metadata) == \
+        ("U1", "V1", "report_form", "INC-2026-000001")
 
 
 def test_a_message_shortcut_gives_text_channel_and_ts() -> None:

@@ -17,7 +17,8 @@ async def test_quick_report_answers_wellbeing_first_then_logged_as_with_reporter
     assert status == 200
     assert body["response_type"] == "ephemeral"
     blocks = body["blocks"]
-    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "First, take care of yourself", "emoji": True}}
+    header = {"type": "plain_text", "text": "First, take care of yourself", "emoji": True}
+    assert blocks[0] == {"type": "header", "text": header}
     text = all_text(blocks)
     assert text.index("First, take care of yourself") < text.index("Logged as INC-2026-000001")
     actions = [b for b in blocks if b["type"] == "actions"][-1]["elements"]
@@ -54,7 +55,8 @@ async def test_channel_mentions_in_a_report_never_reach_slack_unescaped(haven: H
         sent = all_text(call.args.get("blocks") or []) + str(call.args.get("text", ""))
         assert "<!channel>" not in sent and "<!here>" not in sent and "<https://evil" not in sent
     alert = haven.fake.calls_to("chat.postMessage")[0]
-    assert "&lt;!channel&gt; &lt;!here&gt; &lt;@USUP1&gt; &amp; &lt;https://evil.example|click&gt;" in all_text(alert.args["blocks"])
+    escaped = "&lt;!channel&gt; &lt;!here&gt; &lt;@USUP1&gt; &amp; &lt;https://evil.example|click&gt;"
+    assert escaped in all_text(alert.args["blocks"])
 
 
 async def test_abuse_without_text_answers_wellbeing_and_opens_the_form(haven: Haven) -> None:

@@ -11,6 +11,7 @@ import pytest
 from tests.slack.support import EMPLOYEE, SECRET, Haven, command_body, payload_body, sign
 
 JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 
 
 async def test_a_bad_signature_is_401_and_nothing_is_logged(haven: Haven) -> None:
@@ -39,28 +40,28 @@ async def test_a_wrong_content_type_is_415(haven: Haven) -> None:
 
 
 MALFORMED = [
-    (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
-    (b"payload=[1,2]", "application/x-www-form-urlencoded"),
-    (b"payload=%22text%22", "application/x-www-form-urlencoded"),
-    (b"payload=", "application/x-www-form-urlencoded"),
-    (b"%ZZ=%FF%FE", "application/x-www-form-urlencoded"),
-    (b"no equals sign", "application/x-www-form-urlencoded"),
-    (b"hello=world", "application/x-www-form-urlencoded"),
-    (b"\xff\xfe\x00", "application/x-www-form-urlencoded"),
-    (b"command=%2Fabuse&text=hi", "application/x-www-form-urlencoded"),  # no user
+    (b"payload=%7Bbroken", FORM),
+    (b"payload=[1,2]", FORM),
+    (b"payload=%22text%22", FORM),
+    (b"payload=", FORM),
+    (b"%ZZ=%FF%FE", FORM),
+    (b"no equals sign", FORM),
+    (b"hello=world", FORM),
+    (b"\xff\xfe\x00", FORM),
+    (b"command=%2Fabuse&text=hi", FORM),  # no user
     (b'{"type": "event_callback", "event": ', JSON),
     (b"[1, 2]", JSON),
     (b'{"type": "event_callback", "event": "x", "event_id": "Ev1"}', JSON),
     (b'{"type": "url_verification"}', JSON),
-    (payload_body({"type": "block_actions", "user": {"id": EMPLOYEE}, "actions": "x"}), "application/x-www-form-urlencoded"),
-    (payload_body({"type": "block_actions", "user": "UEMPLOYEE", "actions": [{}]}), "application/x-www-form-urlencoded"),
-    (payload_body({"type": "block_actions", "user": {"id": EMPLOYEE}, "actions": []}), "application/x-www-form-urlencoded"),
-    (payload_body({"type": "view_submission", "user": {"id": EMPLOYEE}, "view": [1]}), "application/x-www-form-urlencoded"),
-    (payload_body({"type": "message_action", "user": {"id": EMPLOYEE}}), "application/x-www-form-urlencoded"),
-    (payload_body({"user": {"id": EMPLOYEE}}), "application/x-www-form-urlencoded"),
-    (payload_body({"type": "something_else", "view": None}), "application/x-www-form-urlencoded"),
-    (payload_body({"type": "something_else", "team": 7}), "application/x-www-form-urlencoded"),
-    (payload_body({"type": "something_else", "authorizations": [1]}), "application/x-www-form-urlencoded"),
+    (payload_body({"type": "block_actions", "user": {"id": EMPLOYEE}, "actions": "x"}), FORM),
+    (payload_body({"type": "block_actions", "user": "UEMPLOYEE", "actions": [{}]}), FORM),
+    (payload_body({"type": "block_actions", "user": {"id": EMPLOYEE}, "actions": []}), FORM),
+    (payload_body({"type": "view_submission", "user": {"id": EMPLOYEE}, "view": [1]}), FORM),
+    (payload_body({"type": "message_action", "user": {"id": EMPLOYEE}}), FORM),
+    (payload_body({"user": {"id": EMPLOYEE}}), FORM),
+    (payload_body({"type": "something_else", "view": None}), FORM),
+    (payload_body({"type": "something_else", "team": 7}), FORM),
+    (payload_body({"type": "something_else", "authorizations": [1]}), FORM),
     (b'{"type": "event_callback", "event_id": "Ev9", "event": {"type": "x", "user": 5}}', JSON),
 ]
 

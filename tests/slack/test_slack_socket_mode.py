@@ -69,7 +69,7 @@ async def test_slack_events_answers_404_in_socket_mode(socket_haven: Haven) -> N
 async def test_socket_mode_with_a_bad_app_token_is_a_clear_error(fake_slack: FakeSlack, tmp_path: Path) -> None:
     from bot.app.config import ConfigError
 
-    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN: apps.connections.open failed"):
+    with pytest.raises(ConfigError, match=r"SLACK_APP_TOKEN: apps\.connections\.open failed"):
         await start_in_process(fake_slack, tmp_path, SLACK_APP_TOKEN="xapp-wrong", SLACK_SIGNING_SECRET="")
 
 

@@ -35,7 +35,7 @@ async def test_refuses_to_start_with_an_unfit_supervisors_channel(
 async def test_refuses_to_start_with_an_unknown_channel_or_a_bad_token(fake_slack: FakeSlack, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="HAVEN_SLACK_SUPERVISOR_CHANNEL: cannot read channel CNOPE"):
         await start_in_process(fake_slack, tmp_path, HAVEN_SLACK_SUPERVISOR_CHANNEL="CNOPE")
-    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN: .*invalid_auth"):
+    with pytest.raises(ConfigError, match=r"SLACK_BOT_TOKEN: .*invalid_auth"):
         await start_in_process(fake_slack, tmp_path, SLACK_BOT_TOKEN="xoxb-wrong")
 
 
@@ -43,7 +43,8 @@ async def test_refuses_to_start_with_an_unknown_channel_or_a_bad_token(fake_slac
     ("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET: required"),
     ("HAVEN_SLACK_SUPERVISOR_CHANNEL", "HAVEN_SLACK_SUPERVISOR_CHANNEL: required"),
 ])
-def test_refuses_to_start_without_required_settings(fake_slack: FakeSlack, tmp_path: Path, missing: str, variable: str) -> None:
+def test_refuses_to_start_without_required_settings(
+        fake_slack: FakeSlack, tmp_path: Path, missing: str, variable: str) -> None:
     settings = load_settings(slack_env(fake_slack, tmp_path, **{missing: ""}))
     with pytest.raises(ConfigError, match=variable):
         create_app(build_runtime(settings))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from tests.storage._storage_support import T0, MakeIncident
 
 from storage import incidents
+from storage import retention as purging
 from storage.db import Database
 from storage.models import Incident
 
@@ -264,16 +265,16 @@ async def test_purgeable_respects_retention_and_legal_hold(
         await incidents.set_legal_hold(session=session, incident_id=held.id, hold=True)
         await session.commit()
     async with db.session() as session:
-        refs = [i.ref for i in await incidents.purgeable(session=session, now=now,
-                                                         retention=retention)]
+        refs = [i.ref for i in await purging.purgeable(session=session, now=now,
+                                                       retention=retention)]
     assert refs == [old.ref]
     assert held.ref not in refs and recent.ref not in refs and still_open.ref not in refs
     async with db.session() as session:
         await incidents.set_legal_hold(session=session, incident_id=held.id, hold=False)
         await session.commit()
     async with db.session() as session:
-        refs = [i.ref for i in await incidents.purgeable(session=session, now=now,
-                                                         retention=retention)]
+        refs = [i.ref for i in await purging.purgeable(session=session, now=now,
+                                                       retention=retention)]
     assert sorted(refs) == sorted([old.ref, held.ref])
 
 
@@ -299,12 +300,12 @@ async def test_delete_incident_removes_everything_about_it(
                                  kind="alert", audience="supervisors", payload="{}", due_at=T0)
             await session.commit()
     async with db.session() as session:
-        assert not await incidents.delete_incident(session=session, incident_id=gone.id), "open: kept"
+        assert not await purging.delete_incident(session=session, incident_id=gone.id), "open: kept"
         await incidents.resolve(session=session, incident_id=gone.id, at=T0)
         await incidents.set_legal_hold(session=session, incident_id=kept.id, hold=True)
         await incidents.resolve(session=session, incident_id=kept.id, at=T0)
-        assert not await incidents.delete_incident(session=session, incident_id=kept.id), "held: kept"
-        assert await incidents.delete_incident(session=session, incident_id=gone.id)
+        assert not await purging.delete_incident(session=session, incident_id=kept.id), "held: kept"
+        assert await purging.delete_incident(session=session, incident_id=gone.id)
         await session.commit()
     async with db.session() as session:
         assert await incidents.get_incident(session=session, ref=gone.ref) is None

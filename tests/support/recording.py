@@ -78,7 +78,8 @@ PLATFORM = "test"
 
 
 async def make_runtime(database_url: str, *, now: datetime, locale: str = "en",
-                       encryption_key: str | None = None) -> tuple[Runtime, RecordingMessenger, RecordingDirectory, FakeClock]:
+                       encryption_key: str | None = None
+                       ) -> tuple[Runtime, RecordingMessenger, RecordingDirectory, FakeClock]:
     """A migrated runtime on ``database_url`` with a fake clock and recording ports."""
     env = {"HAVEN_DATABASE_URL": database_url, "HAVEN_LOCALE": locale}
     if encryption_key:

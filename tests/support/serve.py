@@ -117,6 +117,5 @@ async def eventually(check, *, timeout: float = 10.0, interval: float = 0.05):  
 
 
 async def get_json(url: str) -> tuple[int, object]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url) as response:
-            return response.status, await response.json(content_type=None)
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.json(content_type=None)

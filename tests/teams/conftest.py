@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from sqlmodel import col, func, select
 
+from tests.support.cards import assert_valid_cards, cards_in
 from tests.support.clock import FakeClock
 from bot.app.config import Settings
 from bot.app.runtime import Runtime, build_runtime, migrate
@@ -49,6 +50,8 @@ class Teams:
             sent["Content-Type"] = content_type
         response = await self.http.post(str(self.server.make_url("/api/messages")), data=body, headers=sent)
         await response.read()
+        if response.content_type == "application/json":  # an invoke response's card is valid too
+            assert_valid_cards(cards_in(json.loads(await response.text())))
         return response
 
     async def drain(self) -> None:

@@ -94,7 +94,8 @@ async def test_acknowledging_refreshes_the_card_and_tells_the_reporter(teams: Te
     assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
     card = json.dumps(body["value"], ensure_ascii=False)
     assert "<at>Sam Supervisor</at>" in card
-    assert {"id": act.SUPERVISOR, "name": "Sam Supervisor"} in [e["mentioned"] for e in body["value"]["msteams"]["entities"]]
+    mentioned = [e["mentioned"] for e in body["value"]["msteams"]["entities"]]
+    assert {"id": act.SUPERVISOR, "name": "Sam Supervisor"} in mentioned
     assert "acknowledge" not in [a["verb"] for a in body["value"]["actions"]]
 
     await teams.drain()

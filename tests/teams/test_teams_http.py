@@ -1,8 +1,7 @@
-"""What /api/messages answers before botbuilder sees a request: 415, 401, 400, 403, never 500.
+"""What /api/messages answers before the Agents SDK sees a request: 415, 401, 400, 403, never 500.
 
-Validating a real Bot Framework JWT needs Microsoft's OpenID endpoints (not reachable
-here); that path is botbuilder's and is not exercised. These tests cover every refusal
-Haven makes itself, with an app id configured and in emulator mode.
+These tests cover every refusal Haven makes itself, with an app id configured and in
+emulator mode; real and forged tokens are in test_teams_tokens.py.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from tests.teams import activities as act
 from tests.teams.conftest import Teams
 
 META = Meta(kind="alert", incident=None, outbox_id=1)
-HELLO = Message(kind=Kind.ALERT, text="hello <@%s>" % act.SUPERVISOR, title="Title")
+HELLO = Message(kind=Kind.ALERT, text=f"hello <@{act.SUPERVISOR}>", title="Title")
 
 
 def _messenger(teams: Teams):  # type: ignore[no-untyped-def]
@@ -48,7 +48,7 @@ async def test_500_is_transient_and_not_retried_by_the_sdk(teams: Teams) -> None
     with pytest.raises(DeliveryError) as error:
         await _messenger(teams).post(Target(Audience.SUPERVISORS), HELLO, meta=META)
     assert not error.value.permanent and error.value.retry_after is None
-    assert teams.connector.posts_to(act.CHANNEL) == []  # one try: msrest did not retry into success
+    assert teams.connector.posts_to(act.CHANNEL) == []  # one try: the SDK did not retry into success
 
 
 async def test_an_unreachable_connector_is_transient(teams: Teams) -> None:

@@ -83,14 +83,30 @@ def test_mentions_use_known_names_and_stay_plain_otherwise() -> None:
         {"type": "mention", "text": "<at>Sam</at>", "mentioned": {"id": "aad-1", "name": "Sam"}}]
 
 
-def test_user_text_is_escaped_and_truncated_visibly() -> None:
-    hostile = "<at>CEO</at> **bold** [link](http://x) " + "x" * 2000
-    card = render.message_card(Message(kind=Kind.ALERT, text="t", locale="ja",
-                                       facts=(Fact("Excerpt", hostile, user_text=True),)))
-    value = card["body"][1]["facts"][0]["value"]
-    assert "<at>" not in value and "\\*\\*bold\\*\\*" in value and "\\[link\\]" in value
+def test_user_text_is_a_text_run_shown_as_written_and_truncated_visibly() -> None:
+    hostile = "<at>CEO</at> **bold** [link](http://x) teams-marker_1 " + "x" * 2000
+    facts = (Fact("Category", "Violence"), Fact("Excerpt", hostile, user_text=True), Fact("Severity", "High"))
+    card = render.message_card(Message(kind=Kind.ALERT, text="t", locale="ja", facts=facts))
+    kinds = [block["type"] for block in card["body"]]
+    assert kinds == ["TextBlock", "FactSet", "TextBlock", "RichTextBlock", "FactSet"]
+    assert card["body"][2]["text"] == "Excerpt"
+    (run,) = card["body"][3]["inlines"]
+    value = run["text"]
+    assert run["type"] == "TextRun" and "\\" not in value  # no markdown escaping: a TextRun is never markdown
+    assert "**bold** [link](http://x) teams-marker_1" in value
+    assert "<at>" not in value and "</at>" not in value  # cannot pose as a mention
     assert value.endswith("（以下省略）") and len(value) < 1200
     assert "msteams" in card and "entities" not in card["msteams"]
+
+
+def test_a_prefilled_number_is_a_json_number() -> None:
+    policy = load_policy(None)
+    form = report_form(policy, "en", Message(kind=Kind.WELLBEING, text="w"), prefill={"held_minutes": "12"})
+    (number,) = [b for b in render.form_card(form)["body"] if b["type"] == "Input.Number"]
+    assert number["value"] == 12 and isinstance(number["value"], int)
+    unreadable = report_form(policy, "en", Message(kind=Kind.WELLBEING, text="w"), prefill={"held_minutes": "many"})
+    (number,) = [b for b in render.form_card(unreadable)["body"] if b["type"] == "Input.Number"]
+    assert "value" not in number
 
 
 def test_the_form_card_has_every_spec_field_and_shows_errors_in_place() -> None:

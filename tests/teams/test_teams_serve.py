@@ -18,11 +18,10 @@ REF = "INC-2026-000001"
 
 
 async def _post(base: str, activity: dict[str, Any], headers: dict[str, str] | None = None) -> int:
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{base}/api/messages", data=json.dumps(activity),
-                             headers={"Content-Type": "application/json", **(headers or {})}) as response:
-            await response.read()
-            return response.status
+    async with aiohttp.ClientSession() as http, http.post(f"{base}/api/messages", data=json.dumps(activity),
+                         headers={"Content-Type": "application/json", **(headers or {})}) as response:
+        await response.read()
+        return response.status
 
 
 async def test_references_and_registration_survive_a_restart(tmp_path: Path) -> None:

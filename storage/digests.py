@@ -1,0 +1,65 @@
+"""Outbox rows folded into digests (see :mod:`bot.delivery.digests` for the why).
+
+A folded alert row is in state ``digested`` with ``sent_ref = {"digest": <digest id>}``.
+Functions taking ``session`` never commit; those taking ``db`` run their own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import Database, utc_naive
+from storage.models import Incident, OutboxMessage
+
+DIGESTED = "digested"
+
+
+async def take_for_digest(*, session: AsyncSession, message_id: int, worker: str) -> bool:
+    """Move a row ``worker`` still holds (``sending``) to ``digested``; True iff it did."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == "sending",
+               col(OutboxMessage.claimed_by) == worker)
+        .values(state=DIGESTED, lease_until=None)
+    )
+    return bool(result.rowcount)
+
+
+async def point_at_digest(*, session: AsyncSession, message_ids: Sequence[int], digest_id: int,
+                          at: datetime) -> None:
+    """Record which digest the taken rows went out in."""
+    await session.exec(
+        update(OutboxMessage).where(col(OutboxMessage.id).in_(list(message_ids)))
+        .values(sent_ref={"digest": digest_id}, sent_at=utc_naive(at))
+    )
+
+
+async def digested_alerts(*, session: AsyncSession, refs: Collection[str]) -> list[OutboxMessage]:
+    """The ``digested`` rows of the incidents with these refs (of any digest)."""
+    query = select(OutboxMessage).join(Incident, col(Incident.id) == col(OutboxMessage.incident_id)).where(
+        col(Incident.ref).in_(list(refs)), col(OutboxMessage.state) == DIGESTED)
+    return list((await session.exec(query)).all())
+
+
+async def posted_on_its_own(*, db: Database, message_id: int, ref: dict[str, Any]) -> None:
+    """A digested alert got its own post (an update came): it is ``sent`` with that post's ref."""
+    async with db.session() as session:
+        await session.exec(
+            update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(state="sent", sent_ref=dict(ref))
+        )
+        await session.commit()
+
+
+async def dead_with_digest(*, session: AsyncSession, message_id: int, digest_id: int, error: str,
+                           at: datetime) -> None:
+    """A folded alert dies with its digest (dead-lettered)."""
+    await session.exec(
+        update(OutboxMessage).where(col(OutboxMessage.id) == message_id)
+        .values(state="dead", dead_at=utc_naive(at), last_error=f"digest {digest_id}: {error}"[:200])
+    )
