@@ -1,7 +1,7 @@
 """sites and routes: the incident's site, route and reported_for; the outbox row's site;
 channel registrations per site (spec 8.2)
 
-Revision ID: 0002_sites
+Revision ID: 0003_sites
 Revises: 0002_hrdesk
 Create Date: 2026-11-30 10:10:00
 
@@ -15,7 +15,7 @@ import storage.columns
 import storage.crypto
 
 
-revision: str = '0002_sites'
+revision: str = '0003_sites'
 down_revision: Union[str, Sequence[str], None] = '0002_hrdesk'  # chained after the HR desk's revision on main
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
