@@ -196,4 +196,19 @@ class Dedup(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=200)
     at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
+
+
+class Worker(SQLModel, table=True):
+    """A process that sends outbox rows, and when it last said it was alive (wall time).
+
+    Rows a worker left in ``sending`` are re-queued as soon as its heartbeat is stale,
+    without waiting for their lease (:func:`storage.outbox.rescue_orphaned`)."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    beat_at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
+
+
 import storage.hr_models  # noqa: E402,F401  (the HR desk's tables on the same metadata)

@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._claim import claim
 from storage.db import Database, utc_naive
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Worker
 
 _ERROR_LIMIT = 500
 _OUTBOX = OutboxMessage.metadata.tables["outbox"]
@@ -251,14 +251,45 @@ async def rewrite_payload(
 async def rescue_expired(*, db: Database, now: datetime) -> int:
     """Return messages whose lease ran out (a worker died mid-send) to ``pending``."""
     async with db.session() as session:
-        result = await session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.state) == "sending",
-                   col(OutboxMessage.lease_until) < utc_naive(now))
-            .values(state="pending", lease_until=None, claimed_by=None)
-        )
+        result = await session.exec(_expired(now))
         await session.commit()
     return int(result.rowcount)
+
+
+def _expired(now: datetime) -> Any:
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.state) == "sending", col(OutboxMessage.lease_until) < utc_naive(now))
+        .values(state="pending", lease_until=None, claimed_by=None)
+    )
+
+
+def _orphaned(now: datetime, stale: timedelta) -> Any:
+    alive = select(Worker.id).where(col(Worker.beat_at) >= utc_naive(now) - stale)
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.state) == "sending", col(OutboxMessage.claimed_by).not_in(alive))
+        .values(state="pending", lease_until=None, claimed_by=None)
+    )
+
+
+async def rescue_orphaned(*, db: Database, now: datetime, stale: timedelta) -> int:
+    """Return to ``pending`` the rows held by workers whose heartbeat is older than
+    ``stale`` (or who never had one): they died mid-send, whatever their lease says."""
+    async with db.session() as session:
+        result = await session.exec(_orphaned(now, stale))
+        await session.commit()
+    return int(result.rowcount)
+
+
+async def rescue_stuck(*, db: Database, now: datetime, stale: timedelta) -> tuple[int, int]:
+    """:func:`rescue_expired` and :func:`rescue_orphaned` in one transaction (the
+    watchdog's, every tick: one write lock, not two); returns both counts."""
+    async with db.session() as session:
+        expired = await session.exec(_expired(now))
+        orphaned = await session.exec(_orphaned(now, stale))
+        await session.commit()
+    return int(expired.rowcount), int(orphaned.rowcount)
 
 
 async def get_message(*, session: AsyncSession, message_id: int) -> OutboxMessage | None:

@@ -28,6 +28,7 @@ from adapters.slack.listeners import AFTER, run_later
 from bot.model.errors import BadRequest, log_unexpected
 
 log = logging.getLogger("haven.slack")
+TIMESTAMP_DIGITS = 12  # Unix seconds have 10 digits until the year 2286; longer is an attack
 DEDUP_SECONDS = 3600.0
 DEDUP_MAX = 10_000
 
@@ -57,7 +58,10 @@ class Seen:
 def signature_ok(verifier: SignatureVerifier, raw: bytes, headers: Any) -> bool:
     timestamp = headers.get("X-Slack-Request-Timestamp")
     signature = headers.get("X-Slack-Signature")
-    if not timestamp or not signature or not timestamp.isdigit():
+    if not timestamp or not signature or not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    if len(timestamp) > TIMESTAMP_DIGITS:  # int() of thousands of digits raises (and costs)
+        log.info("slack request refused: a %d-digit request timestamp", len(timestamp))
         return False
     try:
         text = raw.decode("utf-8")

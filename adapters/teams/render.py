@@ -116,7 +116,8 @@ def _resources(message: Message) -> list[dict[str, Any]]:
     for res in message.resources:
         state = t(locale, "wellbeing.open_now" if res.open_now else "wellbeing.closed_now")
         contact = f" {res.contact}" if res.contact else ""
-        items.append(_block(f"**{res.label}**{contact} ({state}; {res.hours})", spacing="Small"))
+        status = t(locale, "wellbeing.status_hours", state=state, hours=res.hours)
+        items.append(_block(f"**{res.label}**{contact} {status}", spacing="Small"))
         items.append(_block(res.text, isSubtle=True, spacing="None"))
     return [{"type": "Container", "items": items}]
 

@@ -19,6 +19,7 @@ _ALIASES = {
     "policy": "HAVEN_POLICY",
     "host": "HAVEN_HOST",
     "port": "HAVEN_PORT",
+    "metrics_port": "HAVEN_METRICS_PORT",
     "locale": "HAVEN_LOCALE",
     "encryption_key": "HAVEN_ENCRYPTION_KEY",
     "tick_seconds": "HAVEN_TICK_SECONDS",
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     policy: str | None = Field(default=None, alias="HAVEN_POLICY")
     host: str = Field(default="127.0.0.1", alias="HAVEN_HOST")
     port: int = Field(default=3000, ge=0, le=65535, alias="HAVEN_PORT")
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="HAVEN_METRICS_PORT")
     locale: str = Field(default="en", alias="HAVEN_LOCALE")
     encryption_key: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_ENCRYPTION_KEY"

@@ -13,6 +13,7 @@ from aiohttp.typedefs import Handler
 
 from bot.model.clock import iso
 from bot.app.config import ConfigError, Settings, check_safety
+from bot.app.listen import Gate, connection_cap, run
 from bot.flows.retention import purge
 from bot.app.runtime import Runtime, build_runtime, count_open
 from bot.app.desk_wiring import build_desk
@@ -23,6 +24,7 @@ from storage.migrate import upgrade
 log = logging.getLogger("haven.server")
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 TICKER: web.AppKey[Ticker] = web.AppKey("ticker", Ticker)
+GATE: web.AppKey[Gate] = web.AppKey("gate", Gate)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -86,14 +88,25 @@ def create_app(runtime: Runtime) -> web.Application:
     from bot.app.privacy import install_log_guard
 
     install_log_guard()
-    app = web.Application(middlewares=[never_500], client_max_size=1024 * 1024)
+    gate = Gate(connection_cap())
+    app = web.Application(middlewares=[never_500, gate.middleware], client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
+    app[GATE] = gate
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    if runtime.settings.metrics_port is None:
+        app.router.add_get("/metrics", metrics)
     mount_platforms(app, runtime)
     mount_desk(app, build_desk(runtime))
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
+    return app
+
+
+def metrics_app(runtime: Runtime) -> web.Application:
+    """``/metrics`` alone, for the loopback port ``HAVEN_METRICS_PORT``."""
+    app = web.Application(middlewares=[never_500])
+    app[RUNTIME] = runtime
+    app.router.add_get("/metrics", metrics)
     return app
 
 
@@ -147,9 +160,10 @@ def serve(settings: Settings) -> int:
     except ConfigError as exc:
         print(f"haven: {exc}", file=sys.stderr)
         return 2
+    extra = metrics_app(runtime) if settings.metrics_port is not None else None
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=_print_ready(settings),
-                    access_log=None, handle_signals=True)
+        asyncio.run(run(app, host=settings.host, port=settings.port, metrics=extra,
+                        metrics_port=settings.metrics_port, gate=app[GATE], ready=_print_ready(settings)))
     except ConfigError as exc:
         print(f"haven: {exc}", file=sys.stderr)
         return 2
@@ -194,8 +208,10 @@ def announce(settings: Settings) -> None:
               "for Teams. Try `haven console` to use Haven without a workspace.", flush=True)
 
 
-def _print_ready(settings: Settings) -> Callable[[str], None]:
-    def say(_: str) -> None:
+def _print_ready(settings: Settings) -> Callable[[], None]:
+    def say() -> None:
         print(f"haven: listening on http://{settings.host}:{settings.port}", flush=True)
+        if settings.metrics_port is not None:
+            print(f"haven: /metrics on http://127.0.0.1:{settings.metrics_port} only", flush=True)
 
     return say

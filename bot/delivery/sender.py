@@ -5,6 +5,7 @@ Logs name outbox ids, platforms, kinds and error codes only: never message text.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ log = logging.getLogger("haven.outbox")
 GIVE_UP_AFTER = timedelta(hours=48)  # transient failures keep retrying at least 24 h
 MAX_BACKOFF = 600.0
 ERROR_CHARS = 200
+SEND_TIMEOUT = 40.0  # seconds for one row's platform calls: well inside the outbox lease (60 s)
 
 
 def backoff(attempts: int) -> float:
@@ -45,10 +47,18 @@ class Delivered:
     message: Message
 
 
-async def send(ctx: Context, row: OutboxMessage) -> Delivered:
-    """Post or update one row; raises :class:`DeliveryError` when the platform refuses.
+async def send(ctx: Context, row: OutboxMessage, *, timeout: float = SEND_TIMEOUT) -> Delivered:
+    """Post or update one row; raises :class:`DeliveryError` when the platform refuses, or
+    does not answer within ``timeout`` (transient: retried; the platform may have posted).
 
     The caller records the delivery with :func:`record_sent` (many at once)."""
+    try:
+        return await asyncio.wait_for(_send(ctx, row), timeout)
+    except TimeoutError:
+        raise DeliveryError(f"send timeout ({timeout:.0f} s)") from None
+
+
+async def _send(ctx: Context, row: OutboxMessage) -> Delivered:
     assert row.id is not None
     messenger = ctx.messengers.get(row.platform)
     if messenger is None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import socket
 from datetime import timedelta
 
 from bot.flows import escalation, routes
 from bot.flows import followups
+from bot.delivery.dispatcher import STALE, worker_name
 from bot.flows.context import Context
 from bot.flows.lifecycle import JobKind
 from bot.model.messages import Audience
@@ -36,7 +36,7 @@ class Sweeper:
 
     def __init__(self, ctx: Context, *, worker: str | None = None, batch: int = BATCH) -> None:
         self.ctx = ctx
-        self.worker = worker or f"{socket.gethostname()}-{id(self):x}"
+        self.worker = worker or worker_name()
         self.batch = batch
 
     async def tick(self) -> int:
@@ -53,13 +53,19 @@ class Sweeper:
         return done
 
     async def watchdog(self) -> int:
-        """Re-queue job and outbox rows whose lease expired (their worker died)."""
+        """Re-queue job and outbox rows whose lease expired, and outbox rows of workers
+        whose heartbeat stopped (they died mid-send)."""
         rescued = await schedule.rescue_expired_jobs(db=self.ctx.db, now=self.ctx.now())
-        rescued += await outbox.rescue_expired(db=self.ctx.db, now=self.ctx.wall_now())
+        expired, orphaned = await outbox.rescue_stuck(db=self.ctx.db, now=self.ctx.wall_now(), stale=STALE)
+        rescued += expired
         if rescued:
-            self.ctx.metrics.watchdog_rescued.inc(rescued)
             log.warning("watchdog re-queued %d rows whose lease expired", rescued)
-        return rescued
+        if orphaned:
+            log.warning("watchdog re-queued %d sends of workers that stopped (no heartbeat)", orphaned)
+            self.ctx.wake()
+        if rescued + orphaned:
+            self.ctx.metrics.watchdog_rescued.inc(rescued + orphaned)
+        return rescued + orphaned
 
     async def _run_batch(self, jobs: list[Job]) -> int:
         """Check-ins of a batch in one transaction (the common burst); everything else,

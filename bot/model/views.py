@@ -82,7 +82,8 @@ def wellbeing(policy: Policy, locale: str, now: datetime) -> Message:
         )
         for res, is_open in resource_status(policy, now)
     )
-    note = f"{t(locale, 'wellbeing.not_emergency')} {t(locale, 'wellbeing.no_disadvantage')}"
+    note = t(locale, "wellbeing.note", not_emergency=t(locale, "wellbeing.not_emergency"),
+             no_disadvantage=t(locale, "wellbeing.no_disadvantage"))
     return Message(
         kind=Kind.WELLBEING,
         title=t(locale, "wellbeing.title"),

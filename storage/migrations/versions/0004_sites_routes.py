@@ -1,8 +1,8 @@
 """sites and routes: the incident's site, route and reported_for; the outbox row's site;
 channel registrations per site (spec 8.2)
 
-Revision ID: 0003_sites
-Revises: 0002_hrdesk
+Revision ID: 0004_sites
+Revises: 0003_opsrun_workers
 Create Date: 2026-11-30 10:10:00
 
 """
@@ -15,8 +15,8 @@ import storage.columns
 import storage.crypto
 
 
-revision: str = '0003_sites'
-down_revision: Union[str, Sequence[str], None] = '0002_hrdesk'  # chained after the HR desk's revision on main
+revision: str = '0004_sites'
+down_revision: Union[str, Sequence[str], None] = '0003_opsrun_workers'  # chained after the revisions on main
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
