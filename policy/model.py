@@ -241,6 +241,25 @@ class Routes(_Strict):
     restricted: list[str] = Field(default_factory=list)
 
 
+def _https_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an https:// URL (e.g. https://intranet.example.com/haven/privacy)")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+class Links(_Strict):
+    """Pages the Teams app package names (``haven manifest teams`` refuses without them)."""
+
+    privacy: HttpsUrl | None = None
+    terms: HttpsUrl | None = None
+
+
 def _version_text(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
@@ -260,6 +279,7 @@ class Policy(_Strict):
     retention: Retention
     sites: list[Site] = Field(default_factory=list)  # the first is the default site
     routes: Routes = Field(default_factory=lambda: Routes())
+    links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")
     @classmethod

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.connect import DatabaseSettingError, read_only_engine, url_problem
 from storage.crypto import Cipher
 
 Session: TypeAlias = AsyncSession
@@ -113,12 +114,19 @@ def _on_sqlite_begin(connection: Any) -> None:
 class Database:
     """One async engine plus a session factory. Creating it does no I/O."""
 
-    def __init__(self, url: str, *, cipher: Cipher | None = None) -> None:
+    def __init__(self, url: str, *, cipher: Cipher | None = None, read_only: bool = False) -> None:
+        problem = url_problem(url)
+        if problem:
+            raise DatabaseSettingError(problem)
         parsed = make_url(url)
         self.cipher: Cipher = cipher if cipher is not None else Cipher()
-        if parsed.get_backend_name() == "sqlite":
+        self.read_only = read_only
+        if read_only:
+            self.engine: AsyncEngine = read_only_engine(
+                _resolve_sqlite(parsed) if parsed.get_backend_name() == "sqlite" else parsed)
+        elif parsed.get_backend_name() == "sqlite":
             parsed = _resolve_sqlite(parsed)
-            self.engine: AsyncEngine = create_async_engine(
+            self.engine = create_async_engine(
                 parsed,
                 poolclass=AsyncAdaptedQueuePool,
                 pool_size=1,
@@ -133,10 +141,9 @@ class Database:
         elif parsed.get_backend_name() == "postgresql":
             self.engine = create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
         else:
-            raise ValueError(
-                f"unsupported database {parsed.get_backend_name()!r}: "
-                "use sqlite+aiosqlite:/// or postgresql+asyncpg://"
-            )
+            raise DatabaseSettingError(url_problem(url) or "unsupported database")
+        if parsed.get_backend_name() == "sqlite":
+            parsed = _resolve_sqlite(parsed)
         self._url = parsed
         # Haven's own attribute on the dialect: EncryptedText columns find the cipher there
         self.engine.dialect.haven_cipher = self.cipher  # type: ignore[attr-defined]
@@ -194,3 +201,4 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.safe_url!r})"
+

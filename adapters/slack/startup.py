@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,6 +35,10 @@ async def check_workspace(client: AsyncWebClient, settings: SlackSettings) -> As
     outside the organisation, and has Haven as a member. Returns ``auth.test``'s answer."""
     try:
         auth: AsyncSlackResponse = await client.auth_test()
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        raise ConfigError(f"SLACK_API_URL: cannot reach Slack at {settings.api_url} "
+                          f"({delivery_error(exc).reason}): check the network, DNS or proxy "
+                          "(the token was not checked)") from None
     except Exception as exc:  # any failure here is one clear start-up line
         raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.api_url} "
                           f"({delivery_error(exc).reason})") from None

@@ -106,6 +106,21 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> list[str]:
         return _split(value)
 
+    @field_validator("policy")
+    @classmethod
+    def _policy(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from storage.connect import url_problem
+
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
@@ -185,10 +200,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             field = str(error["loc"][0]) if error["loc"] else "?"
             variable = _ALIASES.get(field, field)
             raw = error.get("input")
-            secret = any(word in variable for word in ("KEY", "SECRET", "TOKEN", "PASSWORD"))
-            shown = f" (got {raw!r})" if isinstance(raw, str) and not secret else ""
-            lines.append(f"{variable}: {error['msg']}{shown}")
+            shown = f" (got {raw!r})" if isinstance(raw, str) and not _secret(variable) else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}{shown}")
         raise ConfigError("; ".join(lines)) from None
+
+
+def _secret(variable: str) -> bool:
+    """Values never echoed in an error line (a database URL may carry a password)."""
+    return any(word in variable for word in ("KEY", "SECRET", "TOKEN", "PASSWORD", "DATABASE_URL"))
 
 
 def check_safety(settings: Settings) -> None:

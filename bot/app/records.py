@@ -12,12 +12,13 @@ from typing import Any, TextIO
 from bot.model.clock import iso
 from bot.app.config import Settings
 from bot.flows.retention import purge
-from bot.app.runtime import build_runtime, make_database
+from bot.app.cli_parser import Refused
+from bot.app.cli_records import check_out_path, readable
+from bot.app.runtime import build_runtime, open_database
 from storage import incidents as repo
 from storage import outbox
 from storage import schedule
 from storage.db import Database
-from storage.migrate import upgrade
 from storage.models import Incident
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
@@ -91,29 +92,23 @@ def _job(job: Any) -> dict[str, Any]:
             "attempts": job.attempts, "done_at": _when(job.done_at)}
 
 
-async def _open(settings: Settings) -> Database:
-    from bot.app.config import ConfigError
-    from bot.app.privacy import KeyMismatch, check_key
-
-    db = make_database(settings)
-    await upgrade(db)
-    try:
-        await check_key(db)
-    except KeyMismatch as exc:
-        await db.dispose()
-        raise ConfigError(str(exc)) from None
-    return db
+async def _open(settings: Settings, *, read_only: bool = False) -> Database:
+    """Connected, migrated and the key checked (one ConfigError line otherwise)."""
+    return await open_database(settings, read_only=read_only)
 
 
 async def incidents_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
-    db = await _open(settings)
+    """Read-only: beside a running server these never take the write lock."""
+    if args.incidents_command == "export":
+        check_out_path(args.out)
+    db = await _open(settings, read_only=True)
     try:
         if args.incidents_command == "show":
-            data = await detail(db, args.id)
+            ref = args.id.strip().upper()
+            data = await detail(db, ref)
             if data is None:
-                print(f"haven: no incident {args.id}", file=__import__("sys").stderr)
-                return 1
-            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+                raise Refused(f"no incident {ref} (`haven incidents list` shows the references)")
+            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.json else readable(data))
             return 0
         async with db.session() as session:
             rows = [summary(i) for i in await repo.list_incidents(session=session)]
@@ -143,7 +138,10 @@ def _export(rows: list[dict[str, Any]], fmt: str, path: str | None, out: TextIO)
         text = "\ufeff" + buffer.getvalue()  # a BOM so Excel in Japan reads UTF-8
         encoding = "utf-8"
     if path:
-        Path(path).write_text(text, encoding=encoding, newline="")
+        try:
+            Path(path).write_text(text, encoding=encoding, newline="")
+        except OSError as exc:
+            raise Refused(f"--out: cannot write {path} ({exc.strerror or type(exc).__name__})") from None
     else:
         out.write(text)
     return 0
@@ -156,7 +154,10 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
     try:
         report = await purge(runtime.ctx, dry_run=dry_run)
         verb = "would purge" if dry_run else "purged"
-        out.write(f"{verb} {len(report.purged)}: {' '.join(report.purged)}\n".rstrip() + "\n")
+        if report.purged:
+            out.write(f"{verb} {len(report.purged)}: {' '.join(report.purged)}\n")
+        else:
+            out.write("nothing to purge: no closed incident is past its retention period\n")
         if report.held:
             out.write(f"kept on legal hold {len(report.held)}: {' '.join(report.held)}\n")
         if not dry_run and report.purged:
@@ -169,10 +170,10 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
 async def rotate_command(settings: Settings, *, out: TextIO) -> int:
     from storage.rekey import rekey
 
+    db = await _open(settings)  # an encrypted database without its key is refused first
     if not settings.encryption_key:
-        out.write("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate\n")
-        return 1
-    db = await _open(settings)
+        await db.dispose()
+        raise Refused("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate")
     try:
         count = await rekey(db)
     finally:
