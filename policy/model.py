@@ -280,6 +280,25 @@ class RegisterPolicy(_Strict):
     review_after: Duration = timedelta(days=180)  # P6M: months count as 30 days
 
 
+class SiteHours(OpeningHours):
+    """When a site works: these weekdays, ``from``–``to`` in the policy time zone."""
+
+
+class Site(_Strict):
+    """Where people work (spec 8.2): its own channels and its own business ``hours``
+    (holidays and closure days stay the policy's ``follow_ups``)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    labels: Text
+    hours: SiteHours
+
+
+class Routes(_Strict):
+    """``restricted``: the categories whose incidents go to the HR channel only."""
+
+    restricted: list[str] = Field(default_factory=list)
+
+
 def _https_url(value: str) -> str:
     from urllib.parse import urlsplit
 
@@ -321,6 +340,8 @@ class Policy(_Strict):
     limits: Limits = Field(default_factory=Limits)
     # ``register`` in the file (the name would shadow ABCMeta.register on the model)
     register_: RegisterPolicy = Field(default_factory=RegisterPolicy, alias="register")
+    sites: list[Site] = Field(default_factory=list)  # the first is the default site
+    routes: Routes = Field(default_factory=lambda: Routes())
     links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")
@@ -360,6 +381,7 @@ class Policy(_Strict):
                 check(f"options.{i}.severities.{j}", severity_id)
         if "acknowledge" not in {o.id for o in self.options}:
             problems.append("options: the 'acknowledge' option is required")
+        problems += _site_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -400,6 +422,22 @@ class Policy(_Strict):
                 return option
         raise KeyError(option_id)
 
+    @property
+    def default_site(self) -> Site | None:
+        """The first site (None when the policy lists no sites: one place, as before)."""
+        return self.sites[0] if self.sites else None
+
+    def site(self, site_id: str | None) -> Site | None:
+        """The site with this id; the default site for None or an unknown id."""
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        return self.default_site
+
+    def is_restricted(self, category_id: str) -> bool:
+        """True when incidents of this category go to HR only (``routes.restricted``)."""
+        return category_id in self.routes.restricted
+
     def rank(self, severity_id: str) -> int:
         """0 for the most severe; severities are listed most severe first. ``KeyError`` if unknown."""
         for index, severity in enumerate(self.severities):
@@ -416,3 +454,14 @@ def _duplicates(where: str, ids: list[str]) -> list[str]:
             problems.append(f"{where}.{i}.id: {value!r} appears more than once")
         seen.add(value)
     return problems
+
+
+def _site_problems(policy: Policy) -> list[str]:
+    """Cross references of ``sites`` and ``routes``, one ``dotted.path: problem`` each."""
+    found = _duplicates("sites", [site.id for site in policy.sites])
+    categories = {c.id for c in policy.categories}
+    for i, category in enumerate(policy.routes.restricted):
+        if category not in categories:
+            found.append(f"routes.restricted.{i}: unknown category {category!r} "
+                         f"(known: {', '.join(sorted(categories))})")
+    return found

@@ -62,6 +62,10 @@ class Incident(SQLModel, table=True):
     # the audit trail's hash chain (storage.audit): the newest event's hash and how many
     chain_head: str | None = Field(default=None, max_length=64)
     event_count: int = 0
+    # sites and routes (spec 8.2): None = the default site (installs without sites)
+    site: str | None = Field(default=None, index=True, max_length=64)
+    route: str = Field(default="line", max_length=16)  # line | hr | held (HR route, no HR channel yet)
+    reported_for: str | None = Field(default=None, sa_column=Column(EncryptedText))
 
 
 class Event(SQLModel, table=True):
@@ -149,7 +153,8 @@ class OutboxMessage(SQLModel, table=True):
     platform: str = Field(max_length=16)
     kind: str = Field(max_length=32)
     op: str = Field(default="post", max_length=16)  # post | update | notify
-    audience: str = Field(max_length=16)  # reporter | supervisors | escalation | user
+    audience: str = Field(max_length=16)  # reporter | supervisors | escalation | hr | user
+    site: str | None = Field(default=None, max_length=64)  # the site whose channel a channel post goes to
     user_id: str | None = Field(default=None, max_length=128)
     reply_to: int | None = None  # outbox id of the post to thread under or to update
     payload: str = Field(sa_column=Column(EncryptedText, nullable=False))
@@ -197,6 +202,25 @@ class ConversationRef(SQLModel, table=True):
     key: str = Field(max_length=200)  # "user:<id>", "channel:supervisors", "channel:escalation"
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCNaiveDateTime)
+
+
+class ChannelRegistration(SQLModel, table=True):
+    """A channel registered for a site's supervisors or escalation, or for HR (``site`` = "").
+
+    ``channel_id`` is the Slack channel id or the Teams channel id; ``data`` holds what the
+    platform needs to post there (Teams: team id, tenant, serviceUrl). Ids only, no names."""
+
+    __tablename__ = "channel_registrations"
+    __table_args__ = (UniqueConstraint("platform", "role", "site", name="uq_channel_registration"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    role: str = Field(max_length=16)  # supervisors | escalation | hr
+    site: str = Field(default="", max_length=64)
+    channel_id: str = Field(max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    registered_by: str = Field(max_length=128)
+    registered_at: datetime = Field(sa_type=UTCNaiveDateTime)
 
 
 class Counter(SQLModel, table=True):

@@ -49,11 +49,12 @@ def message_row(
     reply_to: int | None = None,
     created_at: datetime | None = None,
     priority: int = NORMAL,
+    site: str | None = None,
 ) -> dict[str, Any]:
     """The column values of a new outbox row (for :func:`enqueue_many`)."""
     return {
         "incident_id": incident_id, "platform": platform, "kind": kind, "op": op,
-        "audience": audience, "user_id": user_id, "reply_to": reply_to, "payload": payload,
+        "audience": audience, "site": site, "user_id": user_id, "reply_to": reply_to, "payload": payload,
         "state": "pending", "due_at": utc_naive(due_at), "attempts": 0,
         "created_at": utc_naive(created_at or due_at), "priority": priority,
     }
@@ -74,6 +75,7 @@ async def enqueue(
     created_at: datetime | None = None,
     flush: bool = True,
     priority: int = NORMAL,
+    site: str | None = None,
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction (flushed: ``id`` is set on return).
 
@@ -81,7 +83,8 @@ async def enqueue(
     its ``id`` is set at their flush."""
     message = OutboxMessage(**message_row(
         incident_id=incident_id, platform=platform, kind=kind, audience=audience, payload=payload,
-        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at, priority=priority))
+        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at, priority=priority,
+        site=site))
     session.add(message)
     if flush:
         await session.flush()

@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.fingerprint import record_fingerprint
 from storage.models import Incident, OutboxMessage, RegisterEntry, ReportVersion
 
-INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")
 REGISTER_TEXT = ("customer_ref", "lift_reason")
 _BATCH = 200
 

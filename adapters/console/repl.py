@@ -20,13 +20,13 @@ from adapters.console.session import (PLATFORM, ConsoleDirectory, ConsoleMesseng
 from bot.core import Haven
 from bot.model.i18n import t
 from bot.model.inbound import FormIn, PressIn, ReportIn, normalize
-from bot.model.messages import Audience, Form, FormField
+from bot.model.messages import SITE_FORM, Audience, Form, FormField
 from bot.model.settings import ConsoleSettings
 
 Settle = Callable[[], Awaitable[None]]
 Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]  # one incident's record, described in a locale
 
-_AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
+_AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
 _CHECK = re.compile(r"^:check(?:\s+(.*))?$", re.DOTALL)
 QUIT = (":quit", ":q", ":exit")
@@ -135,6 +135,11 @@ class Console:
                     return
                 answer = normalize(raw)
                 values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
+            if form.name == SITE_FORM:  # change_site: one question, then the answer
+                told = await self.haven.submit_site(FormIn(actor=session.actor(), values=values,
+                                                           metadata=form.private_metadata))
+                session.show(told, Audience.USER, t(session.locale, "console.to_you"))
+                return
             outcome = await self.haven.submit_form(FormIn(actor=session.actor(), values=values, form=form.name,
                                                                   metadata=form.private_metadata))
             if not outcome.errors:

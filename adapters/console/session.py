@@ -134,10 +134,17 @@ class ConsoleDirectory:
     async def is_member(self, user_id: str, audience: Audience) -> bool:
         return audience != Audience.USER and self.session.roles.get(user_id) == "supervisor"
 
+    async def is_member_of(self, user_id: str, *, place: Target) -> bool:
+        """``:as hr NAME`` acts on the HR route only; supervisors on every site's alerts."""
+        role = self.session.roles.get(user_id)
+        return role == ("hr" if place.audience == Audience.HR else "supervisor")
+
 
 def _header(target: Target, locale: str) -> str:
     if target.audience == Audience.SUPERVISORS:
         return t(locale, "console.to_supervisors")
     if target.audience == Audience.ESCALATION:
         return t(locale, "console.to_escalation")
+    if target.audience == Audience.HR:
+        return t(locale, "console.to_hr")
     return t(locale, "console.to_user", user=display(target.user_id or "?"))

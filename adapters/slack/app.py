@@ -43,12 +43,13 @@ def build(haven: Haven, settings: SlackSettings) -> tuple[AsyncApp, Slack]:
     assert settings.bot_token
     client = make_client(settings.bot_token, settings.api_url)
     supervisors, escalation = settings.supervisor_channel, settings.escalation_channel
+    hr = settings.hr_channel
     slack = Slack(
         haven=haven,
         settings=settings,
         client=client,
-        messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation),
-        directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation),
+        messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation, hr=hr),
+        directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation, hr=hr),
         locales=Locales(client, default=settings.locale),
     )
     bolt = AsyncApp(

@@ -33,6 +33,8 @@ from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
 from bot.model.messages import Audience, Form, Kind, Message
 from bot.model.ports import DeliveryError, Meta, Target
 from bot.model.settings import SlackSettings
+from bot.model.commands import ChannelIn
+from adapters.slack.startup import registration_problem
 
 log = logging.getLogger("haven.slack")
 AFTER = "haven_after"
@@ -70,7 +72,14 @@ class Slack:
     async def actor(self, user_id: str) -> Actor:
         return Actor(platform=PLATFORM, user_id=user_id, locale=await self.locales.of(user_id))
 
-    def audience(self, channel_id: str | None) -> Audience:
+    async def audience(self, channel_id: str | None) -> Audience:
+        """Where a pressed message lives: a registered channel (per site, HR), else the
+        environment's channels, a DM, or a channel."""
+        registered = await self.haven.channel_role(PLATFORM, channel_id)
+        if registered is not None:
+            return registered
+        if channel_id and channel_id == self.settings.hr_channel:
+            return Audience.HR
         return parse.audience(channel_id, supervisors=self.settings.supervisor_channel,
                               escalation=self.settings.escalation_channel)
 
@@ -129,13 +138,40 @@ def register(app: AsyncApp, slack: Slack) -> None:
     async def abuse(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
         await ack(**await answer_abuse(slack, body, context))
 
+    @app.command("/haven")
+    async def haven_command(ack: Any, body: dict[str, Any]) -> None:
+        command = parse.command(body)
+        actor = Actor(PLATFORM, command.user_id, slack.settings.locale)
+        try:
+            actor = await slack.actor(command.user_id)
+            answer = await haven.command(actor, command.text, channel=_channel_in(slack, command.channel_id))
+        except Exception:
+            code = log_unexpected("slack /haven")
+            await ack(**render.ephemeral(Message(kind=Kind.REFUSAL, text=t(actor.locale, "slack.error", code=code))))
+            return
+        await ack(**render.answer(answer.message, public=answer.public))
+
+    @app.view_submission(views.SITE_FORM)
+    async def site_submitted(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
+        sent = parse.submitted(body)
+        try:
+            actor = await slack.actor(sent.user_id)
+            told = await haven.submit_site(FormIn(actor=actor, values=sent.values, metadata=sent.metadata))
+        except Exception:
+            code = log_unexpected("slack site form")
+            oops = t(slack.settings.locale, "slack.error", code=code)
+            await ack(response_action="errors", errors={"site": oops})
+            return
+        await ack()
+        later(context, lambda: slack.direct(sent.user_id, told))
+
     @app.action(re.compile(".+"))
     async def press(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
         pressed = parse.press(body)
         try:
             actor = await slack.actor(pressed.user_id)
             result = await haven.press(PressIn(actor=actor, action=pressed.action_id, value=pressed.value,
-                                               audience=slack.audience(pressed.channel_id)))
+                                               audience=await slack.audience(pressed.channel_id)))
         except Exception:
             await ack()
             code = log_unexpected("slack button")
@@ -191,6 +227,17 @@ def register(app: AsyncApp, slack: Slack) -> None:
         user = parse.event_user(body)
         if user and event.get("tab", "home") == "home":
             later(context, lambda: publish_home(slack, user))
+
+
+def _channel_in(slack: Slack, channel_id: str | None) -> ChannelIn | None:
+    """The channel ``/haven`` was typed in, checked like the start-up channels when needed."""
+    if not channel_id:
+        return None
+
+    async def check() -> str | None:
+        return await registration_problem(slack.client, channel_id)
+
+    return ChannelIn(channel_id, {}, check)
 
 
 async def _open_prefilled(slack: Slack, shortcut: parse.MessageShortcut) -> None:

@@ -8,9 +8,11 @@ from adapters.slack.render import Block, blocks, cut, epoch, plain
 from bot.model.clock import parse_instant
 from bot.model.i18n import t
 from bot.model.messages import REPORT_FORM, TRIAGE_FORM, Form, FormField, Message
+from bot.model.messages import SITE_FORM as SITE_FORM_NAME
 
 CALLBACK_ID = REPORT_FORM
 CALLBACK_IDS = (REPORT_FORM, TRIAGE_FORM)  # the modals Haven opens (callback_id = Form.name)
+SITE_FORM = SITE_FORM_NAME  # change_site: one field, ``site``
 VIEW_BLOCKS = 100
 TITLE = 24
 LABEL = 2000

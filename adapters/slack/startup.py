@@ -46,6 +46,8 @@ async def check_workspace(client: AsyncWebClient, settings: SlackSettings) -> As
     await check_channel(client, "HAVEN_SLACK_SUPERVISOR_CHANNEL", settings.supervisor_channel)
     if settings.escalation_channel:
         await check_channel(client, "HAVEN_SLACK_ESCALATION_CHANNEL", settings.escalation_channel)
+    if settings.hr_channel:
+        await check_channel(client, "HAVEN_SLACK_HR_CHANNEL", settings.hr_channel)
     return auth
 
 
@@ -68,6 +70,28 @@ async def check_channel(client: AsyncWebClient, variable: str, channel: str) -> 
     problem = channel_problem(info)
     if problem:
         raise ConfigError(f"{variable}: channel {channel} {problem}")
+
+
+async def registration_problem(client: AsyncWebClient, channel: str) -> str | None:
+    """The start-up checks for a channel an admin registers with ``/haven register``, as a
+    neutral problem key (``public``, ``shared``, ``archived``, ``not_member``, ``where``,
+    ``unknown:<reason>``), or None when the channel is fit."""
+    if channel.startswith("D"):
+        return "where"
+    try:
+        data = await call(client.conversations_info(channel=channel))
+    except DeliveryError as error:
+        return f"unknown:{error.reason}"
+    info: dict[str, Any] = data.get("channel") if isinstance(data.get("channel"), dict) else {}  # type: ignore[assignment]
+    if info.get("is_im") or info.get("is_mpim"):
+        return "where"
+    problem = channel_problem(info)
+    if problem is None:
+        return None
+    for key, start in (("public", "is public"), ("shared", "is shared"), ("archived", "is archived")):
+        if problem.startswith(start):
+            return key
+    return "not_member"
 
 
 def channel_problem(info: dict[str, Any]) -> str | None:

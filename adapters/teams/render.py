@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.teams.parse import FORM_VERBS
+from adapters.teams.parse import FORM_VERBS, SITE_ACTION
 from bot.model.i18n import t
-from bot.model.messages import MENTION, Button, Form, FormField, Message
+from bot.model.messages import MENTION, SITE_FORM, Button, Form, FormField, Message
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -133,6 +133,11 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]],
     return card
 
 
+def form_verb(form: Form) -> str:
+    """``report_form``, or ``site_submit`` for the change-site card (spec 8.7)."""
+    return SITE_ACTION if form.name == SITE_FORM else FORM_VERBS[form.name]
+
+
 def form_card(form: Form) -> dict[str, Any]:
     """A form: one ``Input.*`` per field (id = the spec's field id), errors in red under
     their field, submitted with ``Action.Execute`` verb ``report_form`` (the report) or
@@ -145,7 +150,7 @@ def form_card(form: Form) -> dict[str, Any]:
         body.append(_input(field))
         if field.id in form.errors:
             body.append(_block(form.errors[field.id], color="Attention", size="Small", spacing="None"))
-    verb = FORM_VERBS[form.name]
+    verb = form_verb(form)
     submit = {"type": "Action.Execute", "title": form.submit, "verb": verb, "style": "positive",
               "data": {"action": verb, "metadata": form.private_metadata}}
     return _card(body, [submit], [])

@@ -36,6 +36,8 @@ _ALIASES = {
     "microsoft_app_type": "MICROSOFT_APP_TYPE",
     "teams_emulator": "HAVEN_TEAMS_EMULATOR",
     "teams_admins": "HAVEN_TEAMS_ADMINS",
+    "slack_admins": "HAVEN_SLACK_ADMINS",
+    "slack_hr_channel": "HAVEN_SLACK_HR_CHANNEL",
     "teams_allow_guests": "HAVEN_TEAMS_ALLOW_GUESTS",
     "hr_users": "HAVEN_HR_USERS",
     "public_url": "HAVEN_PUBLIC_URL",
@@ -83,6 +85,8 @@ class Settings(BaseSettings):
     teams_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_TEAMS_ADMINS"
     )
+    slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_SLACK_ADMINS")
+    slack_hr_channel: str | None = Field(default=None, alias="HAVEN_SLACK_HR_CHANNEL")
 
     hr_users: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_HR_USERS")
     public_url: str | None = Field(default=None, alias="HAVEN_PUBLIC_URL")
@@ -97,7 +101,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http(s) URL, e.g. https://haven.example.com")
         return value
 
-    @field_validator("encryption_key", "teams_admins", "hr_users", mode="before")
+    @field_validator("encryption_key", "teams_admins", "slack_admins", "hr_users", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> list[str]:
         return _split(value)
@@ -169,7 +173,7 @@ class Settings(BaseSettings):
             bot_token=self.slack_bot_token, signing_secret=self.slack_signing_secret,
             app_token=self.slack_app_token, api_url=self.slack_api_url,
             supervisor_channel=self.slack_supervisor_channel, escalation_channel=self.slack_escalation_channel,
-            locale=self.locale,
+            hr_channel=self.slack_hr_channel, locale=self.locale,
         )
 
     def teams(self) -> TeamsSettings:

@@ -24,7 +24,7 @@ from storage.db import Database
 from storage.models import Incident, ReportVersion
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
-FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")
 
 
 def summary(incident: Incident) -> dict[str, Any]:
@@ -71,6 +71,8 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         "hold_released_at": _when(incident.hold_released_at),
         "policy_version": incident.policy_version,
         "locale": incident.reporter_locale,
+        "site": incident.site,
+        "route": incident.route,
     })
     for name in FREE_TEXT:
         data[name] = getattr(incident, name)

@@ -14,7 +14,8 @@ from bot.model.clock import clock_from
 from bot.app.config import ConfigError, Settings
 from bot.flows.context import Context
 from bot.core import DeskAccess, Haven
-from bot.hr.access import HrAccess
+from bot.flows.permissions import is_hr_member
+from bot.hr.access import ChannelCheck, HrAccess
 from bot.hr.signin import SignIn
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sweep import Sweeper
@@ -25,6 +26,7 @@ from policy.model import Policy
 from storage.crypto import Cipher
 from storage.connect import DatabaseSettingError, check_connection, sqlite_file
 from storage.db import Database
+from storage.hr_desk import Identity
 
 log = logging.getLogger("haven")
 
@@ -135,18 +137,27 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
     db = make_database(settings)
     metrics = Metrics()
     ctx = Context(db=db, policy=policy, clock=clock or clock_from(settings.clock_file),
-                  metrics=metrics, default_locale=settings.locale)
+                  metrics=metrics, default_locale=settings.locale,
+                  admins={"slack": frozenset(settings.slack_admins), "teams": frozenset(settings.teams_admins)})
     dispatcher = Dispatcher(ctx, worker=worker)
     ctx.wake = dispatcher.wake
     haven = Haven(ctx)
     haven.desk = DeskAccess(  # links and sessions run on the real clock: they are security windows
-        access=HrAccess(hr_users=frozenset(settings.hr_users)),
+        access=HrAccess(hr_users=frozenset(settings.hr_users), channel_check=_hr_channel_check(ctx)),
         signin=SignIn(db=db, clock=ctx.wall, public_url=settings.desk_url),
     )
     return Runtime(
         settings=settings, policy=policy, db=db, ctx=ctx, haven=haven,
         dispatcher=dispatcher, sweeper=Sweeper(ctx, worker=worker), metrics=metrics,
     )
+
+
+def _hr_channel_check(ctx: Context) -> ChannelCheck:
+    """HR on the desk: the members of the HR channel (spec 8.6), as the platform says."""
+    async def check(identity: Identity) -> bool:
+        return await is_hr_member(ctx, identity.platform, identity.user_id)
+
+    return check
 
 
 async def migrate(runtime: Runtime) -> None:

@@ -37,7 +37,25 @@ async def healthz(request: web.Request) -> web.Response:
         "platforms": sorted(k for k in runtime.ready if k != "migrations"),
         "now": iso(runtime.ctx.now()),  # Haven's policy time (HAVEN_CLOCK_FILE in tests)
     }
+    if runtime.ctx.messengers:
+        body["hr_channel"] = "ok" if not await hr_missing(runtime) else "missing"
+
     return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+
+
+async def hr_missing(runtime: Runtime) -> list[str]:
+    """The platforms with no HR channel (reports for HR only are held there)."""
+    from bot.flows.routes import reachable
+    from bot.model.messages import Audience
+
+    missing = []
+    for platform in sorted(runtime.ctx.messengers):
+        try:
+            if not await reachable(runtime.ctx, platform, Audience.HR, None):
+                missing.append(platform)
+        except Exception:  # unknown is reported as missing, never a 500
+            missing.append(platform)
+    return missing
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -109,6 +127,10 @@ async def _startup(app: web.Application) -> None:
     runtime = app[RUNTIME]
     runtime.ready["migrations"] = True  # applied before the loop started (serve())
     await count_open(runtime)
+    for platform in await hr_missing(runtime):
+        print(f"haven: warning: no HR channel on {platform}: reports for HR only (routes.restricted, to_hr) "
+              "are logged and held until an admin runs `/haven register hr` (Teams: @Haven register hr)"
+              + (" or HAVEN_SLACK_HR_CHANNEL is set" if platform == "slack" else ""), flush=True)
     runtime.dispatcher.start()
     ticker = Ticker(tick=runtime.sweeper.tick, tick_seconds=runtime.settings.tick_seconds,
                     daily=lambda: purge(runtime.ctx))

@@ -93,6 +93,7 @@ async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now:
             digest = await outbox.enqueue(
                 session=session, incident_id=None, platform=first.platform, kind=str(Kind.DIGEST),
                 audience=first.audience, payload=message.to_json(), due_at=now, user_id=first.user_id,
+                site=first.site,
             )
             assert digest.id is not None
             await store.point_at_digest(session=session, message_ids=[r.id for r in held if r.id is not None],

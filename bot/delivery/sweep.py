@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.flows import care
-from bot.flows import escalation
+from bot.flows import care, escalation, routes
 from bot.flows import followups
 from bot.delivery.dispatcher import STALE, worker_name
 from bot.flows import register, register_review
@@ -146,11 +145,11 @@ class Sweeper:
             return False
         async with self.ctx.db.session() as session:
             incident = await repo.get_incident_by_id(session=session, incident_id=job.incident_id)
-        messenger = self.ctx.messengers.get(incident.platform) if incident else None
-        if messenger is None:
+        if incident is None:
             return False
         try:
-            return bool(await messenger.reachable(Audience.ESCALATION))
+            audience, site = routes.destination(self.ctx, incident, Audience.ESCALATION)
+            return await routes.reachable(self.ctx, incident.platform, audience, site)
         except Exception:  # unknown: try to page; a failed post is dead-lettered visibly
             log.warning("could not tell whether the escalation channel is reachable for job %s", job.id)
             return True

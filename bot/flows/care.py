@@ -100,7 +100,7 @@ def _with_cancel(message: Message, incident: Incident, talk: TalkRequest) -> Mes
 
 async def accept(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
     """``talk_accept``: a supervisor (or, on a page, the next tier) takes the request."""
-    refused = await check_supervisor(ctx, press)
+    refused = await check_supervisor(ctx, press, incident)
     if refused is not None:
         return refused
     user = press.actor.user_id

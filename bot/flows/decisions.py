@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.flows import escalation, holds, register, retriage
+from bot.flows import escalation, holds, register, retriage, routes
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.flows.lifecycle import Step, can
-from bot.flows.permissions import may_act
+from bot.flows.permissions import DECIDING, may_act_on, own_case
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
@@ -45,14 +45,16 @@ def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: str) -
     return PressResult(replies=(Reply(message, private=True),))
 
 
-async def check_supervisor(ctx: Context, press: PressIn) -> PressResult | None:
-    """None when the presser is a supervisor where the button was pressed; else the
-    private refusal (fail closed: a failed look-up refuses)."""
-    directory = ctx.directories.get(press.actor.platform)
+async def check_supervisor(ctx: Context, press: PressIn, incident: Incident) -> PressResult | None:
+    """None when the presser may act on this incident where the button was pressed (its
+    site's supervisors, the escalation tier on a page, HR on the HR route); else the private
+    refusal (fail closed: a failed look-up refuses)."""
     try:
-        allowed = await may_act(directory, press.actor.user_id, audience=press.audience)
+        allowed = await may_act_on(ctx, press.actor.user_id, incident, press.audience)
     except LookupFailed:
         return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
+    if not allowed and routes.on_hr_route(incident):
+        return refuse(ctx, press, "not_hr", "sites.refusal_not_hr")
     if not allowed:
         return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
     return None
@@ -60,12 +62,14 @@ async def check_supervisor(ctx: Context, press: PressIn) -> PressResult | None:
 
 async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
     """Route a supervisor's button after checking who is asking (fail closed)."""
-    refused = await check_supervisor(ctx, press)
+    refused = await check_supervisor(ctx, press, incident)
     if refused is not None:
         return refused
     step = Step.RELEASE_HOLD if press.action == holds.RELEASE_HOLD else Step.CHOOSE
     if press.action not in (Action.APPROVE, Action.REJECT) and not can(incident.status, step):
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+    if press.action in DECIDING and own_case(incident, press.actor.user_id):
+        return refuse(ctx, press, "own_case", "sites.refusal_own_case", ref=incident.ref)
     if press.action == holds.RELEASE_HOLD:
         return await _propose_release(ctx, press, incident)
     if press.action in (Action.APPROVE, Action.REJECT):
@@ -207,7 +211,7 @@ async def _propose(session: Session, ctx: Context, press: PressIn, incident: Inc
         incident=incident.ref,
         locale=locale,
     )
-    posts = await alert_posts(session, incident)
+    posts = await alert_posts(session, incident, ctx)
     thread = next((p.id for p in posts if p.audience == str(press.audience)), posts[0].id if posts else None)
     await enqueue(session, ctx, incident, press.audience, message, reply_to=thread)
 

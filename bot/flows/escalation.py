@@ -15,6 +15,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.flows import routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
 from bot.flows.lifecycle import JobKind, Status, Step, can
 from bot.model.i18n import t
@@ -49,7 +50,8 @@ def severity_of(ctx: Context, incident: Incident) -> Severity:
 def deadline(ctx: Context, incident: Incident, start: datetime, duration: timedelta) -> datetime:
     """``start + duration``, in business time when the severity says so."""
     severity = severity_of(ctx, incident)
-    return ctx.calendar.deadline(start, duration, business_hours_only=severity.business_hours_only)
+    calendar = ctx.calendar_for(routes.site_of(ctx, incident))
+    return calendar.deadline(start, duration, business_hours_only=severity.business_hours_only)
 
 
 # -- planning (pure: the rows to schedule) and re-planning (in the caller's transaction) --
@@ -190,9 +192,9 @@ def _severity_label(ctx: Context, incident: Incident) -> str:
 
 
 async def _thread_reply(session: Session, ctx: Context, incident: Incident, message: Message) -> None:
-    """A reply in the supervisors' alert thread (top level if the alert never got out)."""
-    posts = await alert_posts(session, incident)
-    supervisors = [p for p in posts if p.audience == Audience.SUPERVISORS]
+    """A reply in the supervisors' (or HR's) alert thread (top level if the alert never got out)."""
+    posts = await alert_posts(session, incident, ctx)
+    supervisors = [p for p in posts if p.audience in (Audience.SUPERVISORS, Audience.HR)]
     reply_to = supervisors[0].id if supervisors else None
     await enqueue(session, ctx, incident, Audience.SUPERVISORS, message, reply_to=reply_to)
 

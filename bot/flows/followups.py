@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.flows import care
 from bot.delivery import priority
+from bot.flows import care, routes
 from bot.flows.context import Context
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
@@ -38,9 +38,10 @@ ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOW
 
 def plan_checkins(ctx: Context, incident: Incident) -> list[NewJob]:
     """One row per check-in, at the policy's offsets moved forward into business time."""
+    calendar = ctx.calendar_for(routes.site_of(ctx, incident))
     return [NewJob(incident_id=incident.id, kind=CHECKIN, key=f"{incident.ref}:checkin:{i}", due_at=due,
                    payload={"step": i})
-            for i, due in enumerate(ctx.calendar.checkin_times(incident.reported_at), start=1)]
+            for i, due in enumerate(calendar.checkin_times(incident.reported_at), start=1)]
 
 
 def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.delivery.group_commit import GroupCommit
 from bot.flows import escalation, followups
 from bot.flows.assessment import customer_key, policy_snapshot
+from bot.flows import routes
 from bot.flows.context import Context, earlier_refs, view_of
 from bot.model.forms import Submission
 from bot.delivery.priority import HELD, held_until, priority
@@ -27,6 +28,7 @@ from storage import outbox, schedule
 from storage.db import DuplicateKey, Session
 from storage.flood import reports_since
 from storage.models import Incident
+from storage import sites as sites_repo
 from storage.schedule import NewJob
 
 log = logging.getLogger("haven.intake")
@@ -40,6 +42,8 @@ class Logged:
     created: bool  # False when the intake key was seen before (a redelivery)
     alerted: bool  # False when no supervisors' channel is reachable on the platform
     severity: str | None = None  # of a created incident
+    site: str | None = None
+    route: str = routes.LINE  # line | hr | held
 
 
 def quick_submission(ctx: Context, text: str) -> Submission:
@@ -59,6 +63,8 @@ class _Report:
     report: Submission
     intake_key: str | None
     alerted: bool
+    site: str | None = None
+    hr_ready: bool = False
 
 
 async def log_report(
@@ -69,8 +75,33 @@ async def log_report(
 
     Concurrent reports share one transaction (:mod:`bot.delivery.group_commit`); each caller
     returns only once the transaction holding its report has committed."""
-    alerted = await _reachable(ctx, actor.platform)
-    return await _group(ctx).submit(_Report(actor, report, intake_key, alerted))
+    site = await _site(ctx, actor, report)
+    alerted = await _reachable(ctx, actor.platform, Audience.SUPERVISORS, site)
+    hr_ready = await _reachable(ctx, actor.platform, Audience.HR, None) if _wants_hr(ctx, report) else False
+    return await _group(ctx).submit(_Report(actor, report, intake_key, alerted, site, hr_ready))
+
+
+async def _site(ctx: Context, actor: Actor, report: Submission) -> str | None:
+    """The form's site; for a quick report, the reporter's last site, else the default."""
+    if not ctx.policy.sites:
+        return None
+    if report.site and ctx.policy.site(report.site) is not None and report.site in {s.id for s in ctx.policy.sites}:
+        return report.site
+    async with ctx.db.session() as session:
+        last = await sites_repo.last_site(session=session, platform=actor.platform, reporter_id=actor.user_id)
+    site = ctx.policy.site(last)
+    return site.id if site is not None else None
+
+
+def _wants_hr(ctx: Context, report: Submission) -> bool:
+    return report.to_hr or ctx.policy.is_restricted(report.category)
+
+
+def route_of(ctx: Context, report: Submission, hr_ready: bool) -> str:
+    """HR only (held while no HR channel exists) for ``to_hr`` and restricted categories."""
+    if not _wants_hr(ctx, report):
+        return routes.LINE
+    return routes.HR if hr_ready else routes.HELD
 
 
 _GROUPS: dict[int, tuple[Context, GroupCommit[_Report, Logged]]] = {}
@@ -142,15 +173,12 @@ def _after_commit(ctx: Context, batch: Sequence[_Report], logged: Sequence[Logge
         ctx.wake()
 
 
-async def _reachable(ctx: Context, platform: str) -> bool:
-    messenger = ctx.messengers.get(platform)
-    if messenger is None:
-        return False
+async def _reachable(ctx: Context, platform: str, audience: Audience, site: str | None) -> bool:
     try:
-        return await messenger.reachable(Audience.SUPERVISORS)
+        return await routes.reachable(ctx, platform, audience, site)
     except Exception:  # a look-up failure must not lose the report
-        log.warning("could not tell whether the supervisors' channel is reachable on %s", platform)
-        return True
+        log.warning("could not tell whether the %s channel is reachable on %s", audience, platform)
+        return audience != Audience.HR  # never guess that HR is there: hold instead
 
 
 async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
@@ -179,7 +207,10 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
         assert incident.id is not None
         events.append(audit.first_event(incident_id=incident.id, ref=incident.ref, kind="reported",
                                         actor=batch[i].actor.user_id, at=now))
-        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now, held=i in held))
+        if incident.route != routes.HELD:
+            alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now, held=i in held))
+        else:
+            log.warning("%s: held for HR, but no HR channel exists on %s", incident.ref, incident.platform)
     if events:
         await bulk.add_events(session=session, rows=events)
         await outbox.enqueue_many(session=session, rows=alerts)
@@ -188,7 +219,9 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
     for index, item in enumerate(batch):
         if index in built:
             incident = built[index][0]
-            results.append(Logged(incident.ref, created=True, alerted=item.alerted, severity=incident.severity))
+            alerted = item.hr_ready if incident.route != routes.LINE else item.alerted
+            results.append(Logged(incident.ref, created=True, alerted=alerted, severity=incident.severity,
+                                  site=incident.site, route=incident.route))
         else:
             key = item.intake_key or ""
             ref = stored.get(key) or built[fresh[key]][0].ref
@@ -231,6 +264,9 @@ async def _incident(
         evidence=report.evidence,
         customer_ref=report.customer_ref,
         customer_hash=customer_hash,
+        site=item.site,
+        route=route_of(ctx, report, item.hr_ready),
+        reported_for=report.reported_for,
         reported_at=now,
         policy_version=ctx.policy.version,
         policy_snapshot=policy_snapshot(ctx, assessment.severity),
@@ -245,7 +281,8 @@ async def _schedule_new(session: Session, ctx: Context, incidents: Sequence[Inci
     otherwise the transaction fails as a whole rather than lose a job silently."""
     rows: list[NewJob] = []
     for incident in incidents:
-        rows += escalation.plan_on_report(ctx, incident)
+        if incident.route != routes.HELD:  # held for HR: no channel to escalate in yet
+            rows += escalation.plan_on_report(ctx, incident)
         rows += followups.plan_checkins(ctx, incident)
     inserted = await schedule.schedule_many(session=session, rows=rows)
     if inserted != len(rows):
@@ -282,8 +319,9 @@ def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[st
     wall = ctx.wall_now()
     rank = HELD if held else priority(ctx.policy, kind=message.kind, audience=Audience.SUPERVISORS,
                                       severity=incident.severity)
+    audience, site = routes.destination(ctx, incident, Audience.SUPERVISORS)
     return outbox.message_row(
         incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
-        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=held_until(wall) if held else wall,
-        created_at=wall, priority=rank,
+        audience=str(audience), payload=message.to_json(), due_at=held_until(wall) if held else wall,
+        created_at=wall, priority=rank, site=site,
     )

@@ -64,6 +64,7 @@ class Audience(StrEnum):
     REPORTER = "reporter"
     SUPERVISORS = "supervisors"
     ESCALATION = "escalation"
+    HR = "hr"  # the HR channel: restricted categories, to_hr, move_to_hr (spec 8.2)
     USER = "user"
 
 
@@ -85,6 +86,9 @@ class Action(StrEnum):
     RELEASE_HOLD = "release_hold"
     REGISTER_EXTEND = "register_extend"
     REGISTER_LIFT = "register_lift"
+    CHANGE_SITE = "change_site"
+    MOVE_TO_HR = "move_to_hr"
+    ROUTE_SUPERVISORS = "route_supervisors"
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,7 @@ class FormField:
 
 REPORT_FORM = "report_form"
 TRIAGE_FORM = "triage_form"
+SITE_FORM = "site_form"  # change_site (Slack callback_id; Teams verb "site_submit")
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ class Form:
     locale: str = "en"
     private_metadata: str = ""  # opaque to the adapter; round-tripped on submit
     errors: dict[str, str] = field(default_factory=dict)
-    name: str = REPORT_FORM  # which form: REPORT_FORM or TRIAGE_FORM
+    name: str = REPORT_FORM  # which form: REPORT_FORM, TRIAGE_FORM or SITE_FORM
 
 
 @dataclass(frozen=True)

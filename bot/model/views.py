@@ -61,6 +61,9 @@ class IncidentView:
     history: tuple[HistoryLine, ...] = ()
     legal_hold: bool = False
     triage: tuple[str, ...] = ()  # the triage rule ids the words matched
+    site: str | None = None
+    route: str = "line"  # line | hr | held
+    reported_for: str | None = None
 
     @property
     def done(self) -> frozenset[str]:
@@ -101,13 +104,26 @@ def wellbeing(policy: Policy, locale: str, now: datetime) -> Message:
     )
 
 
-def receipt(ref: str, locale: str, *, alerted: bool) -> Message:
-    """"Logged as INC-…" with the reporter's own buttons."""
-    text = t(locale, "receipt.logged" if alerted else "receipt.no_channel", ref=ref)
+def receipt(ref: str, locale: str, *, alerted: bool, site: str | None = None, route: str = "line") -> Message:
+    """"Logged as INC-…" with the reporter's own buttons; names the site (``site`` is its
+    label) and says honestly where the report went (HR only, or held for HR)."""
+    if route == "held":
+        text = t(locale, "sites.receipt_held_for_hr", ref=ref)
+    elif route == "hr":
+        text = t(locale, "sites.receipt_logged_hr" if alerted else "receipt.no_channel", ref=ref)
+    else:
+        text = t(locale, "receipt.logged" if alerted else "receipt.no_channel", ref=ref)
+    if site and route == "line":
+        text = f"{text}\n{t(locale, 'sites.receipt_site', site=site)}"
+    buttons = reporter_buttons(ref, locale)
+    if route == "held":
+        buttons += (Button(Action.ROUTE_SUPERVISORS, t(locale, "sites.button_route_supervisors"), ref),)
+    elif site and route == "line":
+        buttons += (Button(Action.CHANGE_SITE, t(locale, "sites.button_change_site"), ref),)
     return Message(
         kind=Kind.RECEIPT,
         text=f"{text}\n{t(locale, 'receipt.more')}",
-        buttons=reporter_buttons(ref, locale),
+        buttons=buttons,
         incident=ref,
         locale=locale,
     )
@@ -196,6 +212,13 @@ def _facts(policy: Policy, view: IncidentView, locale: str) -> tuple[Fact, ...]:
         Fact(t(locale, "alert.customer_ref"), view.customer_ref or none, user_text=bool(view.customer_ref)),
         Fact(t(locale, "alert.reported_at"), local_time(policy, view.reported_at)),
     ]
+    site = policy.site(view.site)
+    if site is not None:
+        facts.append(Fact(t(locale, "sites.alert_site"), site.labels.get(locale)))
+    if view.reported_for:
+        facts.append(Fact(t(locale, "sites.alert_reported_for"), excerpt(view.reported_for), user_text=True))
+    if view.route != "line":
+        facts.append(Fact(t(locale, "sites.alert_route"), t(locale, "sites.alert_route_hr")))
     if view.description:
         facts.append(Fact(t(locale, "alert.excerpt"), excerpt(view.description), user_text=True))
     flags = [t(locale, f"alert.flag_{flag}") for flag in view.flags if flag in ("repeated", "in_danger")]
@@ -228,6 +251,8 @@ def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[But
         buttons.append(Button(Action.TRIAGE, t(locale, "button.triage"), view.ref))
     if view.legal_hold:  # also once resolved: that is when holds usually end
         buttons.append(Button(Action.RELEASE_HOLD, t(locale, "records.option_release_hold"), view.ref, style="danger"))
+    if view.route == "line" and view.status != "resolved":
+        buttons.append(Button(Action.MOVE_TO_HR, t(locale, "sites.button_move_to_hr"), view.ref))
     return tuple(buttons)
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from tests.support.serve import haven_env
 
 FLOW = [
-    "/abuse he threatened me on the phone",  # receipt buttons 1-3, alert buttons 4-9, re-triage 10
+    "/abuse he threatened me on the phone",  # receipt buttons 1-4, alert buttons 5-11
     ":as supervisor sato",
-    "6",  # discontinue service: a proposal; approval request 10-11, the alert updated (its numbers kept)
-    "11",  # the proposer cannot approve their own proposal
+    "7",  # discontinue service: a proposal; approval request 12-13, the alert updated (its numbers kept)
+    "12",  # the proposer cannot approve their own proposal
     ":as supervisor suzuki",
-    "11",  # a second supervisor approves
+    "12",  # a second supervisor approves
     ":show INC-2026-000001",
 ]
 
@@ -36,8 +36,8 @@ def test_console_report_to_approval_in_english(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.index("First, take care of yourself") < out.index("Logged as INC-2026-000001")
-    assert "[6] Discontinue service (needs approval)" in out
-    assert "[11] Approve" in out and "[12] Reject" in out
+    assert "[7] Discontinue service (needs approval)" in out
+    assert "[12] Approve" in out and "[13] Reject" in out
     assert "Another supervisor must approve or reject your own proposal." in out
     assert "@suzuki approved for INC-2026-000001" in out
     trail = out[out.index("INC-2026-000001  waiting for a supervisor"):]
@@ -51,13 +51,14 @@ def test_console_in_japanese(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.index("まず、ご自身を大切にしてください") < out.index("INC-2026-000001 として記録しました")
-    assert "[11] 承認" in out
+    assert "[12] 承認" in out
     assert "ご自身の提案は、別の上長が承認または却下する必要があります。" in out
     assert "@suzuki が「" in out and "を承認しました" in out
 
 
 def test_console_form_without_text(tmp_path: Path) -> None:
-    answers = ["/abuse", "1", "He shoved the counter and shouted", "", "1", "ACME-42", "y", "", "", "", "", "", ""]
+    answers = ["/abuse", "1", "He shoved the counter and shouted", "", "1", "ACME-42", "y", "", "", "", "", "", "",
+               "", "", ""]  # site (the default), to_hr, reported_for
     result = run_console(tmp_path, answers, "en")
     assert result.returncode == 0, result.stderr
     assert "Report customer abuse" in result.stdout
@@ -78,15 +79,15 @@ def test_console_eof_inside_the_form_exits_zero(tmp_path: Path) -> None:
 
 
 def test_an_updated_card_keeps_its_numbers_and_a_button_it_lost_is_refused_with_a_hint(tmp_path: Path) -> None:
-    result = run_console(tmp_path, [*FLOW[:3], "6", "13", "5"], "en")
+    result = run_console(tmp_path, [*FLOW[:3], "7", "14", "6"], "en")
     out = result.stdout
     assert result.returncode == 0, result.stderr
     update = out[out.index("--- updated #3 ---"):]
-    assert "[4] Acknowledge / take over" in update and "[9] Mark resolved" in update
-    assert "[6]" not in update and "[13]" not in update, "no renumbering"
-    assert "Button 6 was on an earlier version of card #3; use the numbers on its latest version." in out
-    assert "There is no button 13." in out
-    assert "a supervisor firmly asked the customer to understand." in out, "5 still works"
+    assert "[5] Acknowledge / take over" in update and "[10] Mark resolved" in update
+    assert "[7]" not in update and "[14]" not in update, "no renumbering"
+    assert "Button 7 was on an earlier version of card #3; use the numbers on its latest version." in out
+    assert "There is no button 14." in out
+    assert "a supervisor firmly asked the customer to understand." in out, "6 still works"
 
 
 def test_help_lists_the_commands_and_quit_ends_the_console(tmp_path: Path) -> None:
@@ -104,7 +105,7 @@ def test_the_date_question_shows_its_format_with_the_question(tmp_path: Path) ->
 
 
 def test_a_japanese_name_is_mentioned_and_shown_as_typed(tmp_path: Path) -> None:
-    lines = ["/abuse he threatened me on the phone", ":as supervisor 佐藤", "6", ":as supervisor 鈴木", "11",
+    lines = ["/abuse he threatened me on the phone", ":as supervisor 佐藤", "7", ":as supervisor 鈴木", "12",
              ":show inc-2026-000001"]
     result = run_console(tmp_path, lines, "ja")
     out = result.stdout
@@ -175,3 +176,15 @@ def test_console_supervisor_retriages(tmp_path: Path) -> None:
     assert "INC-2026-000001 was re-triaged as Critical · Violent deeds or words by @sato" in out
     assert "INC-2026-000001  waiting for a supervisor  Critical  Violent deeds or words" in out
     assert "2026-12-01 11:00 JST  triaged  sato" in out
+
+
+def test_console_hr_route_only_hr_acts(tmp_path: Path) -> None:
+    form = ["/abuse", "7", "he touched me at the counter", "", "", "", "", "", "", "", "", "", "",
+            "2", "", ""]  # sexual harassment, site 2 (Shibuya store), not to_hr, no reported_for
+    result = run_console(tmp_path, [*form, ":as supervisor sato", "4", ":as hr mori", "4",
+                                    ":show INC-2026-000001"], "en")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "--- to the HR channel ---" in out and "--- to the supervisors' channel ---" not in out
+    assert "Only HR may act on this report." in out
+    assert "@mori took over" in out

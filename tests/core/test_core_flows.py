@@ -44,7 +44,7 @@ async def test_report_shows_wellbeing_first(world) -> None:  # type: ignore[no-u
     assert "not an emergency service" in (outcome.wellbeing.note or "")
     assert outcome.ref and outcome.ref.startswith("INC-2026-")
     assert outcome.ref in outcome.receipt.text
-    assert [b.action for b in outcome.receipt.buttons] == ["add_details", "in_danger", "talk_now"]
+    assert [b.action for b in outcome.receipt.buttons] == ["add_details", "in_danger", "talk_now", "change_site"]
     alerts = messenger.to(Audience.SUPERVISORS)
     assert [a.meta.kind for a in alerts] == ["alert"]
     assert alerts[0].meta.incident == outcome.ref and alerts[0].meta.outbox_id > 0

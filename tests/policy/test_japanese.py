@@ -23,7 +23,8 @@ POLICY_FILES = sorted((ROOT / "policy").glob("*.yaml"))
 LITERALS = [
     r"\{[a-z_]+\}",                                # placeholders
     r"@Haven register (?:supervisors|escalation)",  # Teams commands, typed as shown
-    r":as (?:employee|supervisor)", r":(?:as|show|help|quit|check)\b", r"/abuse",  # console and slash commands
+    # console and slash commands
+    r":as (?:employee|supervisor|hr)", r":(?:as|show|help|quit|check)\b", r"/abuse", r"/haven",
     r"INC-\S*", r"https?://", r"Ctrl-[A-Z]",
     r"\b(?:HAVEN|SLACK|MICROSOFT)_[A-Z0-9_]+(?:=\S*)?",  # environment variables, for operators
 ]
@@ -32,7 +33,8 @@ ALLOWED_WORDS = {
     "SNS", "ID", "URL", "OK",         # acronyms Japanese business writing uses as they are
     "Enter",                          # the key
     "abuse",                          # the Teams command word, typed as it is
-    "check",                          # the register look-up word (/haven check, Teams check), typed as it is
+    # the words of /haven (and the same words on Teams), typed as they are
+    "check", "hr", "help", "register", "unregister", "registrations", "supervisors", "escalation",
 }
 TERMS = {"チャネル": "チャンネル", "上司": "上長", "管理者の対応": "上長の対応"}
 
