@@ -19,7 +19,8 @@ from storage.db import Database
 from storage.fingerprint import record_fingerprint
 from storage.models import Incident, OutboxMessage, RegisterEntry, ReportVersion
 
-INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")
+VERSION_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+INCIDENT_TEXT = (*VERSION_TEXT, "reported_for")
 REGISTER_TEXT = ("customer_ref", "lift_reason")
 _BATCH = 200
 
@@ -70,7 +71,7 @@ async def rekey(db: Database) -> int:
     """Rotate every encrypted value to the newest key, re-hash every customer reference
     for it and record its fingerprint; returns rows changed."""
     tables: list[tuple[Any, tuple[str, ...]]] = [
-        (Incident, INCIDENT_TEXT), (ReportVersion, INCIDENT_TEXT), (RegisterEntry, REGISTER_TEXT),
+        (Incident, INCIDENT_TEXT), (ReportVersion, VERSION_TEXT), (RegisterEntry, REGISTER_TEXT),
         (OutboxMessage, ("payload",)),
     ]
     changed = 0

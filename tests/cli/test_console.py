@@ -12,12 +12,12 @@ from pathlib import Path
 from tests.support.serve import haven_env
 
 FLOW = [
-    "/abuse he threatened me on the phone",  # receipt buttons 1-4, alert buttons 5-11
+    "/abuse he threatened me on the phone",  # receipt buttons 1-4, alert buttons 5-12
     ":as supervisor sato",
-    "7",  # discontinue service: a proposal; approval request 12-13, the alert updated (its numbers kept)
-    "12",  # the proposer cannot approve their own proposal
+    "7",  # discontinue service: a proposal; approval request 13-14, the alert updated (its numbers kept)
+    "13",  # the proposer cannot approve their own proposal
     ":as supervisor suzuki",
-    "12",  # a second supervisor approves
+    "13",  # a second supervisor approves
     ":show INC-2026-000001",
 ]
 
@@ -37,7 +37,7 @@ def test_console_report_to_approval_in_english(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert out.index("First, take care of yourself") < out.index("Logged as INC-2026-000001")
     assert "[7] Discontinue service (needs approval)" in out
-    assert "[12] Approve" in out and "[13] Reject" in out
+    assert "[13] Approve" in out and "[14] Reject" in out
     assert "Another supervisor must approve or reject your own proposal." in out
     assert "@suzuki approved for INC-2026-000001" in out
     trail = out[out.index("INC-2026-000001  waiting for a supervisor"):]
@@ -51,7 +51,7 @@ def test_console_in_japanese(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.index("まず、ご自身を大切にしてください") < out.index("INC-2026-000001 として記録しました")
-    assert "[12] 承認" in out
+    assert "[13] 承認" in out
     assert "ご自身の提案は、別の上長が承認または却下する必要があります。" in out
     assert "@suzuki が「" in out and "を承認しました" in out
 
@@ -79,14 +79,14 @@ def test_console_eof_inside_the_form_exits_zero(tmp_path: Path) -> None:
 
 
 def test_an_updated_card_keeps_its_numbers_and_a_button_it_lost_is_refused_with_a_hint(tmp_path: Path) -> None:
-    result = run_console(tmp_path, [*FLOW[:3], "7", "14", "6"], "en")
+    result = run_console(tmp_path, [*FLOW[:3], "7", "15", "6"], "en")
     out = result.stdout
     assert result.returncode == 0, result.stderr
     update = out[out.index("--- updated #3 ---"):]
     assert "[5] Acknowledge / take over" in update and "[10] Mark resolved" in update
-    assert "[7]" not in update and "[14]" not in update, "no renumbering"
+    assert "[7]" not in update and "[15]" not in update, "no renumbering"
     assert "Button 7 was on an earlier version of card #3; use the numbers on its latest version." in out
-    assert "There is no button 14." in out
+    assert "There is no button 15." in out
     assert "a supervisor firmly asked the customer to understand." in out, "6 still works"
 
 
@@ -105,7 +105,7 @@ def test_the_date_question_shows_its_format_with_the_question(tmp_path: Path) ->
 
 
 def test_a_japanese_name_is_mentioned_and_shown_as_typed(tmp_path: Path) -> None:
-    lines = ["/abuse he threatened me on the phone", ":as supervisor 佐藤", "7", ":as supervisor 鈴木", "12",
+    lines = ["/abuse he threatened me on the phone", ":as supervisor 佐藤", "7", ":as supervisor 鈴木", "13",
              ":show inc-2026-000001"]
     result = run_console(tmp_path, lines, "ja")
     out = result.stdout
@@ -165,13 +165,13 @@ def test_ctrl_c_inside_the_form_sends_nothing(tmp_path: Path) -> None:
 
 def test_console_supervisor_retriages(tmp_path: Path) -> None:
     lines = ["/abuse rude words", ":as supervisor sato",
-             "10",  # re-triage: the form asks category, severity, note
+             "11",  # re-triage: the form asks category, severity, note
              "1", "1", "a threat after all",  # Violent deeds or words, Critical
              ":show INC-2026-000001"]
     result = run_console(tmp_path, lines, "en")
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "[10] Re-triage" in out and "== Re-triage ==" in out
+    assert "[11] Re-triage" in out and "== Re-triage ==" in out
     assert "@here" in out[out.index("== Re-triage =="):], "the raise to critical re-alerts the channel"
     assert "INC-2026-000001 was re-triaged as Critical · Violent deeds or words by @sato" in out
     assert "INC-2026-000001  waiting for a supervisor  Critical  Violent deeds or words" in out
