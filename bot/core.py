@@ -13,7 +13,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import intake, register, register_review, reporter
+from bot.flows import care, intake, moves, register, register_review, registry, reporter, retriage, routes, sites
+from bot.model import commands
+from bot.model.commands import Answer, ChannelIn, Verb
+from bot.model.i18n import t
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, refuse, supervisor_press
 from bot.flows.followups import REPORTER_ACTIONS, reporter_press
@@ -27,7 +30,7 @@ from bot.hr.signin import SignIn
 from bot.model.errors import log_unexpected
 from bot.model.forms import Submission, check
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize, split_value
-from bot.model.messages import Audience, Form, Kind, Message
+from bot.model.messages import TRIAGE_FORM, Action, Audience, Form, Kind, Message
 from bot.model.ports import Directory, Links, Messenger, Meta, Target
 from bot.model.views import notice, receipt, saving, wellbeing
 from storage import incidents as repo
@@ -103,17 +106,29 @@ class Haven:
         first = self.wellbeing(locale)
         text = normalize(report.text)
         if not text:
-            return ReportOutcome(wellbeing=first, form=new_form(self.ctx, locale, first))
+            return ReportOutcome(wellbeing=first, form=await self._new_form(report.actor, first))
         submission = intake.quick_submission(self.ctx, text)
         return await self._log(report.actor, first, submission, report.intake_key)
 
     async def report_form(self, actor: Actor, *, prefill: dict[str, str] | None = None) -> Form:
         """The form on its own (Slack's message shortcut pre-fills it)."""
-        return new_form(self.ctx, actor.locale, self.wellbeing(actor.locale), prefill=prefill)
+        return await self._new_form(actor, self.wellbeing(actor.locale), prefill=prefill)
+
+    async def _new_form(self, actor: Actor, first: Message, *, prefill: dict[str, str] | None = None) -> Form:
+        """The report form, its ``site`` preselected with the reporter's last site."""
+        prefill = dict(prefill or {})
+        if self.ctx.policy.sites and "site" not in prefill:
+            last = await sites.last_site_of(self.ctx, actor)
+            if last:
+                prefill["site"] = last
+        return new_form(self.ctx, actor.locale, first, prefill=prefill)
 
     async def submit_form(self, submitted: FormIn) -> FormOutcome:
         """Check the answers; errors go back into the form, never a lost submission."""
         locale = submitted.actor.locale
+        if submitted.form == TRIAGE_FORM:
+            triaged = await retriage.submit(self.ctx, submitted)
+            return FormOutcome(errors=triaged.errors, ref=triaged.ref)
         submission, errors = check(self.ctx.policy, submitted.values, locale)
         if submission is None:
             return FormOutcome(errors=errors)
@@ -136,8 +151,12 @@ class Haven:
             code = log_unexpected("report")
             failed = notice(Kind.RECEIPT, actor.locale, "receipt.failed", code=code)
             return ReportOutcome(wellbeing=first, receipt=failed)
-        return ReportOutcome(wellbeing=first, ref=logged.ref,
-                             receipt=receipt(logged.ref, actor.locale, alerted=logged.alerted))
+        return ReportOutcome(wellbeing=first, ref=logged.ref, receipt=self._receipt(logged, actor.locale))
+
+    def _receipt(self, logged: intake.Logged, locale: str) -> Message:
+        site = self.ctx.policy.site(logged.site) if logged.site else None
+        return receipt(logged.ref, locale, alerted=logged.alerted, route=logged.route,
+                       site=site.labels.get(locale) if site else None)
 
     def _follow(self, task: asyncio.Future[intake.Logged], actor: Actor) -> None:
         """The commit is slow: confirm (or admit failure) by DM when it finishes."""
@@ -150,7 +169,7 @@ class Haven:
                 return
             async with self.ctx.db.session() as session:
                 incident = await repo.get_incident(session=session, ref=logged.ref)
-                message = receipt(logged.ref, actor.locale, alerted=logged.alerted)
+                message = self._receipt(logged, actor.locale)
                 await enqueue(session, self.ctx, incident, Audience.USER, message, user_id=actor.user_id)
                 await session.commit()
             self.ctx.wake()
@@ -169,6 +188,30 @@ class Haven:
                                  meta=Meta(kind=str(message.kind), incident=None, outbox_id=0))
         except Exception:
             log.exception("could not tell a reporter that saving failed")
+
+    async def submit_site(self, submitted: FormIn) -> Message:
+        """The ``site_form`` (Slack) / ``site_submit`` card (Teams): move the report."""
+        return await sites.submit_site(self.ctx, submitted)
+
+    # -- /haven and the same words on Teams --------------------------------------------
+
+    async def command(self, actor: Actor, text: str | None, *, channel: ChannelIn | None = None) -> Answer:
+        """``/haven …``: ``hr`` (the HR desk's sign-in link), registrations by administrators;
+        ``check`` is not in this version yet (said so, with the help); anything else gets the help."""
+        command = commands.parse(text)
+        if command.verb in (Verb.REGISTER, Verb.UNREGISTER, Verb.REGISTRATIONS):
+            return await registry.handle(self.ctx, actor, command, channel)
+        if command.verb == Verb.HR:
+            return Answer(await self.hr_link(actor))
+        help_key = "command.help_teams" if actor.platform == "teams" else "command.help"
+        text_out = t(actor.locale, help_key)
+        if command.verb == Verb.CHECK:
+            text_out = f"{t(actor.locale, 'command.not_yet', word=str(command.verb))}\n{text_out}"
+        return Answer(Message(kind=Kind.REFUSAL, text=text_out, locale=actor.locale))
+
+    async def channel_role(self, platform: str, channel_id: str | None) -> Audience | None:
+        """The audience of a registered channel (a press there), or None."""
+        return await routes.audience_of(self.ctx, platform, channel_id)
 
     async def form_closed(self, actor: Actor) -> None:
         """A form closed unsent: a gentle DM offering to reopen it."""
@@ -191,6 +234,12 @@ class Haven:
             return refuse(self.ctx, press, "unknown_incident", "refusal.unknown_incident")
         if press.action in REPORTER_ACTIONS:
             return await reporter_press(self.ctx, press, incident)
+        if press.action == Action.TALK_ACCEPT:
+            return await care.accept(self.ctx, press, incident)
+        if press.action in sites.REPORTER_ACTIONS:
+            return await sites.reporter_press(self.ctx, press, incident)
+        if press.action == Action.MOVE_TO_HR:
+            return await moves.move_to_hr(self.ctx, press, incident)
         return await supervisor_press(self.ctx, press, incident)
 
     async def check_register(self, actor: Actor, reference: str) -> Message:
@@ -204,6 +253,12 @@ class Haven:
         if incident is None or incident.reporter_id != actor.user_id:
             return None
         return await details_form(self.ctx, actor, incident)
+
+    async def triage_form(self, actor: Actor, ref: str) -> Form | None:
+        """The re-triage form of an incident (shown again with errors), or None."""
+        async with self.ctx.db.session() as session:
+            incident = await repo.get_incident(session=session, ref=ref)
+        return None if incident is None else retriage.form_for(self.ctx, actor, incident)
 
     # -- what adapters show and tell -----------------------------------------------------
 

@@ -7,7 +7,7 @@ day by day over business spans, never minute by minute.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -77,6 +77,23 @@ class BusinessCalendar:
             holidays=follow_ups.holidays,
             closed=frozenset(follow_ups.closed),
             offsets=tuple(follow_ups.offsets),
+        )
+
+    @classmethod
+    def for_site(cls, policy: Policy, site_id: str | None) -> BusinessCalendar:
+        """The calendar of a site: its own ``hours`` and working days, with the policy's
+        holidays, closure days and check-in offsets. Without sites (or for an unknown id
+        when there are none): :meth:`from_policy`."""
+        site = policy.site(site_id)
+        if site is None:
+            return cls.from_policy(policy)
+        hours = site.hours
+        return replace(
+            cls.from_policy(policy),
+            opens=hours.opens,
+            closes=hours.closes,
+            closes_at_midnight=hours.closes_at_midnight,
+            working_days=frozenset(WEEKDAYS.index(day) for day in hours.days),
         )
 
     # -- days ------------------------------------------------------------------------

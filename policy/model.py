@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from policy.checks import ladder_problems, triage_problems
+
 LANGUAGES = ("en", "ja")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -140,6 +142,7 @@ class Option(_Strict):
     labels: Text | None = None
     done: Text | None = None  # past-tense line for the alert, e.g. "asked the police"
     legal_hold: bool = False  # choosing it places the incident on legal hold (no purge)
+    requires: list[str] = Field(default_factory=list)  # options that must be done first (the ladder)
 
 
 class _Span(_Strict):
@@ -182,7 +185,7 @@ class WellbeingResource(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     labels: Text
     text: Text
-    contact: str | None = None
+    contact: str | Text | None = None  # one string for every language, or {en, ja}
     # "always", or a list of opening hours (empty: hours unknown, ask the company).
     # The discriminator keeps validation errors to the branch the file actually used.
     hours: Annotated[
@@ -222,10 +225,97 @@ class Retention(_Strict):
     closed_incidents: Duration
 
 
+# -- triage and care (spec 8.1, 8.3) ----------------------------------------------------
+
+
+def _phrases(values: list[str]) -> list[str]:
+    for value in values:
+        if not value.strip() or value.strip("*").strip() == "":
+            raise ValueError(f"{value!r} is not a phrase (empty or only '*')")
+    return values
+
+
+Phrases = Annotated[list[str], AfterValidator(_phrases)]
+
+
+class TriageMatch(_Strict):
+    """The phrases of one triage rule: ``en`` match whole words (a trailing ``*`` allows
+    longer words), ``ja`` match as substrings. Both lists always apply."""
+
+    en: Phrases = Field(default_factory=list)
+    ja: Phrases = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> TriageMatch:
+        if not self.en and not self.ja:
+            raise ValueError("a triage rule needs at least one phrase in en or ja")
+        return self
+
+
+class TriageRule(_Strict):
+    """Words that decide a report's category and severity (shown to supervisors by id)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    category: str
+    severity: str
+    match: TriageMatch
+
+
+class Care(_Strict):
+    """How fast a request to talk must be answered (never business-hours-only)."""
+
+    respond_within: Duration = timedelta(minutes=30)
+
+
+class Limits(_Strict):
+    """Flood control: past ``reports_per_minute`` reports from one person in a minute,
+    that person's further alerts fold into one digest per minute (all still logged)."""
+
+    reports_per_minute: int = Field(default=10, ge=1, le=10_000)
+
+
 class RegisterPolicy(_Strict):
     """The register of customers no longer served (spec 8.5)."""
 
     review_after: Duration = timedelta(days=180)  # P6M: months count as 30 days
+
+
+class SiteHours(OpeningHours):
+    """When a site works: these weekdays, ``from``–``to`` in the policy time zone."""
+
+
+class Site(_Strict):
+    """Where people work (spec 8.2): its own channels and its own business ``hours``
+    (holidays and closure days stay the policy's ``follow_ups``)."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    labels: Text
+    hours: SiteHours
+
+
+class Routes(_Strict):
+    """``restricted``: the categories whose incidents go to the HR channel only."""
+
+    restricted: list[str] = Field(default_factory=list)
+
+
+def _https_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an https:// URL (e.g. https://intranet.example.com/haven/privacy)")
+    return value
+
+
+HttpsUrl = Annotated[str, AfterValidator(_https_url)]
+
+
+class Links(_Strict):
+    """Pages the Teams app package names (``haven manifest teams`` refuses without them)."""
+
+    privacy: HttpsUrl | None = None
+    terms: HttpsUrl | None = None
 
 
 def _version_text(value: Any) -> Any:
@@ -245,8 +335,14 @@ class Policy(_Strict):
     wellbeing: list[WellbeingResource] = Field(min_length=1)
     follow_ups: FollowUps
     retention: Retention
+    triage: list[TriageRule] = Field(default_factory=list)
+    care: Care = Field(default_factory=Care)
+    limits: Limits = Field(default_factory=Limits)
     # ``register`` in the file (the name would shadow ABCMeta.register on the model)
     register_: RegisterPolicy = Field(default_factory=RegisterPolicy, alias="register")
+    sites: list[Site] = Field(default_factory=list)  # the first is the default site
+    routes: Routes = Field(default_factory=lambda: Routes())
+    links: Links = Field(default_factory=lambda: Links())
 
     @field_validator("timezone")
     @classmethod
@@ -285,6 +381,15 @@ class Policy(_Strict):
                 check(f"options.{i}.severities.{j}", severity_id)
         if "acknowledge" not in {o.id for o in self.options}:
             problems.append("options: the 'acknowledge' option is required")
+        problems += _site_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _triage_and_ladder(self) -> Policy:
+        """Triage rules name known categories and severities; ``requires`` has no loop."""
+        problems = triage_problems(self) + ladder_problems(self.options)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -317,6 +422,22 @@ class Policy(_Strict):
                 return option
         raise KeyError(option_id)
 
+    @property
+    def default_site(self) -> Site | None:
+        """The first site (None when the policy lists no sites: one place, as before)."""
+        return self.sites[0] if self.sites else None
+
+    def site(self, site_id: str | None) -> Site | None:
+        """The site with this id; the default site for None or an unknown id."""
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        return self.default_site
+
+    def is_restricted(self, category_id: str) -> bool:
+        """True when incidents of this category go to HR only (``routes.restricted``)."""
+        return category_id in self.routes.restricted
+
     def rank(self, severity_id: str) -> int:
         """0 for the most severe; severities are listed most severe first. ``KeyError`` if unknown."""
         for index, severity in enumerate(self.severities):
@@ -333,3 +454,14 @@ def _duplicates(where: str, ids: list[str]) -> list[str]:
             problems.append(f"{where}.{i}.id: {value!r} appears more than once")
         seen.add(value)
     return problems
+
+
+def _site_problems(policy: Policy) -> list[str]:
+    """Cross references of ``sites`` and ``routes``, one ``dotted.path: problem`` each."""
+    found = _duplicates("sites", [site.id for site in policy.sites])
+    categories = {c.id for c in policy.categories}
+    for i, category in enumerate(policy.routes.restricted):
+        if category not in categories:
+            found.append(f"routes.restricted.{i}: unknown category {category!r} "
+                         f"(known: {', '.join(sorted(categories))})")
+    return found

@@ -18,6 +18,28 @@ from policy.calendar import is_public_holiday, month_day, to_local
 from policy.model import WEEKDAYS, OpeningHours, Policy, WellbeingResource
 
 HOURS_TEXT_PATH: Path = Path(__file__).with_name("hours_text.yaml")
+UNSET_CONTACT = "set by your company"
+"""The bundled placeholder of a contact the company must fill in (never shown)."""
+
+
+def is_configured(resource: WellbeingResource) -> bool:
+    """False while the resource's contact is still the placeholder: it is left out."""
+    contact = resource.contact
+    values = [contact] if isinstance(contact, str) else [contact.en, contact.ja] if contact else []
+    return not any(value.strip().casefold() == UNSET_CONTACT for value in values)
+
+
+def unset_contacts(policy: Policy) -> list[str]:
+    """Dotted policy paths of contacts still to set (``wellbeing.company_counselling.contact``)."""
+    return [f"wellbeing.{r.id}.contact" for r in policy.wellbeing if not is_configured(r)]
+
+
+def contact_in(resource: WellbeingResource, locale: str) -> str | None:
+    """The contact in ``locale``: one string for every language, or its ``{en, ja}`` entry."""
+    contact = resource.contact
+    if contact is None or isinstance(contact, str):
+        return contact
+    return contact.get(locale)
 
 
 def is_open(resource: WellbeingResource, at: datetime, *, policy: Policy) -> bool:
@@ -44,8 +66,10 @@ def is_open(resource: WellbeingResource, at: datetime, *, policy: Policy) -> boo
 
 
 def resource_status(policy: Policy, at: datetime) -> list[tuple[WellbeingResource, bool]]:
-    """Every wellbeing resource in policy order, with whether it is open at ``at``."""
-    return [(resource, is_open(resource, at, policy=policy)) for resource in policy.wellbeing]
+    """Every configured wellbeing resource in policy order, with whether it is open at
+    ``at``; a resource whose contact is still the placeholder is left out."""
+    return [(resource, is_open(resource, at, policy=policy)) for resource in policy.wellbeing
+            if is_configured(resource)]
 
 
 def describe_hours(resource: WellbeingResource, locale: str) -> str:

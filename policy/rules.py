@@ -27,15 +27,19 @@ def most_severe(policy: Policy, *severity_ids: str) -> str:
     return min(severity_ids, key=policy.rank)
 
 
-def assess(policy: Policy, *, category: str, in_danger: bool, earlier_reports: int) -> Assessment:
+def assess(policy: Policy, *, category: str, in_danger: bool, earlier_reports: int,
+           triaged: str | None = None) -> Assessment:
     """Severity and flags for a new report.
 
     ``earlier_reports`` is the number of earlier reports on the same customer within
     ``rules.repeated.window`` (counted by the caller; see :func:`repeated_window_start`).
-    The severity is the most severe of the category default and every rule that applies.
-    Raises ``KeyError`` for an unknown category.
+    ``triaged`` is the most severe matching triage rule's severity (:mod:`policy.triage`).
+    The severity is the most severe of the category default, the triage rules and every
+    rule that applies. Raises ``KeyError`` for an unknown category.
     """
     candidates = [policy.category(category).default_severity]
+    if triaged is not None:
+        candidates.append(triaged)
     flags: list[str] = []
     if in_danger:
         candidates.append(policy.rules.in_danger)
@@ -66,3 +70,17 @@ def options_for(
 def repeated_window_start(policy: Policy, now: datetime) -> datetime:
     """The earliest report time (naive UTC) that counts toward the repeated rule at ``now``."""
     return now - policy.rules.repeated.window
+
+
+def blocked_by(policy: Policy, option_id: str, *, done: Collection[str]) -> list[str]:
+    """The options ``option_id`` still waits for (its ``requires`` not yet in ``done``)."""
+    return [r for r in policy.option(option_id).requires if r not in done]
+
+
+def next_step(policy: Policy, *, severity: str, status: str, done: Collection[str]) -> Option | None:
+    """The step the ladder recommends next: the first option offered at this severity,
+    in policy order, not yet done and not waiting for another (None once resolved)."""
+    for option in options_for(policy, severity=severity, status=status, chosen=done):
+        if not blocked_by(policy, option.id, done=done):
+            return option
+    return None

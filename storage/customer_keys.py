@@ -21,32 +21,14 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from storage.db import Database
-from storage.models import Incident, RegisterEntry, Setting
+from storage.fingerprint import FINGERPRINT, record_fingerprint, stored_fingerprint
+from storage.models import Incident, RegisterEntry
+from storage.rekey import rekey
 
-FINGERPRINT = "customer_hash_key"
-
+__all__ = ["FINGERPRINT", "StaleHashes", "check_hashes", "has_hashes", "record_fingerprint", "stored_fingerprint"]
 
 class StaleHashes(Exception):
     """Stored customer hashes were made under a key that is no longer configured."""
-
-
-async def stored_fingerprint(db: Database) -> str | None:
-    """The fingerprint recorded with the hashes, or None (none recorded yet)."""
-    async with db.session() as session:
-        row = await session.get(Setting, FINGERPRINT)
-        return row.value if row is not None else None
-
-
-async def record_fingerprint(db: Database) -> None:
-    """Record that the stored hashes are made under the configured key."""
-    async with db.session() as session:
-        row = await session.get(Setting, FINGERPRINT)
-        if row is None:
-            session.add(Setting(name=FINGERPRINT, value=db.cipher.hash_fingerprint))
-        else:
-            row.value = db.cipher.hash_fingerprint
-            session.add(row)
-        await session.commit()
 
 
 async def has_hashes(db: Database) -> bool:
@@ -63,8 +45,6 @@ async def has_hashes(db: Database) -> bool:
 async def check_hashes(db: Database) -> str:
     """Make sure stored hashes match the configured key: ``"ok"``, ``"rehashed"`` (old
     or unkeyed hashes were re-derived), or raise :class:`StaleHashes`."""
-    from storage.rekey import rekey
-
     stored = await stored_fingerprint(db)
     if stored == db.cipher.hash_fingerprint:
         return "ok"

@@ -20,6 +20,8 @@ bound values (report text, customer references), only the SQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -31,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.connect import DatabaseSettingError, read_only_engine, url_problem
 from storage.crypto import Cipher
 
 Session: TypeAlias = AsyncSession
@@ -67,6 +70,24 @@ def _resolve_sqlite(url: URL) -> URL:
     return url.set(database=str(Path(database).expanduser().resolve()))
 
 
+def _create_private(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), before SQLite opens it:
+    SQLite gives its ``-wal``, ``-shm`` and journal files the database file's mode, so
+    they are private too. An existing file keeps the mode its owner gave it."""
+    if path.exists() or not path.parent.is_dir():
+        return
+    with contextlib.suppress(FileExistsError):  # another process created it meanwhile
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
+def _private_file_hook(path: Path | None) -> Any:
+    def before_connect(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
+        if path is not None:
+            _create_private(path)
+
+    return before_connect
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin
     # (the documented pysqlite/aiosqlite recipe); needed for SAVEPOINTs to work.
@@ -79,6 +100,13 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def _on_sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -86,12 +114,19 @@ def _on_sqlite_begin(connection: Any) -> None:
 class Database:
     """One async engine plus a session factory. Creating it does no I/O."""
 
-    def __init__(self, url: str, *, cipher: Cipher | None = None) -> None:
+    def __init__(self, url: str, *, cipher: Cipher | None = None, read_only: bool = False) -> None:
+        problem = url_problem(url)
+        if problem:
+            raise DatabaseSettingError(problem)
         parsed = make_url(url)
         self.cipher: Cipher = cipher if cipher is not None else Cipher()
-        if parsed.get_backend_name() == "sqlite":
+        self.read_only = read_only
+        if read_only:
+            self.engine: AsyncEngine = read_only_engine(
+                _resolve_sqlite(parsed) if parsed.get_backend_name() == "sqlite" else parsed)
+        elif parsed.get_backend_name() == "sqlite":
             parsed = _resolve_sqlite(parsed)
-            self.engine: AsyncEngine = create_async_engine(
+            self.engine = create_async_engine(
                 parsed,
                 poolclass=AsyncAdaptedQueuePool,
                 pool_size=1,
@@ -100,15 +135,15 @@ class Database:
                 hide_parameters=True,
             )
             sync_engine = self.engine.sync_engine
+            event.listen(sync_engine, "do_connect", _private_file_hook(_sqlite_file(parsed)))
             event.listen(sync_engine, "connect", _on_sqlite_connect)
             event.listen(sync_engine, "begin", _on_sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
             self.engine = create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)
         else:
-            raise ValueError(
-                f"unsupported database {parsed.get_backend_name()!r}: "
-                "use sqlite+aiosqlite:/// or postgresql+asyncpg://"
-            )
+            raise DatabaseSettingError(url_problem(url) or "unsupported database")
+        if parsed.get_backend_name() == "sqlite":
+            parsed = _resolve_sqlite(parsed)
         self._url = parsed
         # Haven's own attribute on the dialect: EncryptedText columns find the cipher there
         self.engine.dialect.haven_cipher = self.cipher  # type: ignore[attr-defined]
@@ -131,12 +166,7 @@ class Database:
     @property
     def sqlite_path(self) -> Path | None:
         """Absolute path of the SQLite file, or None (PostgreSQL, in-memory)."""
-        if self.dialect != "sqlite":
-            return None
-        database = self._url.database or ""
-        if database in ("", ":memory:") or database.startswith("file:"):
-            return None
-        return Path(database)
+        return _sqlite_file(self._url) if self.dialect == "sqlite" else None
 
     def session(self) -> AsyncSession:
         """A new session (``expire_on_commit=False``); use ``async with db.session() as s``."""
@@ -171,3 +201,4 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.safe_url!r})"
+

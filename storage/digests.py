@@ -16,8 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database, utc_naive
 from storage.models import Incident, OutboxMessage
+from storage.outbox import HELD, PENDING
 
 DIGESTED = "digested"
+HELD_BATCH = 5000  # held rows folded per round at most
 
 
 async def take_for_digest(*, session: AsyncSession, message_id: int, worker: str) -> bool:
@@ -29,6 +31,33 @@ async def take_for_digest(*, session: AsyncSession, message_id: int, worker: str
         .values(state=DIGESTED, lease_until=None)
     )
     return bool(result.rowcount)
+
+
+async def held_due(*, session: AsyncSession, now: datetime) -> list[tuple[OutboxMessage, str]]:
+    """Held rows (a flood's alerts) due now, each with its incident's reporter, oldest first."""
+    query = (
+        select(OutboxMessage, Incident.reporter_id)
+        .join(Incident, col(Incident.id) == col(OutboxMessage.incident_id))
+        .where(col(OutboxMessage.state) == PENDING, col(OutboxMessage.priority) == HELD,
+               col(OutboxMessage.due_at) <= utc_naive(now))
+        .order_by(col(OutboxMessage.id))
+        .limit(HELD_BATCH)
+    )
+    return [(row, reporter) for row, reporter in (await session.exec(query)).all()]
+
+
+async def take_held(*, session: AsyncSession, message_ids: Sequence[int]) -> list[int]:
+    """Move held rows still ``pending`` to ``digested``; returns the ids moved, so a row
+    another worker folded meanwhile is never listed twice."""
+    if not message_ids:
+        return []
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(list(message_ids)), col(OutboxMessage.state) == "pending")
+        .values(state=DIGESTED, lease_until=None)
+        .returning(col(OutboxMessage.id))
+    )
+    return [int(message_id) for message_id in result.scalars().all()]
 
 
 async def point_at_digest(*, session: AsyncSession, message_ids: Sequence[int], digest_id: int,

@@ -287,3 +287,17 @@ async def count_open(*, session: AsyncSession) -> int:
     """How many incidents are not resolved (for the ``haven_open_incidents`` gauge)."""
     query = select(func.count()).select_from(Incident).where(col(Incident.status) != Status.RESOLVED)
     return int((await session.exec(query)).one())
+
+
+async def retriage(*, session: AsyncSession, incident_id: int, category: str, severity: str,
+                   snapshot: dict[str, Any], version: int) -> bool:
+    """A supervisor's re-triage: new category, severity and frozen deadlines, if nobody
+    changed the incident since it was read at ``version`` (and it is not resolved)."""
+    return await _cas(
+        session,
+        Incident,
+        and_(col(Incident.id) == incident_id, col(Incident.version) == version,
+             col(Incident.status) != "resolved"),
+        {"category": category, "severity": severity, "policy_snapshot": snapshot,
+         "version": Incident.version + 1},
+    )

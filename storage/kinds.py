@@ -26,3 +26,5 @@ class JobKind(StrEnum):
     REMIND_CHANNEL = "remind_channel"
     ASK_JOIN = "ask_join"
     CHECKIN = "checkin"
+    TALK_RENOTIFY = "talk_renotify"  # a request to talk nobody accepted within care.respond_within
+    TALK_PAGE = "talk_page"  # ... nor within twice that: the next tier

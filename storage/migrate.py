@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from storage.connect import patient_sqlite
 from storage.db import Database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -43,8 +44,9 @@ def _upgrade_on(connection: Connection) -> None:
 
 
 async def upgrade(db: Database) -> None:
-    """Bring the schema to the newest revision (idempotent; safe for concurrent replicas)."""
-    async with db.engine.begin() as conn:
+    """Bring the schema to the newest revision (idempotent; safe for concurrent replicas;
+    on SQLite, another process's upgrade or a running server is waited for, up to a minute)."""
+    async with db.engine.connect() as conn, patient_sqlite(conn, db), conn.begin():
         if db.dialect == "postgresql":
             # Released automatically at commit or rollback, even if the upgrade fails.
             await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_ID})")

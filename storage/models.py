@@ -11,15 +11,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.columns import EncryptedText, UTCNaiveDateTime
 from storage.kinds import Status
 
+PENDING = text("state = 'pending'")  # partial indexes hold only the rows still to run
+SENDING = text("state = 'sending'")
+
 
 class Incident(SQLModel, table=True):
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_reporter_reported", "reporter_id", "reported_at"),)  # flood control
 
     id: int | None = Field(default=None, primary_key=True)
     ref: str = Field(index=True, unique=True, max_length=32)  # INC-YYYY-NNNNNN
@@ -53,9 +57,15 @@ class Incident(SQLModel, table=True):
     legal_hold: bool = False
     hold_released_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
     version: int = 0  # bumped on every state change (compare-and-set)
+    # ids of the policy's triage rules the report's words matched (spec 8.1)
+    triage: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     # the audit trail's hash chain (storage.audit): the newest event's hash and how many
     chain_head: str | None = Field(default=None, max_length=64)
     event_count: int = 0
+    # sites and routes (spec 8.2): None = the default site (installs without sites)
+    site: str | None = Field(default=None, index=True, max_length=64)
+    route: str = Field(default="line", max_length=16)  # line | hr | held (HR route, no HR channel yet)
+    reported_for: str | None = Field(default=None, sa_column=Column(EncryptedText))
 
 
 class Event(SQLModel, table=True):
@@ -105,7 +115,12 @@ class Job(SQLModel, table=True):
     """Scheduled work: deadlines, re-notifications, pages, reminders, check-ins."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_jobs_due", "state", "due_at"),
+        # the claim's index: only pending rows, in claim order (100,000 waiting check-ins
+        # cost nothing until they fall due)
+        Index("ix_jobs_pending", "due_at", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, index=True, foreign_key="incidents.id")
@@ -126,19 +141,27 @@ class OutboxMessage(SQLModel, table=True):
     """A message to send. Payload is the serialized neutral message (ciphertext with a key)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "state", "due_at"),)
+    __table_args__ = (
+        # the claim's index: pending rows in claim order (see storage.outbox.claim_messages)
+        Index("ix_outbox_pending", "priority", "due_at", "id", sqlite_where=PENDING, postgresql_where=PENDING),
+        # the watchdog's: leases of rows being sent
+        Index("ix_outbox_leases", "lease_until", sqlite_where=SENDING, postgresql_where=SENDING),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, index=True, foreign_key="incidents.id")
     platform: str = Field(max_length=16)
     kind: str = Field(max_length=32)
     op: str = Field(default="post", max_length=16)  # post | update | notify
-    audience: str = Field(max_length=16)  # reporter | supervisors | escalation | user
+    audience: str = Field(max_length=16)  # reporter | supervisors | escalation | hr | user
+    site: str | None = Field(default=None, max_length=64)  # the site whose channel a channel post goes to
     user_id: str | None = Field(default=None, max_length=128)
     reply_to: int | None = None  # outbox id of the post to thread under or to update
     payload: str = Field(sa_column=Column(EncryptedText, nullable=False))
     state: str = Field(default="pending", max_length=16)  # pending | sending | sent | dead
     due_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    # claim order before due_at: 0 urgent, 1 direct messages, 2 normal, 3 held (storage.outbox)
+    priority: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
     lease_until: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
     claimed_by: str | None = Field(default=None, max_length=64)
     attempts: int = 0
@@ -147,6 +170,25 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCNaiveDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
     dead_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
+
+
+class TalkRequest(SQLModel, table=True):
+    """An employee's request to talk to someone, held to ``care.respond_within`` (spec 8.3).
+
+    ``route`` says who answers: ``supervisors`` (the line, paged to the escalation channel)
+    or another route such as HR. States: ``open`` → ``accepted`` | ``cancelled``.
+    """
+
+    __tablename__ = "talk_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(index=True, foreign_key="incidents.id")
+    route: str = Field(default="supervisors", max_length=32)
+    requested_by: str = Field(max_length=128)
+    requested_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    state: str = Field(default="open", max_length=16)
+    accepted_by: str | None = Field(default=None, max_length=128)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCNaiveDateTime)
 
 
 class ConversationRef(SQLModel, table=True):
@@ -160,6 +202,25 @@ class ConversationRef(SQLModel, table=True):
     key: str = Field(max_length=200)  # "user:<id>", "channel:supervisors", "channel:escalation"
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_type=UTCNaiveDateTime)
+
+
+class ChannelRegistration(SQLModel, table=True):
+    """A channel registered for a site's supervisors or escalation, or for HR (``site`` = "").
+
+    ``channel_id`` is the Slack channel id or the Teams channel id; ``data`` holds what the
+    platform needs to post there (Teams: team id, tenant, serviceUrl). Ids only, no names."""
+
+    __tablename__ = "channel_registrations"
+    __table_args__ = (UniqueConstraint("platform", "role", "site", name="uq_channel_registration"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    role: str = Field(max_length=16)  # supervisors | escalation | hr
+    site: str = Field(default="", max_length=64)
+    channel_id: str = Field(max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    registered_by: str = Field(max_length=128)
+    registered_at: datetime = Field(sa_type=UTCNaiveDateTime)
 
 
 class Counter(SQLModel, table=True):
@@ -248,4 +309,17 @@ class Setting(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=200)
+class Worker(SQLModel, table=True):
+    """A process that sends outbox rows, and when it last said it was alive (wall time).
+
+    Rows a worker left in ``sending`` are re-queued as soon as its heartbeat is stale,
+    without waiting for their lease (:func:`storage.outbox.rescue_orphaned`)."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(primary_key=True, max_length=64)
+    started_at: datetime = Field(sa_type=UTCNaiveDateTime)
+    beat_at: datetime = Field(index=True, sa_type=UTCNaiveDateTime)
+
+
 import storage.hr_models  # noqa: E402,F401  (the HR desk's tables on the same metadata)

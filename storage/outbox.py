@@ -17,17 +17,23 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, func, insert, literal_column, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._claim import claim
 from storage.db import Database, utc_naive
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, Worker
 
 _ERROR_LIMIT = 500
 _OUTBOX = OutboxMessage.metadata.tables["outbox"]
+# Claim priorities, served lowest first (the rules: bot.delivery.priority).
+URGENT, DIRECT, NORMAL, HELD = 0, 1, 2, 3
+# A literal, not a parameter, so SQLite and PostgreSQL can prove the partial index
+# ``ix_outbox_pending`` (``WHERE state = 'pending'``) covers the claim.
+PENDING: Any = literal_column("'pending'")
+_SENDING: Any = literal_column("'sending'")  # likewise for ``ix_outbox_leases``
 
 
 def message_row(
@@ -42,13 +48,15 @@ def message_row(
     user_id: str | None = None,
     reply_to: int | None = None,
     created_at: datetime | None = None,
+    priority: int = NORMAL,
+    site: str | None = None,
 ) -> dict[str, Any]:
     """The column values of a new outbox row (for :func:`enqueue_many`)."""
     return {
         "incident_id": incident_id, "platform": platform, "kind": kind, "op": op,
-        "audience": audience, "user_id": user_id, "reply_to": reply_to, "payload": payload,
+        "audience": audience, "site": site, "user_id": user_id, "reply_to": reply_to, "payload": payload,
         "state": "pending", "due_at": utc_naive(due_at), "attempts": 0,
-        "created_at": utc_naive(created_at or due_at),
+        "created_at": utc_naive(created_at or due_at), "priority": priority,
     }
 
 
@@ -66,6 +74,8 @@ async def enqueue(
     reply_to: int | None = None,
     created_at: datetime | None = None,
     flush: bool = True,
+    priority: int = NORMAL,
+    site: str | None = None,
 ) -> OutboxMessage:
     """Queue a message in the caller's transaction (flushed: ``id`` is set on return).
 
@@ -73,7 +83,8 @@ async def enqueue(
     its ``id`` is set at their flush."""
     message = OutboxMessage(**message_row(
         incident_id=incident_id, platform=platform, kind=kind, audience=audience, payload=payload,
-        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at))
+        due_at=due_at, op=op, user_id=user_id, reply_to=reply_to, created_at=created_at, priority=priority,
+        site=site))
     session.add(message)
     if flush:
         await session.flush()
@@ -102,7 +113,8 @@ def _claimable(now: datetime) -> list[Any]:
         .exists()
     )
     return [
-        col(OutboxMessage.state) == "pending",
+        col(OutboxMessage.state) == PENDING,
+        col(OutboxMessage.priority) < HELD,  # held rows are folded, never claimed one by one
         col(OutboxMessage.due_at) <= now,
         col(OutboxMessage.incident_id).is_(None) | ~blocked,
     ]
@@ -111,13 +123,14 @@ def _claimable(now: datetime) -> list[Any]:
 async def claim_messages(
     *, db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 50
 ) -> list[OutboxMessage]:
-    """Claim due messages for sending (own transaction). Each row is claimed exactly once."""
+    """Claim due messages for sending (own transaction), most urgent first, then oldest due.
+    Each row is claimed exactly once."""
     now = utc_naive(now)
     return await claim(
         db,
         OutboxMessage,
         _claimable(now),
-        [col(OutboxMessage.due_at), col(OutboxMessage.id)],
+        [col(OutboxMessage.priority), col(OutboxMessage.due_at), col(OutboxMessage.id)],
         limit,
         {
             "state": "sending",
@@ -219,20 +232,22 @@ async def mark_dead(
     return message if result.rowcount else None
 
 
-async def release(
-    *, db: Database, held: Sequence[tuple[int, str | None]], due_at: datetime
-) -> None:
-    """Give claimed rows back (pacing, not failure): ``pending`` until ``due_at``, the attempt
-    uncounted. ``held`` is ``(id, worker)``; a row another worker holds now is left alone."""
+async def release(*, db: Database, held: Sequence[tuple[int, str | None, datetime]]) -> None:
+    """Give claimed rows back (pacing, not failure): ``pending`` until each one's due time,
+    the attempt uncounted. ``held`` is ``(id, worker, due_at)``; one statement for all, and a
+    row another worker holds now is left alone."""
+    if not held:
+        return
+    table = _OUTBOX
     async with db.session() as session:
-        for message_id, worker in held:
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.state) == "sending",
-                       col(OutboxMessage.claimed_by) == worker)
-                .values(state="pending", due_at=utc_naive(due_at), lease_until=None, claimed_by=None,
-                        attempts=OutboxMessage.attempts - 1)
-            )
+        await session.exec(
+            update(table)
+            .where(table.c.id == bindparam("row_id"), table.c.state == "sending",
+                   table.c.claimed_by == bindparam("worker"))
+            .values(state="pending", due_at=bindparam("due"), lease_until=None, claimed_by=None,
+                    attempts=table.c.attempts - 1),
+            params=[{"row_id": row_id, "worker": worker, "due": utc_naive(due)} for row_id, worker, due in held],
+        )
         await session.commit()
 
 
@@ -249,14 +264,45 @@ async def rewrite_payload(
 async def rescue_expired(*, db: Database, now: datetime) -> int:
     """Return messages whose lease ran out (a worker died mid-send) to ``pending``."""
     async with db.session() as session:
-        result = await session.exec(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.state) == "sending",
-                   col(OutboxMessage.lease_until) < utc_naive(now))
-            .values(state="pending", lease_until=None, claimed_by=None)
-        )
+        result = await session.exec(_expired(now))
         await session.commit()
     return int(result.rowcount)
+
+
+def _expired(now: datetime) -> Any:
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.state) == _SENDING, col(OutboxMessage.lease_until) < utc_naive(now))
+        .values(state="pending", lease_until=None, claimed_by=None)
+    )
+
+
+def _orphaned(now: datetime, stale: timedelta) -> Any:
+    alive = select(Worker.id).where(col(Worker.beat_at) >= utc_naive(now) - stale)
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.state) == "sending", col(OutboxMessage.claimed_by).not_in(alive))
+        .values(state="pending", lease_until=None, claimed_by=None)
+    )
+
+
+async def rescue_orphaned(*, db: Database, now: datetime, stale: timedelta) -> int:
+    """Return to ``pending`` the rows held by workers whose heartbeat is older than
+    ``stale`` (or who never had one): they died mid-send, whatever their lease says."""
+    async with db.session() as session:
+        result = await session.exec(_orphaned(now, stale))
+        await session.commit()
+    return int(result.rowcount)
+
+
+async def rescue_stuck(*, db: Database, now: datetime, stale: timedelta) -> tuple[int, int]:
+    """:func:`rescue_expired` and :func:`rescue_orphaned` in one transaction (the
+    watchdog's, every tick: one write lock, not two); returns both counts."""
+    async with db.session() as session:
+        expired = await session.exec(_expired(now))
+        orphaned = await session.exec(_orphaned(now, stale))
+        await session.commit()
+    return int(expired.rowcount), int(orphaned.rowcount)
 
 
 async def get_message(*, session: AsyncSession, message_id: int) -> OutboxMessage | None:
@@ -283,14 +329,13 @@ async def posts_of_kind(*, session: AsyncSession, kind: str) -> list[OutboxMessa
 async def pending_count(*, db: Database) -> int:
     """How many rows are in state ``pending`` (due or not)."""
     async with db.session() as session:
-        query = select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.state == "pending"
-        )
+        query = select(func.count()).select_from(OutboxMessage).where(col(OutboxMessage.state) == PENDING)
         return int((await session.exec(query)).one())
 
 
 async def next_due(*, db: Database) -> datetime | None:
     """The earliest ``due_at`` of a pending row, or None when nothing is pending."""
     async with db.session() as session:
-        query = select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == "pending")
+        query = select(func.min(OutboxMessage.due_at)).where(col(OutboxMessage.state) == PENDING)
         return (await session.exec(query)).one()
+

@@ -5,7 +5,7 @@ Key rotation (``haven rotate-key``): put the new key first in ``HAVEN_ENCRYPTION
 report versions, the register, outbox payloads) moves to the newest key and every
 stored customer hash (incidents and the register) is re-derived for the newest key —
 the key set that remains once the old key is dropped — and that key's fingerprint is
-recorded (:mod:`storage.customer_keys`). Then restart with the new key alone.
+recorded (:mod:`storage.fingerprint`, :mod:`storage.customer_keys`). Then restart with the new key alone.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from sqlalchemy import Table, Text, func, select, type_coerce, update
 
 from storage.crypto import TOKEN_PREFIX
 from storage.db import Database
+from storage.fingerprint import record_fingerprint
 from storage.models import Incident, OutboxMessage, RegisterEntry, ReportVersion
 
-INCIDENT_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+VERSION_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+INCIDENT_TEXT = (*VERSION_TEXT, "reported_for")
 REGISTER_TEXT = ("customer_ref", "lift_reason")
 _BATCH = 200
 
@@ -68,10 +70,8 @@ def _new_values(db: Database, row: Any, names: tuple[str, ...]) -> dict[Any, Any
 async def rekey(db: Database) -> int:
     """Rotate every encrypted value to the newest key, re-hash every customer reference
     for it and record its fingerprint; returns rows changed."""
-    from storage.customer_keys import record_fingerprint
-
     tables: list[tuple[Any, tuple[str, ...]]] = [
-        (Incident, INCIDENT_TEXT), (ReportVersion, INCIDENT_TEXT), (RegisterEntry, REGISTER_TEXT),
+        (Incident, INCIDENT_TEXT), (ReportVersion, VERSION_TEXT), (RegisterEntry, REGISTER_TEXT),
         (OutboxMessage, ("payload",)),
     ]
     changed = 0

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
 from storage.kinds import Status
-from storage.models import Choice, Event, Incident, Job, OutboxMessage, Proposal, ReportVersion
+from storage.models import Choice, Event, Incident, Job, OutboxMessage, Proposal, ReportVersion, TalkRequest
 
 
 async def purgeable(
@@ -41,7 +41,7 @@ async def delete_incident(*, session: AsyncSession, incident_id: int) -> bool:
     )
     if guard.first() is None:
         return False
-    for model in (Event, Choice, Proposal, Job, OutboxMessage, ReportVersion):
+    for model in (Event, Choice, Proposal, Job, OutboxMessage, TalkRequest, ReportVersion):
         await session.exec(delete(model).where(col(model.incident_id) == incident_id))
     await session.exec(delete(Incident).where(col(Incident.id) == incident_id))
     return True

@@ -2,203 +2,160 @@
 
 Each line is handled and then ``settle`` (due work and the outbox, given by the
 composition root ``bot.app.console``) runs before the next line is read; with stdin
-not a terminal there are no prompts and no colour.
+not a terminal there are no prompts and no colour. ``:help`` lists the commands;
+``:quit``, Ctrl-D (end of input) and Ctrl-C end the console cleanly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from adapters.console.render import field_prompt, form_header, render_message
+from adapters.console.lines import Lines
+from adapters.console.render import field_prompt, form_header, trail
+from adapters.console.session import (PLATFORM, ConsoleDirectory, ConsoleMessenger, ConsoleSession, display,
+                                      user_id)
 from bot.core import Haven
 from bot.model.i18n import t
-from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize
-from bot.model.messages import Audience, Button, Form, FormField, Message
-from bot.model.ports import Meta, PostRef, Target
+from bot.model.inbound import FormIn, PressIn, ReportIn, normalize
+from bot.model.messages import SITE_FORM, Audience, Form, FormField
 from bot.model.settings import ConsoleSettings
 
-PLATFORM = "console"
 Settle = Callable[[], Awaitable[None]]
-Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]  # one incident's record, described in a locale
 
-_AS = re.compile(r"^:as\s+(employee|supervisor)\s+(\S+)\s*$")
+_AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S+)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
 _CHECK = re.compile(r"^:check(?:\s+(.*))?$", re.DOTALL)
+QUIT = (":quit", ":q", ":exit")
+INTERRUPTED = 130  # the shell's code for "ended by Ctrl-C"
 
 
-@dataclass
-class Shown:
-    button: Button
-    audience: Audience
+class Console:
+    """One console: the core, who is typing, where lines come from, and what the
+    composition root gives it (``settle``: run due work and deliver; ``lookup``)."""
 
-
-@dataclass
-class ConsoleSession:
-    """Who is typing, the roles people were given, and every button shown so far."""
-
-    out: TextIO
-    locale: str
-    user: str = "employee"
-    roles: dict[str, str] = field(default_factory=dict)
-    buttons: list[Shown] = field(default_factory=list)
-    posts: int = 0
-
-    def actor(self) -> Actor:
-        return Actor(platform=PLATFORM, user_id=self.user, locale=self.locale)
-
-    def show(self, message: Message, audience: Audience, header: str | None = None) -> None:
-        numbers = []
-        for button in message.buttons:
-            self.buttons.append(Shown(button, audience))
-            numbers.append(len(self.buttons))
-        if header:
-            self.out.write(f"--- {header} ---\n")
-        for line in render_message(message, numbers=numbers):
-            self.out.write(line + "\n")
-        self.out.flush()
-
-
-class ConsoleMessenger:
-    """Posts are printed; every audience is this terminal."""
-
-    def __init__(self, session: ConsoleSession) -> None:
+    def __init__(self, haven: Haven, session: ConsoleSession, lines: Lines, interactive: bool, *,
+                 settle: Settle, lookup: Lookup) -> None:
+        self.haven = haven
         self.session = session
+        self.settle = settle
+        self.lookup = lookup
+        self.lines = lines
+        self.interactive = interactive
 
-    async def post(self, target: Target, message: Message, *, meta: Meta, thread: PostRef | None = None) -> PostRef:
-        self.session.posts += 1
-        self.session.show(message, target.audience, _header(target, message.locale))
-        return PostRef({"post": self.session.posts})
+    async def read(self, prompt: str) -> str:
+        if self.interactive:
+            self.session.out.write(prompt)
+            self.session.out.flush()
+        return await self.lines.next()
 
-    async def update(self, ref: PostRef, message: Message, *, meta: Meta) -> None:
-        header = f"{t(message.locale, 'console.updated')} #{ref.data.get('post')}"
-        self.session.show(message, Audience.SUPERVISORS, header)
+    async def run(self) -> None:
+        while True:
+            line = await self.read(f"{display(self.session.user)}> ")
+            if not line:
+                if self.interactive:
+                    self.session.out.write("\n")
+                return
+            if not await self.handle(line):
+                return
+            await self.settle()
 
-    async def reachable(self, audience: Audience) -> bool:
+    async def handle(self, line: str) -> bool:
+        """Handle one line; False ends the console."""
+        text = normalize(line)
+        session = self.session
+        if not text:
+            return True
+        if text in QUIT:
+            return False
+        if text == ":help":
+            session.say("console.help")
+        elif match := _AS.match(text):
+            role, name = match.groups()
+            session.user = user_id(name)
+            session.roles[session.user] = role
+            session.say("console.you_are", role=t(session.locale, f"console.role_{role}"), name=name)
+        elif text == "/abuse" or text.startswith("/abuse "):
+            await self.report(text[len("/abuse"):])
+        elif match := _CHECK.match(text):
+            answer = await self.haven.check_register(session.actor(), match.group(1) or "")
+            session.show(answer, Audience.USER, t(session.locale, "console.to_you"))
+        elif match := _SHOW.match(text):
+            await self.show(match.group(1))
+        elif text.isdigit():
+            await self.press(int(text))
+        else:
+            session.say("console.unknown")
         return True
 
-
-class ConsoleDirectory:
-    """Whoever said ``:as supervisor NAME`` is a member of every supervisors' channel."""
-
-    def __init__(self, session: ConsoleSession) -> None:
-        self.session = session
-
-    async def is_member(self, user_id: str, audience: Audience) -> bool:
-        return audience != Audience.USER and self.session.roles.get(user_id) == "supervisor"
-
-
-@dataclass
-class Console:
-    """The console adapter: the core, this terminal, and how to look an incident up."""
-
-    haven: Haven
-    session: ConsoleSession
-    lookup: Lookup  # one incident's record, for ``:show INC-…`` (given by the composition root)
-
-
-def _header(target: Target, locale: str) -> str:
-    if target.audience == Audience.SUPERVISORS:
-        return t(locale, "console.to_supervisors")
-    if target.audience == Audience.ESCALATION:
-        return t(locale, "console.to_escalation")
-    return t(locale, "console.to_user", user=target.user_id or "?")
-
-
-async def run_console(haven: Haven, settings: ConsoleSettings, stdin: TextIO, stdout: TextIO, *,
-                      settle: Settle, lookup: Lookup) -> int:
-    """Read lines until EOF; after each, ``settle`` runs due work and delivers the outbox."""
-    session = ConsoleSession(out=stdout, locale=settings.locale)
-    haven.connect(PLATFORM, messenger=ConsoleMessenger(session), directory=ConsoleDirectory(session))
-    console = Console(haven=haven, session=session, lookup=lookup)
-    interactive = stdin.isatty()
-    stdout.write(t(session.locale, "console.welcome") + "\n")
-    while True:
-        if interactive:
-            stdout.write(f"{session.user}> ")
-            stdout.flush()
-        line = stdin.readline()
-        if not line:
-            return 0
-        await handle_line(console, line, stdin, interactive)
-        await settle()
-
-
-async def handle_line(console: Console, line: str, stdin: TextIO, interactive: bool) -> None:
-    text = normalize(line)
-    if not text:
-        return
-    haven, session = console.haven, console.session
-    if match := _AS.match(text):
-        role, name = match.groups()
-        session.user = name
-        session.roles[name] = role
-        role_name = t(session.locale, f"console.role_{role}")
-        session.out.write(t(session.locale, "console.you_are", role=role_name, name=name) + "\n")
-    elif text == "/abuse" or text.startswith("/abuse "):
-        outcome = await haven.report(ReportIn(actor=session.actor(), text=text[len("/abuse"):]))
+    async def report(self, words: str) -> None:
+        session = self.session
+        outcome = await self.haven.report(ReportIn(actor=session.actor(), text=words))
         session.show(outcome.wellbeing, Audience.USER, t(session.locale, "console.to_you"))
         if outcome.receipt:
             session.show(outcome.receipt, Audience.USER)
         if outcome.form:
-            await _fill_form(console, outcome.form, stdin, interactive)
-    elif match := _CHECK.match(text):
-        answer = await haven.check_register(session.actor(), match.group(1) or "")
-        session.show(answer, Audience.USER, t(session.locale, "console.to_you"))
-    elif match := _SHOW.match(text):
-        await _show(console, match.group(1))
-    elif text.isdigit():
-        await _press(console, int(text), stdin, interactive)
-    else:
-        session.out.write(t(session.locale, "console.unknown") + "\n")
+            await self.fill(outcome.form)
 
-
-async def _press(console: Console, number: int, stdin: TextIO, interactive: bool) -> None:
-    session = console.session
-    if not 1 <= number <= len(session.buttons):
-        session.out.write(t(session.locale, "console.no_button", number=number) + "\n")
-        return
-    shown = session.buttons[number - 1]
-    result = await console.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
-                                               value=shown.button.value, audience=shown.audience))
-    for reply in result.replies:
-        session.show(reply.message, Audience.USER, t(session.locale, "console.to_you"))
-    if result.form:
-        await _fill_form(console, result.form, stdin, interactive)
-
-
-async def _fill_form(console: Console, form: Form, stdin: TextIO, interactive: bool) -> None:
-    """Ask each question on its own line; Enter skips an optional one."""
-    session = console.session
-    for line in form_header(form):
-        session.out.write(line + "\n")
-    values: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    fields = list(form.fields)
-    while True:
-        for form_field in fields:
-            for line in field_prompt(form_field, form.locale):
-                session.out.write(line + "\n")
-            if form_field.id in errors:
-                session.out.write(f"  ! {errors[form_field.id]}\n")
-            if interactive:
-                session.out.write("> ")
-                session.out.flush()
-            raw = stdin.readline()
-            if not raw:  # EOF while the form is open: nothing is sent, the console ends
-                return
-            answer = normalize(raw)
-            values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
-        outcome = await console.haven.submit_form(FormIn(actor=session.actor(), values=values,
-                                                         metadata=form.private_metadata))
-        if not outcome.errors:
-            if outcome.receipt:
-                session.show(outcome.receipt, Audience.USER, t(session.locale, "console.to_you"))
+    async def press(self, number: int) -> None:
+        session = self.session
+        shown = session.buttons.get(number)
+        if shown is None:
+            session.say("console.no_button", number=number)
             return
-        errors = outcome.errors
-        fields = [f for f in form.fields if f.id in errors]
+        if not shown.current:
+            session.say("console.stale_button", number=number, card=shown.card)
+            return
+        result = await self.haven.press(PressIn(actor=session.actor(), action=shown.button.action,
+                                                        value=shown.button.value, audience=shown.audience))
+        for reply in result.replies:
+            session.show(reply.message, Audience.USER, t(session.locale, "console.to_you"))
+        if result.form:
+            await self.fill(result.form)
+
+    async def fill(self, form: Form) -> None:
+        """Ask each question on its own line; Enter skips an optional one."""
+        session = self.session
+        for line in form_header(form):
+            session.out.write(line + "\n")
+        values: dict[str, object] = {}
+        errors: dict[str, str] = {}
+        fields = list(form.fields)
+        while True:
+            for form_field in fields:
+                for line in field_prompt(form_field, form.locale):
+                    session.out.write(line + "\n")
+                if form_field.id in errors:
+                    session.out.write(f"  ! {errors[form_field.id]}\n")
+                raw = await self.read("> ")
+                if not raw:  # EOF while the form is open: nothing is sent, the console ends
+                    return
+                answer = normalize(raw)
+                values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
+            if form.name == SITE_FORM:  # change_site: one question, then the answer
+                told = await self.haven.submit_site(FormIn(actor=session.actor(), values=values,
+                                                           metadata=form.private_metadata))
+                session.show(told, Audience.USER, t(session.locale, "console.to_you"))
+                return
+            outcome = await self.haven.submit_form(FormIn(actor=session.actor(), values=values, form=form.name,
+                                                                  metadata=form.private_metadata))
+            if not outcome.errors:
+                if outcome.receipt:
+                    session.show(outcome.receipt, Audience.USER, t(session.locale, "console.to_you"))
+                return
+            errors = outcome.errors
+            fields = [f for f in form.fields if f.id in errors]
+
+    async def show(self, ref: str) -> None:
+        data = await self.lookup(ref.upper())
+        if data is None:
+            self.session.say("console.not_found", ref=ref)
+            return
+        for line in trail(data, names=display):
+            self.session.out.write(line + "\n")
 
 
 def _answer(form_field: FormField, answer: str) -> object:
@@ -211,13 +168,21 @@ def _answer(form_field: FormField, answer: str) -> object:
     return answer
 
 
-async def _show(console: Console, ref: str) -> None:
-    session = console.session
-    data = await console.lookup(ref)
-    if data is None:
-        session.out.write(t(session.locale, "console.not_found", ref=ref) + "\n")
-        return
-    session.out.write(f"{data['id']}  {data['status']}  {data['severity']}  {data['category']}\n")
-    for event in data["events"]:
-        option = f" {event['option']}" if event.get("option") else ""
-        session.out.write(f"  {event['at']}  {event['kind']}{option}  {event['actor']}\n")
+async def run_console(haven: Haven, settings: ConsoleSettings, stdin: TextIO, stdout: TextIO, *,
+                      settle: Settle, lookup: Lookup) -> int:
+    """Run until ``:quit`` or end of input (0), or Ctrl-C (130, without a traceback)."""
+    session = ConsoleSession(out=stdout, locale=settings.locale)
+    haven.connect(PLATFORM, messenger=ConsoleMessenger(session), directory=ConsoleDirectory(session))
+    console = Console(haven, session, Lines(stdin), stdin.isatty(), settle=settle, lookup=lookup)
+    session.say("console.welcome")
+    try:
+        await console.run()
+    except asyncio.CancelledError:  # Ctrl-C: asyncio cancels the console; end it calmly
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        stdout.write("\n" + t(session.locale, "console.interrupted") + "\n")
+        stdout.flush()
+        return INTERRUPTED
+    stdout.flush()
+    return 0

@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.api import make_client, quiet_logger
 from adapters.slack.directory import Locales, SlackDirectory
 from adapters.slack.endpoint import Endpoint, not_found
-from adapters.slack.listeners import PLATFORM, Slack, register
+from adapters.slack.listeners import PLATFORM, Slack, answer_abuse, register
 from adapters.slack.messenger import SlackMessenger
 from adapters.slack.startup import check_settings, check_workspace, seed_authorization
 from bot.core import Haven
@@ -43,12 +43,13 @@ def build(haven: Haven, settings: SlackSettings) -> tuple[AsyncApp, Slack]:
     assert settings.bot_token
     client = make_client(settings.bot_token, settings.api_url)
     supervisors, escalation = settings.supervisor_channel, settings.escalation_channel
+    hr = settings.hr_channel
     slack = Slack(
         haven=haven,
         settings=settings,
         client=client,
-        messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation),
-        directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation),
+        messenger=SlackMessenger(client, supervisors=supervisors, escalation=escalation, hr=hr),
+        directory=SlackDirectory(client, supervisors=supervisors, escalation=escalation, hr=hr),
         locales=Locales(client, default=settings.locale),
     )
     bolt = AsyncApp(
@@ -74,7 +75,9 @@ def mount(app: web.Application, haven: Haven, settings: SlackSettings) -> None:
         app.router.add_post("/slack/events", not_found)
     else:
         assert settings.signing_secret
-        app.router.add_post("/slack/events", Endpoint(bolt, settings.signing_secret).handle)
+        endpoint = Endpoint(bolt, settings.signing_secret,
+                            abuse=lambda body, context: answer_abuse(slack, body, context))
+        app.router.add_post("/slack/events", endpoint.handle)
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
 

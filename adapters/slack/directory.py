@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.api import call
 from bot.model.i18n import normalize_locale
 from bot.model.messages import Audience
-from bot.model.ports import DeliveryError, LookupFailed
+from bot.model.ports import DeliveryError, LookupFailed, Target
 
 log = logging.getLogger("haven.slack")
 MEMBERS_TTL = 60.0
@@ -34,20 +34,27 @@ class SlackDirectory:
     """The :class:`bot.model.ports.Directory` port for Slack."""
 
     def __init__(self, client: AsyncWebClient, *, supervisors: str | None, escalation: str | None,
-                 ttl: float = MEMBERS_TTL, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 ttl: float = MEMBERS_TTL, monotonic: Callable[[], float] = time.monotonic,
+                 hr: str | None = None) -> None:
         self.client = client
         self.supervisors = supervisors
         self.escalation = escalation
+        self.defaults = {Audience.SUPERVISORS: supervisors, Audience.ESCALATION: escalation, Audience.HR: hr}
         self.ttl = ttl
         self.monotonic = monotonic
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def is_member(self, user_id: str, audience: Audience) -> bool:
-        channel = {Audience.SUPERVISORS: self.supervisors, Audience.ESCALATION: self.escalation}.get(audience)
+        channel = self.defaults.get(audience)
         if not channel:
             return False
         return user_id in await self.members(channel)
+
+    async def is_member_of(self, user_id: str, *, place: Target) -> bool:
+        """A member of the channel at ``place`` (registered, else the environment's for its audience)."""
+        channel = place.channel.get("channelId") if place.channel else self.defaults.get(place.audience)
+        return bool(channel) and user_id in await self.members(str(channel))
 
     async def members(self, channel: str) -> frozenset[str]:
         """Every member of a channel, at most ``ttl`` seconds old."""

@@ -4,6 +4,10 @@ Order: signature (401, five-minute window on the real clock), content type (415)
 body (400), Events API redelivery (``event_id``, answered 200 without running twice);
 then bolt dispatches the checked body, the answer is written, and only then the
 follow-ups the listeners queued run (opening the form, private replies, App Home).
+
+``/abuse`` is the hot path (a burst of reports must be acknowledged fast): it is answered
+by :func:`adapters.slack.listeners.answer_abuse` directly, without bolt's middleware chain
+(whose checks this endpoint has already made); bolt's listener calls the same function.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -24,12 +28,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import parse
-from adapters.slack.listeners import AFTER, run_later
+from adapters.slack.listeners import ABUSE, AFTER, run_later
 from bot.model.errors import BadRequest, log_unexpected
 
 log = logging.getLogger("haven.slack")
+TIMESTAMP_DIGITS = 12  # Unix seconds have 10 digits until the year 2286; longer is an attack
 DEDUP_SECONDS = 3600.0
 DEDUP_MAX = 10_000
+Answer = Callable[[dict[str, Any], dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 class Seen:
@@ -57,7 +63,10 @@ class Seen:
 def signature_ok(verifier: SignatureVerifier, raw: bytes, headers: Any) -> bool:
     timestamp = headers.get("X-Slack-Request-Timestamp")
     signature = headers.get("X-Slack-Signature")
-    if not timestamp or not signature or not timestamp.isdigit():
+    if not timestamp or not signature or not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    if len(timestamp) > TIMESTAMP_DIGITS:  # int() of thousands of digits raises (and costs)
+        log.info("slack request refused: a %d-digit request timestamp", len(timestamp))
         return False
     try:
         text = raw.decode("utf-8")
@@ -81,8 +90,9 @@ def _error(status: int, reason: str) -> web.Response:
 class Endpoint:
     """The aiohttp handler in front of the bolt app."""
 
-    def __init__(self, bolt: AsyncApp, signing_secret: str) -> None:
+    def __init__(self, bolt: AsyncApp, signing_secret: str, *, abuse: Answer | None = None) -> None:
         self.bolt = bolt
+        self.abuse = abuse  # answers /abuse without bolt (the same function bolt's listener calls)
         self.verifier = SignatureVerifier(signing_secret)
         self.seen = Seen()
 
@@ -102,7 +112,10 @@ class Endpoint:
         if event_id and not self.seen.first(event_id):
             return web.Response(status=200)
         steps: list[Any] = []
-        response = await self._dispatch(request, body, steps)
+        if self.abuse is not None and body.get("command") == ABUSE and not body.get("ssl_check"):
+            response = await self._abuse(body, steps)
+        else:
+            response = await self._dispatch(request, body, steps)
         if event_id and response.status >= 300:
             self.seen.forget(event_id)
         if steps:
@@ -110,6 +123,14 @@ class Endpoint:
             await response.write_eof()
             await run_later(steps)
         return response
+
+    async def _abuse(self, body: dict[str, Any], steps: list[Any]) -> web.Response:
+        assert self.abuse is not None
+        try:
+            return web.json_response(await self.abuse(body, {AFTER: steps}))
+        except Exception:
+            code = log_unexpected("slack /abuse")
+            return web.json_response({"ok": False, "error": "bad_request", "ref": code}, status=400)
 
     async def _dispatch(self, request: web.Request, body: dict[str, Any], steps: list[Any]) -> web.Response:
         """Hand bolt the checked body as JSON, so bolt's own parser reads exactly it."""

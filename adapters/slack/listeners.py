@@ -33,9 +33,12 @@ from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
 from bot.model.messages import Audience, Form, Kind, Message
 from bot.model.ports import DeliveryError, Meta, Target
 from bot.model.settings import SlackSettings
+from bot.model.commands import ChannelIn
+from adapters.slack.startup import registration_problem
 
 log = logging.getLogger("haven.slack")
 AFTER = "haven_after"
+ABUSE = "/abuse"
 PLATFORM = "slack"
 Later = Callable[[], Awaitable[None]]
 
@@ -69,7 +72,14 @@ class Slack:
     async def actor(self, user_id: str) -> Actor:
         return Actor(platform=PLATFORM, user_id=user_id, locale=await self.locales.of(user_id))
 
-    def audience(self, channel_id: str | None) -> Audience:
+    async def audience(self, channel_id: str | None) -> Audience:
+        """Where a pressed message lives: a registered channel (per site, HR), else the
+        environment's channels, a DM, or a channel."""
+        registered = await self.haven.channel_role(PLATFORM, channel_id)
+        if registered is not None:
+            return registered
+        if channel_id and channel_id == self.settings.hr_channel:
+            return Audience.HR
         return parse.audience(channel_id, supervisors=self.settings.supervisor_channel,
                               escalation=self.settings.escalation_channel)
 
@@ -99,29 +109,61 @@ class Slack:
             await self.direct(user_id, message)
 
 
+async def answer_abuse(slack: Slack, body: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """``/abuse``: the slash command's answer (wellbeing first, then the receipt naming the
+    committed incident). The one path for it: bolt's listener and the endpoint's fast path
+    (:mod:`adapters.slack.endpoint`, which answers ``/abuse`` without bolt's middleware)."""
+    command = parse.command(body)
+    haven = slack.haven
+    actor = Actor(PLATFORM, command.user_id, slack.settings.locale)
+    try:
+        actor = await slack.actor(command.user_id)
+        outcome = await haven.report(ReportIn(actor=actor, text=command.text, intake_key=command.trigger_id))
+    except Exception:
+        code = log_unexpected("slack /abuse")
+        failed = Message(kind=Kind.RECEIPT, text=t(actor.locale, "receipt.failed", code=code), locale=actor.locale)
+        return render.ephemeral(haven.wellbeing(actor.locale), failed)
+    if outcome.form is not None:
+        form = outcome.form
+        later(context, lambda: slack.open_form(command.trigger_id, form))
+        return render.ephemeral(outcome.wellbeing)
+    return render.ephemeral(*[m for m in (outcome.wellbeing, outcome.receipt) if m is not None])
+
+
 def register(app: AsyncApp, slack: Slack) -> None:
     """Attach Haven's listeners; only events Haven handles are subscribed."""
     haven = slack.haven
 
-    @app.command("/abuse")
+    @app.command(ABUSE)
     async def abuse(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
+        await ack(**await answer_abuse(slack, body, context))
+
+    @app.command("/haven")
+    async def haven_command(ack: Any, body: dict[str, Any]) -> None:
         command = parse.command(body)
         actor = Actor(PLATFORM, command.user_id, slack.settings.locale)
         try:
             actor = await slack.actor(command.user_id)
-            outcome = await haven.report(ReportIn(actor=actor, text=command.text, intake_key=command.trigger_id))
+            answer = await haven.command(actor, command.text, channel=_channel_in(slack, command.channel_id))
         except Exception:
-            code = log_unexpected("slack /abuse")
-            failed = Message(kind=Kind.RECEIPT, text=t(actor.locale, "receipt.failed", code=code), locale=actor.locale)
-            await ack(**render.ephemeral(haven.wellbeing(actor.locale), failed))
+            code = log_unexpected("slack /haven")
+            await ack(**render.ephemeral(Message(kind=Kind.REFUSAL, text=t(actor.locale, "slack.error", code=code))))
             return
-        if outcome.form is not None:
-            await ack(**render.ephemeral(outcome.wellbeing))
-            form = outcome.form
-            later(context, lambda: slack.open_form(command.trigger_id, form))
+        await ack(**render.answer(answer.message, public=answer.public))
+
+    @app.view_submission(views.SITE_FORM)
+    async def site_submitted(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
+        sent = parse.submitted(body)
+        try:
+            actor = await slack.actor(sent.user_id)
+            told = await haven.submit_site(FormIn(actor=actor, values=sent.values, metadata=sent.metadata))
+        except Exception:
+            code = log_unexpected("slack site form")
+            oops = t(slack.settings.locale, "slack.error", code=code)
+            await ack(response_action="errors", errors={"site": oops})
             return
-        shown = [m for m in (outcome.wellbeing, outcome.receipt) if m is not None]
-        await ack(**render.ephemeral(*shown))
+        await ack()
+        later(context, lambda: slack.direct(sent.user_id, told))
 
     @app.action(re.compile(".+"))
     async def press(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
@@ -129,7 +171,7 @@ def register(app: AsyncApp, slack: Slack) -> None:
         try:
             actor = await slack.actor(pressed.user_id)
             result = await haven.press(PressIn(actor=actor, action=pressed.action_id, value=pressed.value,
-                                               audience=slack.audience(pressed.channel_id)))
+                                               audience=await slack.audience(pressed.channel_id)))
         except Exception:
             await ack()
             code = log_unexpected("slack button")
@@ -144,12 +186,12 @@ def register(app: AsyncApp, slack: Slack) -> None:
             form = result.form
             later(context, lambda: slack.open_form(pressed.trigger_id, form))
 
-    @app.view_submission(views.CALLBACK_ID)
+    @app.view_submission(re.compile("^(" + "|".join(views.CALLBACK_IDS) + ")$"))
     async def submit(ack: Any, body: dict[str, Any], context: dict[str, Any]) -> None:
         sent = parse.submitted(body)
         try:
             actor = await slack.actor(sent.user_id)
-            outcome = await haven.submit_form(FormIn(actor=actor, values=sent.values,
+            outcome = await haven.submit_form(FormIn(actor=actor, values=sent.values, form=sent.callback_id,
                                                      intake_key=sent.view_id or None, metadata=sent.metadata))
         except Exception:
             code = log_unexpected("slack form")
@@ -185,6 +227,17 @@ def register(app: AsyncApp, slack: Slack) -> None:
         user = parse.event_user(body)
         if user and event.get("tab", "home") == "home":
             later(context, lambda: publish_home(slack, user))
+
+
+def _channel_in(slack: Slack, channel_id: str | None) -> ChannelIn | None:
+    """The channel ``/haven`` was typed in, checked like the start-up channels when needed."""
+    if not channel_id:
+        return None
+
+    async def check() -> str | None:
+        return await registration_problem(slack.client, channel_id)
+
+    return ChannelIn(channel_id, {}, check)
 
 
 async def _open_prefilled(slack: Slack, shortcut: parse.MessageShortcut) -> None:

@@ -43,6 +43,12 @@ def manifest(url: str, *, locale: str = "en") -> dict[str, Any]:
                 "description": t(locale, "manifest.abuse_description"),
                 "usage_hint": t(locale, "manifest.abuse_usage_hint"),
                 "should_escape": False,
+            }, {
+                "command": "/haven",
+                "url": endpoint,
+                "description": t(locale, "manifest.haven_description"),
+                "usage_hint": t(locale, "manifest.haven_usage_hint"),
+                "should_escape": False,
             }],
             "shortcuts": [{
                 "name": t(locale, "manifest.shortcut_name"),

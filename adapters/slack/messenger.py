@@ -18,15 +18,18 @@ class SlackMessenger:
 
     pace_per_second: float = 1.0  # Slack accepts about one post a second per channel
 
-    def __init__(self, client: AsyncWebClient, *, supervisors: str | None, escalation: str | None) -> None:
+    def __init__(self, client: AsyncWebClient, *, supervisors: str | None, escalation: str | None,
+                 hr: str | None = None) -> None:
         self.client = client
-        self.channels = {Audience.SUPERVISORS: supervisors, Audience.ESCALATION: escalation}
+        self.channels = {Audience.SUPERVISORS: supervisors, Audience.ESCALATION: escalation, Audience.HR: hr}
 
     def channel_for(self, target: Target) -> str:
         if target.audience in (Audience.USER, Audience.REPORTER):
             if not target.user_id:
                 raise DeliveryError("a direct message without a user id", permanent=True)
             return target.user_id
+        if target.channel and target.channel.get("channelId"):  # a registered channel (per site, HR)
+            return str(target.channel["channelId"])
         channel = self.channels.get(target.audience)
         if not channel:
             raise DeliveryError(f"no Slack channel configured for {target.audience}", permanent=True)

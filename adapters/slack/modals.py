@@ -7,9 +7,12 @@ from typing import Any
 from adapters.slack.render import Block, blocks, cut, epoch, plain
 from bot.model.clock import parse_instant
 from bot.model.i18n import t
-from bot.model.messages import Form, FormField, Message
+from bot.model.messages import REPORT_FORM, TRIAGE_FORM, Form, FormField, Message
+from bot.model.messages import SITE_FORM as SITE_FORM_NAME
 
-CALLBACK_ID = "report_form"
+CALLBACK_ID = REPORT_FORM
+CALLBACK_IDS = (REPORT_FORM, TRIAGE_FORM)  # the modals Haven opens (callback_id = Form.name)
+SITE_FORM = SITE_FORM_NAME  # change_site: one field, ``site``
 VIEW_BLOCKS = 100
 TITLE = 24
 LABEL = 2000
@@ -21,18 +24,19 @@ METADATA = 3000
 
 def modal(form: Form) -> dict[str, Any]:
     """``report_form``: the wellbeing section at the top, then one input per field
-    (``block_id`` = ``action_id`` = the field id); closing it unsent is reported."""
+    (``block_id`` = ``action_id`` = the field id); closing it unsent is reported.
+    ``triage_form`` (supervisors) has the same shape; closing it is not reported."""
     locale = form.locale
     intro = blocks(form.intro, with_buttons=False)
     inputs = [input_block(f, locale) for f in form.fields]
     room = VIEW_BLOCKS - len(inputs) - 1
     return {
         "type": "modal",
-        "callback_id": CALLBACK_ID,
+        "callback_id": form.name,
         "title": plain(form.title, TITLE, locale),
         "submit": plain(form.submit, TITLE, locale),
         "close": plain(t(locale, "slack.close"), TITLE, locale),
-        "notify_on_close": True,
+        "notify_on_close": form.name == REPORT_FORM,
         "private_metadata": form.private_metadata[:METADATA],
         "blocks": [*intro[:room], {"type": "divider"}, *inputs],
     }

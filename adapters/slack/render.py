@@ -184,5 +184,13 @@ def ephemeral(*messages: Message) -> dict[str, Any]:
     return {"response_type": "ephemeral", "text": cut(text, FALLBACK_TEXT), "blocks": out}
 
 
+def answer(message: Message, *, public: bool) -> dict[str, Any]:
+    """A ``/haven`` answer: a confirmation in the channel, or a private reply."""
+    body = ephemeral(message)
+    if public:
+        body["response_type"] = "in_channel"
+    return body
+
+
 def epoch(moment: datetime) -> int:
     return int(moment.replace(tzinfo=UTC).timestamp())

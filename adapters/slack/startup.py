@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
+
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk.web.async_client import AsyncWebClient
@@ -33,6 +35,10 @@ async def check_workspace(client: AsyncWebClient, settings: SlackSettings) -> As
     outside the organisation, and has Haven as a member. Returns ``auth.test``'s answer."""
     try:
         auth: AsyncSlackResponse = await client.auth_test()
+    except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+        raise ConfigError(f"SLACK_API_URL: cannot reach Slack at {settings.api_url} "
+                          f"({delivery_error(exc).reason}): check the network, DNS or proxy "
+                          "(the token was not checked)") from None
     except Exception as exc:  # any failure here is one clear start-up line
         raise ConfigError(f"SLACK_BOT_TOKEN: Slack did not accept it at {settings.api_url} "
                           f"({delivery_error(exc).reason})") from None
@@ -40,6 +46,8 @@ async def check_workspace(client: AsyncWebClient, settings: SlackSettings) -> As
     await check_channel(client, "HAVEN_SLACK_SUPERVISOR_CHANNEL", settings.supervisor_channel)
     if settings.escalation_channel:
         await check_channel(client, "HAVEN_SLACK_ESCALATION_CHANNEL", settings.escalation_channel)
+    if settings.hr_channel:
+        await check_channel(client, "HAVEN_SLACK_HR_CHANNEL", settings.hr_channel)
     return auth
 
 
@@ -62,6 +70,28 @@ async def check_channel(client: AsyncWebClient, variable: str, channel: str) -> 
     problem = channel_problem(info)
     if problem:
         raise ConfigError(f"{variable}: channel {channel} {problem}")
+
+
+async def registration_problem(client: AsyncWebClient, channel: str) -> str | None:
+    """The start-up checks for a channel an admin registers with ``/haven register``, as a
+    neutral problem key (``public``, ``shared``, ``archived``, ``not_member``, ``where``,
+    ``unknown:<reason>``), or None when the channel is fit."""
+    if channel.startswith("D"):
+        return "where"
+    try:
+        data = await call(client.conversations_info(channel=channel))
+    except DeliveryError as error:
+        return f"unknown:{error.reason}"
+    info: dict[str, Any] = data.get("channel") if isinstance(data.get("channel"), dict) else {}  # type: ignore[assignment]
+    if info.get("is_im") or info.get("is_mpim"):
+        return "where"
+    problem = channel_problem(info)
+    if problem is None:
+        return None
+    for key, start in (("public", "is public"), ("shared", "is shared"), ("archived", "is archived")):
+        if problem.startswith(start):
+            return key
+    return "not_member"
 
 
 def channel_problem(info: dict[str, Any]) -> str | None:

@@ -16,13 +16,14 @@ from microsoft_agents.hosting.core import MessageFactory, TurnContext
 
 from adapters.teams import parse, render
 from adapters.teams.messenger import CONNECTOR_ERRORS, TeamsMessenger, delivery_error
-from adapters.teams.registration import Registrar
-from adapters.teams.store import TeamsLinks, channel_key
+from adapters.teams.registration import MembersUnknown, Registrar
+from adapters.teams.store import TeamsLinks
 from bot.core import Haven
 from bot.model.errors import log_unexpected
 from bot.model.i18n import normalize_locale, t
+from bot.model.commands import ChannelIn
 from bot.model.inbound import Actor, FormIn, PressIn, ReportIn
-from bot.model.messages import Action, Audience, Form, Kind, Message
+from bot.model.messages import TRIAGE_FORM, Action, Audience, Form, Kind, Message
 from bot.model.settings import TeamsSettings
 
 log = logging.getLogger("haven.teams")
@@ -110,10 +111,11 @@ class HavenTeamsBot:
         command = parse.parse_command(turn_context.activity.text)
         personal = parse.conversation_type(data) == "personal"
         locale = self._locale(turn_context)
+        word = parse.haven_word(turn_context.activity.text)
         if command.kind == "report" and personal:
             await self._report(turn_context, command.text)
-        elif command.kind == "register" and not personal:
-            await self.registrar.register(turn_context, data, command.audience or "supervisors")
+        elif word is not None and (word in parse.CHANNEL_VERBS) != personal:
+            await self._haven_words(turn_context, data, personal=personal)
         else:
             key = "teams.help" if personal else "teams.help_channel"
             await turn_context.send_activity(MessageFactory.text(t(locale, key)))
@@ -128,6 +130,50 @@ class HavenTeamsBot:
             await self._card(turn_context, outcome.receipt)
         if outcome.form is not None:
             await self._form(turn_context, outcome.form)
+
+    async def _haven_words(self, turn_context: TurnContext, data: dict[str, Any], *, personal: bool) -> None:
+        """``check``/``hr`` (personal chat) and ``register``/``registrations``/``unregister``
+        (a channel): the core answers; a registration is confirmed in the channel with the
+        number of people who will be able to act."""
+        actor = self._actor(turn_context)
+        text = parse.clean_text(turn_context.activity.text)
+        counted: list[int] = []
+        channel = None if personal else self._channel_in(turn_context, data, counted)
+        answer = await self.haven.command(actor, text, channel=channel)
+        if answer.public:
+            message = answer.message
+            if counted:
+                people = t(message.locale, "teams.register_people", count=counted[0])
+                message = dataclasses.replace(message, text=f"{message.text}\n\n{people}")
+            await self._card(turn_context, message)  # mentions rendered as Teams mentions
+        elif personal:
+            await turn_context.send_activity(MessageFactory.text(answer.message.text))
+        else:
+            await self._private(turn_context, answer.message.text)
+
+    def _channel_in(self, turn_context: TurnContext, data: dict[str, Any], counted: list[int]) -> ChannelIn:
+        """The team channel a registration was typed in, with what Haven needs to post there;
+        its check reads the team's members (guests refused unless HAVEN_TEAMS_ALLOW_GUESTS=1)."""
+        team = parse.team_of(data)
+        channel_id, _ = parse.channel_of(data)
+        service_url = str(data.get("serviceUrl") or "")
+        recipient = data.get("recipient") or {}
+        stored = {"teamId": team, "tenantId": parse.tenant_of(data), "serviceUrl": service_url,
+                  "botId": recipient.get("id"), "botName": recipient.get("name")}
+
+        async def check() -> str | None:
+            if not team or not channel_id:
+                return "where"
+            try:
+                count = await self.registrar.headcount(team, service_url)
+            except MembersUnknown:
+                return "members"
+            if count.guests and not self.settings.allow_guests:
+                return f"guests:{count.guests}"
+            counted.append(count.people)
+            return None
+
+        return ChannelIn(channel_id or "", stored, check)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount],
                                         turn_context: TurnContext) -> None:
@@ -177,8 +223,10 @@ class HavenTeamsBot:
 
     async def _act(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
         """A button or a form submission → the invoke body (a card or a private message)."""
-        if pressed.action == parse.FORM_ACTION:
+        if pressed.action in parse.FORMS:
             return await self._submit_form(turn_context, pressed)
+        if pressed.action == parse.SITE_ACTION:
+            return await self._submit_site(turn_context, pressed)
         actor = self._actor(turn_context)
         audience = await self._audience(turn_context)
         result = await self.haven.press(PressIn(actor=actor, action=pressed.action, value=pressed.value,
@@ -198,9 +246,12 @@ class HavenTeamsBot:
 
     async def _submit_form(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
         actor = self._actor(turn_context)
-        outcome = await self.haven.submit_form(FormIn(actor=actor, values=pressed.inputs,
+        name = parse.FORMS[pressed.action]
+        outcome = await self.haven.submit_form(FormIn(actor=actor, values=pressed.inputs, form=name,
                                                       intake_key=_intake_key(turn_context),
                                                       metadata=pressed.value))
+        if name == TRIAGE_FORM:
+            return await self._triaged(turn_context, actor, pressed, outcome.errors)
         if outcome.errors:
             prefill = {k: str(v) for k, v in pressed.inputs.items() if v not in (None, "")}
             form = await self.haven.report_form(actor, prefill=prefill)
@@ -211,13 +262,39 @@ class HavenTeamsBot:
         names = await self.messenger.names(outcome.receipt, ask=False)
         return render.invoke_card(render.message_card(outcome.receipt, names))
 
+    async def _triaged(self, turn_context: TurnContext, actor: Actor, pressed: parse.ActionData,
+                       errors: dict[str, str]) -> dict[str, Any]:
+        """The re-triage card again with its errors, or the refreshed alert."""
+        ref = pressed.value.split(":", 1)[0]
+        if errors:
+            form = await self.haven.triage_form(actor, ref)
+            if form is None:
+                return render.invoke_message("\n\n".join(errors.values()))
+            return render.invoke_card(render.form_card(dataclasses.replace(form, errors=errors)))
+        audience = await self._audience(turn_context)
+        kind = Kind.PAGE if audience == Audience.ESCALATION else Kind.ALERT
+        alert = await self.haven.current_alert(ref, kind=kind)
+        if alert is None:
+            return render.invoke_message(t(actor.locale, "teams.recorded", ref=ref))
+        names = await self.messenger.names(alert, ask=False)
+        return render.invoke_card(render.message_card(alert, names))
+
+    async def _submit_site(self, turn_context: TurnContext, pressed: parse.ActionData) -> dict[str, Any]:
+        """The change-site card (verb ``site_submit``): move the report, say where."""
+        told = await self.haven.submit_site(FormIn(actor=self._actor(turn_context), values=pressed.inputs,
+                                                   metadata=pressed.value))
+        return render.invoke_message(told.text)
+
     async def _audience(self, turn_context: TurnContext) -> Audience:
         """Where the pressed card lives: a registered channel, or a 1:1 chat."""
         data = data_of(turn_context)
         if parse.conversation_type(data) == "personal":
             return Audience.USER
         channel_id, _ = parse.channel_of(data)
-        escalation = await self.links.load(channel_key(Audience.ESCALATION))
+        registered = await self.haven.channel_role("teams", channel_id)
+        if registered is not None:
+            return registered
+        escalation = await self.links.channel(Audience.ESCALATION)
         if escalation and escalation.get("channelId") == channel_id:
             return Audience.ESCALATION
         return Audience.SUPERVISORS
@@ -225,7 +302,8 @@ class HavenTeamsBot:
 
 _NOT_ALERT_BUTTONS = frozenset({Action.APPROVE, Action.REJECT, Action.ADD_DETAILS, Action.IN_DANGER,
                                 Action.TALK_NOW, Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK,
-                                Action.FOLLOWUP_STOP})
+                                Action.FOLLOWUP_STOP, Action.TRIAGE, Action.TALK_ACCEPT,
+                                Action.TALK_CANCEL})
 
 
 def _intake_key(turn_context: TurnContext) -> str | None:

@@ -13,9 +13,9 @@ import aiohttp
 from microsoft_agents.activity import ChannelAccount, PagedMembersResult
 from microsoft_agents.hosting.core import ClaimsIdentity, RestChannelServiceClientFactory
 
-from adapters.teams.store import TeamsLinks, channel_key
+from adapters.teams.store import TeamsLinks
 from bot.model.messages import Audience
-from bot.model.ports import LookupFailed
+from bot.model.ports import LookupFailed, Target
 
 log = logging.getLogger("haven.teams")
 CACHE_SECONDS = 60.0
@@ -38,8 +38,13 @@ class TeamsDirectory:
         """Whether ``user_id`` is in the team of the channel registered for ``audience``."""
         if audience == Audience.USER:
             return False
-        channel = await self.links.load(channel_key(audience))
-        if not channel:
+        return await self.is_member_of(user_id, place=Target(audience))
+
+    async def is_member_of(self, user_id: str, *, place: Target) -> bool:
+        """A member of the team that owns the channel at ``place`` (a registered channel of a
+        site or HR, else the default registration for its audience)."""
+        channel = place.channel or await self.links.channel(place.audience)
+        if not channel or not channel.get("teamId") or not channel.get("serviceUrl"):
             return False
         return await self.team_member(channel["teamId"], channel["serviceUrl"], user_id)
 

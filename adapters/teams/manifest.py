@@ -29,6 +29,8 @@ COMMANDS = (
 )
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 PLACEHOLDER_URL = "https://haven.example.com"
+PLACEHOLDER_PRIVACY = "https://intranet.example.com/haven/privacy"
+PLACEHOLDER_TERMS = "https://intranet.example.com/haven/terms"
 
 
 def _texts(locale: str) -> dict[str, str]:
@@ -50,8 +52,10 @@ def localization(locale: str) -> dict[str, Any]:
     return {"$schema": LOCALIZATION_SCHEMA, **_texts(locale)}
 
 
-def build_manifest(*, url: str, app_id: str) -> dict[str, Any]:
-    """The manifest for a bot whose Azure app id is ``app_id``, served from ``url``."""
+def build_manifest(*, url: str, app_id: str, privacy: str = PLACEHOLDER_PRIVACY,
+                   terms: str = PLACEHOLDER_TERMS) -> dict[str, Any]:
+    """The manifest for a bot whose Azure app id is ``app_id``, served from ``url``;
+    ``privacy`` and ``terms`` are the policy's ``links`` (pages the organisation hosts)."""
     base = url.rstrip("/")
     host = urlsplit(base).hostname or base
     texts = _texts("en")
@@ -66,8 +70,8 @@ def build_manifest(*, url: str, app_id: str) -> dict[str, Any]:
         "manifestVersion": "1.17",
         "version": "1.0.0",
         "id": app_id,
-        "developer": {"name": "Haven", "websiteUrl": base, "privacyUrl": f"{base}/privacy",
-                      "termsOfUseUrl": f"{base}/terms"},
+        "developer": {"name": "Haven", "websiteUrl": base, "privacyUrl": privacy,
+                      "termsOfUseUrl": terms},
         "name": {"short": texts["name.short"], "full": texts["name.full"]},
         "description": {"short": texts["description.short"], "full": texts["description.full"]},
         "localizationInfo": {"defaultLanguageTag": "en", "additionalLanguages": [
@@ -86,8 +90,9 @@ def build_manifest(*, url: str, app_id: str) -> dict[str, Any]:
     }
 
 
-def package_files(*, url: str, app_id: str) -> dict[str, bytes]:
-    files = {"manifest.json": _json(build_manifest(url=url, app_id=app_id)),
+def package_files(*, url: str, app_id: str, privacy: str = PLACEHOLDER_PRIVACY,
+                  terms: str = PLACEHOLDER_TERMS) -> dict[str, bytes]:
+    files = {"manifest.json": _json(build_manifest(url=url, app_id=app_id, privacy=privacy, terms=terms)),
              "color.png": color_icon(), "outline.png": outline_icon()}
     for tag, file in LANGUAGES.items():
         files[file] = _json(localization(tag))
@@ -98,11 +103,12 @@ def _json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def write_teams_package(*, url: str, app_id: str, out: str | None) -> str:
+def write_teams_package(*, url: str, app_id: str, privacy: str, terms: str, out: str | None) -> str:
     """Write the zip Teams admins upload; returns its path (default ``haven-teams.zip``)."""
     path = Path(out or "haven-teams.zip")
+    files = package_files(url=url, app_id=app_id, privacy=privacy, terms=terms)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in package_files(url=url, app_id=app_id).items():
+        for name, data in files.items():
             archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
     return str(path)
 

@@ -25,7 +25,7 @@ from microsoft_agents.hosting.core import TurnContext
 from adapters.teams import render
 from adapters.teams.auth import continuation
 from adapters.teams.names import Names
-from adapters.teams.store import TeamsLinks, channel_key
+from adapters.teams.store import TeamsLinks
 from bot.model.messages import MENTION, Audience, Message
 from bot.model.ports import DeliveryError, Meta, PostRef, Target
 
@@ -78,8 +78,8 @@ class TeamsMessenger:
         self.people = people
 
     async def reachable(self, audience: Audience) -> bool:
-        if audience in (Audience.SUPERVISORS, Audience.ESCALATION):
-            return await self.links.load(channel_key(audience)) is not None
+        if audience in (Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR):
+            return await self.links.channel(audience) is not None
         return True
 
     async def post(self, target: Target, message: Message, *, meta: Meta, thread: PostRef | None = None) -> PostRef:
@@ -105,8 +105,8 @@ class TeamsMessenger:
             raise delivery_error(exc) from None
 
     async def _post(self, target: Target, message: Message, thread: PostRef | None) -> PostRef:
-        if target.audience in (Audience.SUPERVISORS, Audience.ESCALATION):
-            channel = await self.links.load(channel_key(target.audience))
+        if target.audience in (Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR):
+            channel = target.channel or await self.links.channel(target.audience)
             if channel is None:
                 raise DeliveryError(f"no Teams channel registered for {target.audience}", permanent=True)
             conversation = channel["channelId"]

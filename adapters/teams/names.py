@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from microsoft_agents.hosting.core import RestChannelServiceClientFactory
 
 from adapters.teams.directory import get_member
-from adapters.teams.store import TeamsLinks, channel_key
+from adapters.teams.store import TeamsLinks
 from bot.model.messages import Audience
 
 log = logging.getLogger("haven.teams")
@@ -100,8 +100,8 @@ class Names:
         user = await self.links.load(f"user:{user_id}")
         if user and user.get("conversationId") and user.get("serviceUrl"):
             places.append((str(user["conversationId"]), str(user["serviceUrl"])))
-        for audience in (Audience.SUPERVISORS, Audience.ESCALATION):
-            channel = await self.links.load(channel_key(audience))
+        for audience in (Audience.SUPERVISORS, Audience.ESCALATION, Audience.HR):
+            channel = await self.links.channel(audience)
             if channel and channel.get("teamId") and channel.get("serviceUrl"):
                 places.append((str(channel["teamId"]), str(channel["serviceUrl"])))
         return places

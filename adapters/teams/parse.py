@@ -12,6 +12,12 @@ from typing import Any
 
 REPORT_WORDS = ("/abuse", "abuse", "報告", "カスハラ")
 FORM_ACTION = "report_form"  # the form card's submit verb (Slack's callback_id)
+TRIAGE_ACTION = "triage_submit"  # the re-triage card's submit verb (Slack's triage_form)
+FORM_VERBS = {"report_form": FORM_ACTION, "triage_form": TRIAGE_ACTION}  # Form.name -> verb
+FORMS = {verb: name for name, verb in FORM_VERBS.items()}  # verb -> Form.name
+SITE_ACTION = "site_submit"  # the change-site card's submit verb (Slack's ``site_form``)
+CHANNEL_VERBS = frozenset({"register", "unregister", "registrations"})
+PERSONAL_VERBS = frozenset({"check", "hr"})
 RESERVED = frozenset({"action", "incident", "value", "metadata", "msteams", "verb"})
 _AT = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
@@ -141,3 +147,10 @@ def action_data(activity: dict[str, Any]) -> ActionData | None:
     ref = data.get("value") or data.get("incident") or data.get("metadata") or ""
     inputs = {k: v for k, v in data.items() if k not in RESERVED}
     return ActionData(action=name, value=str(ref), inputs=inputs)
+
+
+def haven_word(text: str | None) -> str | None:
+    """The first word when it is one of Haven's words other than reporting (``check``,
+    ``hr``, ``register``, ``unregister``, ``registrations``), else None."""
+    word = clean_text(text).partition(" ")[0].casefold()
+    return word if word in CHANNEL_VERBS | PERSONAL_VERBS else None

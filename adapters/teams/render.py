@@ -10,9 +10,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.teams.parse import FORM_ACTION
+from adapters.teams.parse import FORM_VERBS, SITE_ACTION
 from bot.model.i18n import t
-from bot.model.messages import MENTION, Button, Form, FormField, Message
+from bot.model.messages import MENTION, SITE_FORM, Button, Form, FormField, Message
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -116,7 +116,8 @@ def _resources(message: Message) -> list[dict[str, Any]]:
     for res in message.resources:
         state = t(locale, "wellbeing.open_now" if res.open_now else "wellbeing.closed_now")
         contact = f" {res.contact}" if res.contact else ""
-        items.append(_block(f"**{res.label}**{contact} ({state}; {res.hours})", spacing="Small"))
+        status = t(locale, "wellbeing.status_hours", state=state, hours=res.hours)
+        items.append(_block(f"**{res.label}**{contact} {status}", spacing="Small"))
         items.append(_block(res.text, isSubtle=True, spacing="None"))
     return [{"type": "Container", "items": items}]
 
@@ -132,9 +133,15 @@ def _card(body: list[dict[str, Any]], actions: list[dict[str, Any]],
     return card
 
 
+def form_verb(form: Form) -> str:
+    """``report_form``, or ``site_submit`` for the change-site card (spec 8.7)."""
+    return SITE_ACTION if form.name == SITE_FORM else FORM_VERBS[form.name]
+
+
 def form_card(form: Form) -> dict[str, Any]:
-    """The report form: one ``Input.*`` per field (id = the spec's field id), errors in red
-    under their field, submitted with ``Action.Execute`` verb ``report_form``."""
+    """A form: one ``Input.*`` per field (id = the spec's field id), errors in red under
+    their field, submitted with ``Action.Execute`` verb ``report_form`` (the report) or
+    ``triage_submit`` (the re-triage form)."""
     locale = form.locale
     body: list[dict[str, Any]] = [_block(form.title, weight="Bolder", size="Medium")]
     if form.errors:
@@ -143,8 +150,9 @@ def form_card(form: Form) -> dict[str, Any]:
         body.append(_input(field))
         if field.id in form.errors:
             body.append(_block(form.errors[field.id], color="Attention", size="Small", spacing="None"))
-    submit = {"type": "Action.Execute", "title": form.submit, "verb": FORM_ACTION, "style": "positive",
-              "data": {"action": FORM_ACTION, "metadata": form.private_metadata}}
+    verb = form_verb(form)
+    submit = {"type": "Action.Execute", "title": form.submit, "verb": verb, "style": "positive",
+              "data": {"action": verb, "metadata": form.private_metadata}}
     return _card(body, [submit], [])
 
 

@@ -34,6 +34,11 @@ class TeamsLinks:
     async def save(self, key: str, data: dict[str, Any]) -> None:
         await self.links.save(PLATFORM, key, data)
 
+    async def channel(self, audience: Audience) -> dict[str, Any] | None:
+        """The default site's channel for ``audience`` (HR's): its registration (the core's
+        links answer ``channel:<audience>`` from the registrations first)."""
+        return await self.load(channel_key(audience))
+
     async def remember_user(self, aad_id: str, data: dict[str, Any]) -> None:
         """Merge what an activity told us about a person (keeps a known 1:1 conversation)."""
         known = await self.load(f"user:{aad_id}") or {}

@@ -21,6 +21,7 @@ from aiohttp import web
 INCIDENT = re.compile(r"INC-\d{4}-\d{6}")
 ALERTS: web.AppKey[list[tuple[str, float]]] = web.AppKey("alerts", list)
 COUNTS: web.AppKey[dict[str, int]] = web.AppKey("counts", dict)
+POSTS: web.AppKey[list[tuple[str, str, str, float]]] = web.AppKey("posts", list)
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
@@ -39,6 +40,7 @@ def make_app(supervisors: str) -> web.Application:
     app = web.Application(client_max_size=8 * 1024 * 1024)
     app[ALERTS] = []
     app[COUNTS] = {}
+    app[POSTS] = []
     ts = itertools.count(1)
 
     async def api(request: web.Request) -> web.Response:
@@ -64,6 +66,10 @@ def make_app(supervisors: str) -> web.Application:
             metadata = args.get("metadata")
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
+            if method == "chat.postMessage" and isinstance(metadata, dict):  # every post: (channel, kind, incident, at)
+                payload = metadata.get("event_payload") or {}
+                request.app[POSTS].append((channel, str(metadata.get("event_type")),
+                                           str(payload.get("incident") or ""), time.monotonic()))
             if method == "chat.postMessage" and channel == supervisors and isinstance(metadata, dict):
                 at = time.monotonic()
                 if metadata.get("event_type") == "haven_alert":
@@ -79,13 +85,19 @@ def make_app(supervisors: str) -> web.Application:
     async def alerts(request: web.Request) -> web.Response:
         return web.json_response({"alerts": request.app[ALERTS], "counts": request.app[COUNTS]})
 
+    async def posts(request: web.Request) -> web.Response:
+        since = int(request.query.get("since", "0"))
+        return web.json_response({"posts": request.app[POSTS][since:], "total": len(request.app[POSTS])})
+
     async def reset(request: web.Request) -> web.Response:
+        request.app[POSTS].clear()
         request.app[ALERTS].clear()
         request.app[COUNTS].clear()
         return web.json_response({"ok": True})
 
     app.router.add_route("*", "/api/{method}", api)
     app.router.add_get("/_bench/alerts", alerts)
+    app.router.add_get("/_bench/posts", posts)
     app.router.add_post("/_bench/reset", reset)
     return app
 

@@ -32,27 +32,32 @@ def cpu_seconds() -> float:
 class Reports:
     """Slash-command bodies, each with its own ``trigger_id`` (Haven's intake key)."""
 
-    def __init__(self, secret: str, *, tag: str) -> None:
+    def __init__(self, secret: str, *, tag: str, user: str | None = None) -> None:
         self.secret = secret.encode()
         self.tag = tag
+        self.user = user  # one reporter for every report (the flood), else USERS rotating
         self.counter = itertools.count(1)
 
     def next(self) -> tuple[bytes, dict[str, str]]:
         i = next(self.counter)
+        user = self.user or f"UBENCH{i % USERS:04d}"
         body = urlencode({
             "token": "bench-verification-token", "team_id": "TBENCH", "team_domain": "bench",
             "channel_id": f"D{i % USERS:08d}", "channel_name": "directmessage",
-            "user_id": f"UBENCH{i % USERS:04d}", "user_name": "employee", "command": "/abuse",
+            "user_id": user, "user_name": "employee", "command": "/abuse",
             "text": f"the customer shouted at me and threatened me on the phone (bench {i})",
             "api_app_id": "ABENCH", "is_enterprise_install": "false",
             "response_url": f"https://hooks.slack.com/commands/TBENCH/{i}/bench",
             "trigger_id": f"{self.tag}.{i}.{time.time_ns()}",
         }).encode()
+        return body, self.headers(body)
+
+    def headers(self, body: bytes) -> dict[str, str]:
+        """Slack's signature headers for a form-encoded body (HMAC-SHA256, v0)."""
         stamp = str(int(time.time()))
         digest = hmac.new(self.secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
-        return body, headers
+        return {"Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
 
 
 @dataclass

@@ -9,15 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import yaml
 
 from bench.ack import proc
 from bench.ack.loadgen import Reports, Run, closed_loop, open_loop
 from bench.ack.table import Result
+from policy.loader import DEFAULT_POLICY_PATH
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 TOKEN = "xoxb-bench-token"
 SUPERVISORS = "GBENCHSUPERVISORS"
 FERNET_KEY = "yPZ3Hk0ZB2Vq1Zp2wqFQz8m6n2xv1o4s7e9b3c5d7fA="  # a fixed bench-only key
+LOAD_LIMIT = 10_000  # limits.reports_per_minute for the load test (the policy's maximum)
 
 
 @dataclass
@@ -66,13 +69,26 @@ def bolt_argv() -> list[str]:
     return [sys.executable, "-m", "bench.ack.baseline"]
 
 
-def haven_env(opts: Options, port: int) -> dict[str, str]:
+def haven_env(opts: Options, port: int, *, flood_limit: int | None = LOAD_LIMIT) -> dict[str, str]:
+    """``flood_limit``: the policy's ``limits.reports_per_minute`` (None: the default policy).
+    The load test's 64 reporters each send hundreds of reports a minute, which Haven would
+    rightly treat as floods (alerts folded into one digest a minute), so it lifts the limit."""
+    extra = {"HAVEN_POLICY": str(bench_policy(opts.logs, flood_limit))} if flood_limit is not None else {}
     return proc.clean_env(
         HAVEN_DATABASE_URL=opts.database_url, HAVEN_HOST="127.0.0.1", HAVEN_PORT=str(port),
         HAVEN_ENCRYPTION_KEY=FERNET_KEY, HAVEN_LOG_LEVEL="WARNING",
         SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=opts.fake_url + "/api/",
-        HAVEN_SLACK_SUPERVISOR_CHANNEL=SUPERVISORS,
+        HAVEN_SLACK_SUPERVISOR_CHANNEL=SUPERVISORS, **extra,
     )
+
+
+def bench_policy(logs: Path, flood_limit: int) -> Path:
+    """The default policy with ``limits.reports_per_minute`` set to ``flood_limit``."""
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    data["limits"] = {"reports_per_minute": flood_limit}
+    path = logs / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 async def run_bolt(opts: Options) -> Result:

@@ -1,4 +1,8 @@
-"""The ``haven`` command (spec section 4). A composition root: it may wire adapters in."""
+"""The ``haven`` command (spec section 4). A composition root: it may wire adapters in.
+
+Every failure is one line on stderr: a bad setting exits 2 (``haven serve`` and
+``haven console`` included), a refused request 1; ``HAVEN_DEBUG=1`` adds the traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,86 +11,51 @@ import asyncio
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 
+from bot.app.cli_parser import Refused, UsageError, parser
 from bot.app.config import ConfigError, Settings, load_settings
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="haven",
-                                     description="Haven: protect frontline employees from customer abuse.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the HTTP server (Slack, Teams, /healthz, /metrics)")
-    sub.add_parser("console", help="the whole flow in a terminal, no workspace needed")
-    policy = sub.add_parser("policy", help="policy tools").add_subparsers(dest="policy_command", required=True)
-    check = policy.add_parser("check", help="validate a policy file")
-    check.add_argument("file")
-    db = sub.add_parser("db", help="database tools").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="apply migrations")
-    purge = sub.add_parser("purge", help="delete closed incidents past retention (legal hold respected)")
-    purge.add_argument("--dry-run", action="store_true")
-    sub.add_parser("rotate-key", help="re-encrypt everything under the newest HAVEN_ENCRYPTION_KEY")
-    manifest = sub.add_parser("manifest", help="app manifests").add_subparsers(dest="platform", required=True)
-    slack = manifest.add_parser("slack")
-    slack.add_argument("--url", required=True)
-    teams = manifest.add_parser("teams")
-    teams.add_argument("--url", required=True)
-    teams.add_argument("--app-id")
-    teams.add_argument("--out")
-    incidents = sub.add_parser("incidents", help="HR records").add_subparsers(dest="incidents_command", required=True)
-    listing = incidents.add_parser("list")
-    listing.add_argument("--json", action="store_true")
-    show = incidents.add_parser("show")
-    show.add_argument("id")
-    show.add_argument("--json", action="store_true")
-    export = incidents.add_parser("export", help="the full record, one row per incident (spec 8.4)")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.add_argument("--out")
-    for name in ("--from", "--to"):
-        export.add_argument(name, dest=name[2:] + "_date", metavar="YYYY-MM-DD")
-    export.add_argument("--site")
-    export.add_argument("--status")
-    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="check every incident's hash chain (exit 1 naming the first break)")
-    register = sub.add_parser("register", help="the register of customers no longer served")
-    actions = register.add_subparsers(dest="register_command", required=True)
-    entries = actions.add_parser("list")
-    entries.add_argument("--json", action="store_true")
-    entries.add_argument("--reveal", action="store_true", help="also print each customer reference (audited)")
-    lift = actions.add_parser("lift", help="break-glass: lift an entry without a second approval (audited)")
-    lift.add_argument("id")
-    lift.add_argument("--reason", required=True)
-    hr_link = sub.add_parser("hr-link", help="print a one-time HR desk sign-in link (local trials; loopback only)")
-    hr_link.add_argument("--user", required=True, help="the HR member's platform user id (in HAVEN_HR_USERS)")
-    hr_link.add_argument("--platform", default="slack", choices=("slack", "teams", "console"),
-                         help="the platform the user id belongs to (default: slack)")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     logging.basicConfig(level=os.environ.get("HAVEN_LOG_LEVEL", "WARNING").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.app.privacy import install_log_guard
 
     install_log_guard()  # no report text in any log line, from any library
-    if args.command == "policy":
-        from policy.loader import check
-
-        return check(args.file)
     try:
-        settings = load_settings()
-        _check_key_format(settings)
-    except ConfigError as exc:
-        print(f"haven: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return _dispatch(args, settings)
-    except ConfigError as exc:
-        print(f"haven: {exc}", file=sys.stderr)
-        return 2
+        return _run(args)
+    except (ConfigError, UsageError) as exc:
+        return _fail(exc, 2)
+    except Refused as exc:
+        return _fail(exc, 1)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # the last resort: one line, the traceback on demand
+        return _fail(exc, 1, f"unexpected {type(exc).__name__} (set HAVEN_DEBUG=1 to see the traceback)")
+
+
+def _fail(exc: BaseException, code: int, line: str | None = None) -> int:
+    if os.environ.get("HAVEN_DEBUG", "").strip() not in ("", "0"):
+        chained: BaseException | None = exc
+        while chained is not None:  # show what `raise ... from None` hid
+            chained.__suppress_context__ = False
+            chained = chained.__cause__ or chained.__context__
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"haven: {line or exc}", file=sys.stderr)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "policy":
+        from bot.app.cli_policy import policy_command
+
+        return policy_command(args)
+    settings = load_settings()
+    _check_key_format(settings)
+    return _dispatch(args, settings)
 
 
 def _check_key_format(settings: Settings) -> None:
@@ -100,13 +69,17 @@ def _check_key_format(settings: Settings) -> None:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
+        from bot.app.preflight import preflight
         from bot.app.server import serve
 
+        preflight(settings, listen=True)
         logging.getLogger("haven").setLevel(os.environ.get("HAVEN_LOG_LEVEL", "INFO").upper())
         return serve(settings)
     if args.command == "console":
         from bot.app.console import console
+        from bot.app.preflight import preflight
 
+        preflight(settings, listen=False)
         return asyncio.run(console(settings, sys.stdin, sys.stdout))
     if args.command == "db":
         return asyncio.run(_upgrade(settings))
@@ -133,33 +106,29 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     raise AssertionError(args.command)
 
 
-async def _upgrade(settings: Settings) -> int:
-    from bot.app.runtime import make_database
-    from storage.migrate import upgrade
-
-    db = make_database(settings)
-    try:
-        await upgrade(db)
-    finally:
-        await db.dispose()
-    print("ok")
-    return 0
-
-
 def _manifest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.cli_manifest import app_id_of, base_url, out_path, teams_links
+
+    url = base_url(args.url, allow_http=args.allow_http)
     if args.platform == "slack":
         from adapters.slack.manifest import slack_manifest
 
-        sys.stdout.write(slack_manifest(args.url, locale=settings.locale))
+        sys.stdout.write(slack_manifest(url, locale=settings.locale))
         return 0
     from adapters.teams.manifest import write_teams_package
 
-    app_id = args.app_id or settings.microsoft_app_id
-    if not app_id:
-        print("haven: --app-id or MICROSOFT_APP_ID is required", file=sys.stderr)
-        return 2
-    out = write_teams_package(url=args.url, app_id=app_id, out=args.out)
-    print(out)
+    app_id = app_id_of(args.app_id, settings)
+    privacy, terms = teams_links(settings)
+    print(write_teams_package(url=url, app_id=app_id, privacy=privacy, terms=terms, out=out_path(args.out)))
+    return 0
+
+
+async def _upgrade(settings: Settings) -> int:
+    from bot.app.runtime import open_database
+
+    db = await open_database(settings)  # migrates, then checks the key
+    await db.dispose()
+    print("ok")
     return 0
 
 

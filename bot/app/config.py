@@ -19,6 +19,7 @@ _ALIASES = {
     "policy": "HAVEN_POLICY",
     "host": "HAVEN_HOST",
     "port": "HAVEN_PORT",
+    "metrics_port": "HAVEN_METRICS_PORT",
     "locale": "HAVEN_LOCALE",
     "encryption_key": "HAVEN_ENCRYPTION_KEY",
     "tick_seconds": "HAVEN_TICK_SECONDS",
@@ -35,6 +36,8 @@ _ALIASES = {
     "microsoft_app_type": "MICROSOFT_APP_TYPE",
     "teams_emulator": "HAVEN_TEAMS_EMULATOR",
     "teams_admins": "HAVEN_TEAMS_ADMINS",
+    "slack_admins": "HAVEN_SLACK_ADMINS",
+    "slack_hr_channel": "HAVEN_SLACK_HR_CHANNEL",
     "teams_allow_guests": "HAVEN_TEAMS_ALLOW_GUESTS",
     "hr_users": "HAVEN_HR_USERS",
     "public_url": "HAVEN_PUBLIC_URL",
@@ -60,6 +63,7 @@ class Settings(BaseSettings):
     policy: str | None = Field(default=None, alias="HAVEN_POLICY")
     host: str = Field(default="127.0.0.1", alias="HAVEN_HOST")
     port: int = Field(default=3000, ge=0, le=65535, alias="HAVEN_PORT")
+    metrics_port: int | None = Field(default=None, ge=1, le=65535, alias="HAVEN_METRICS_PORT")
     locale: str = Field(default="en", alias="HAVEN_LOCALE")
     encryption_key: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_ENCRYPTION_KEY"
@@ -81,6 +85,8 @@ class Settings(BaseSettings):
     teams_admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, alias="HAVEN_TEAMS_ADMINS"
     )
+    slack_admins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_SLACK_ADMINS")
+    slack_hr_channel: str | None = Field(default=None, alias="HAVEN_SLACK_HR_CHANNEL")
 
     hr_users: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="HAVEN_HR_USERS")
     public_url: str | None = Field(default=None, alias="HAVEN_PUBLIC_URL")
@@ -95,10 +101,25 @@ class Settings(BaseSettings):
             raise ValueError("must be an absolute http(s) URL, e.g. https://haven.example.com")
         return value
 
-    @field_validator("encryption_key", "teams_admins", "hr_users", mode="before")
+    @field_validator("encryption_key", "teams_admins", "slack_admins", "hr_users", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> list[str]:
         return _split(value)
+
+    @field_validator("policy")
+    @classmethod
+    def _policy(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from storage.connect import url_problem
+
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -152,7 +173,7 @@ class Settings(BaseSettings):
             bot_token=self.slack_bot_token, signing_secret=self.slack_signing_secret,
             app_token=self.slack_app_token, api_url=self.slack_api_url,
             supervisor_channel=self.slack_supervisor_channel, escalation_channel=self.slack_escalation_channel,
-            locale=self.locale,
+            hr_channel=self.slack_hr_channel, locale=self.locale,
         )
 
     def teams(self) -> TeamsSettings:
@@ -179,10 +200,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             field = str(error["loc"][0]) if error["loc"] else "?"
             variable = _ALIASES.get(field, field)
             raw = error.get("input")
-            secret = any(word in variable for word in ("KEY", "SECRET", "TOKEN", "PASSWORD"))
-            shown = f" (got {raw!r})" if isinstance(raw, str) and not secret else ""
-            lines.append(f"{variable}: {error['msg']}{shown}")
+            shown = f" (got {raw!r})" if isinstance(raw, str) and not _secret(variable) else ""
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}{shown}")
         raise ConfigError("; ".join(lines)) from None
+
+
+def _secret(variable: str) -> bool:
+    """Values never echoed in an error line (a database URL may carry a password)."""
+    return any(word in variable for word in ("KEY", "SECRET", "TOKEN", "PASSWORD", "DATABASE_URL"))
 
 
 def check_safety(settings: Settings) -> None:

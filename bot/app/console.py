@@ -2,25 +2,66 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
 from adapters.console.repl import run_console
 from bot.app.config import Settings
 from bot.app.records import detail
 from bot.app.runtime import build_runtime, migrate
+from bot.model.i18n import catalog, t
+from policy.model import Policy
 
 
 async def console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     runtime = build_runtime(settings)
     await migrate(runtime)
+    policy, locale = runtime.ctx.policy, settings.locale
 
     async def settle() -> None:
         await runtime.sweeper.tick()
         await runtime.dispatcher.drain()
 
+    async def lookup(ref: str) -> dict[str, Any] | None:
+        data = await detail(runtime.db, ref)
+        return described(data, policy, locale) if data is not None else None
+
     try:
-        return await run_console(runtime.haven, settings.console(), stdin, stdout,
-                                 settle=settle, lookup=lambda ref: detail(runtime.db, ref))
+        return await run_console(runtime.haven, settings.console(), stdin, stdout, settle=settle, lookup=lookup)
     finally:
-        await runtime.haven.close()
-        await runtime.db.dispose()
+        await runtime.close()  # also retires this process's outbox heartbeat
+
+
+def described(data: dict[str, Any], policy: Policy, locale: str) -> dict[str, Any]:
+    """``data`` (:func:`bot.app.records.detail`) with ``shown``: status, severity, category,
+    event names and options in ``locale``, times in the policy's time zone."""
+    events = [
+        {"at": _local(event["at"], policy), "actor": event["actor"],
+         "name": _text(locale, f"event.{event['kind']}", event["kind"]),
+         **({"option": _label(policy.options, event["option"], locale)} if event.get("option") else {})}
+        for event in data["events"]
+    ]
+    shown = {
+        "status": _text(locale, f"home.status_{data['status']}", data["status"]),
+        "severity": _label(policy.severities, data["severity"], locale),
+        "category": _label(policy.categories, data["category"], locale),
+        "events": events,
+    }
+    return {**data, "shown": shown}
+
+
+def _text(locale: str, key: str, fallback: str) -> str:
+    return t(locale, key) if key in catalog(locale) else fallback
+
+
+def _label(items: Any, item_id: str, locale: str) -> str:
+    found = next((item for item in items if item.id == item_id), None)
+    labels = getattr(found, "labels", None)
+    return str(labels.get(locale)) if labels else item_id
+
+
+def _local(at: str, policy: Policy) -> str:
+    moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(policy.zone).strftime("%Y-%m-%d %H:%M %Z")

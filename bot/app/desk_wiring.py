@@ -6,14 +6,13 @@ from typing import TextIO
 
 from bot.app.config import ConfigError, Settings
 from bot.app.records import detail
-from bot.app.runtime import Runtime, make_database
 from bot.app import export
+from bot.app.runtime import Runtime, open_database
 from bot.hr.access import HrAccess
 from bot.hr.desk import Desk, ExportRefused
 from bot.hr.signin import SignIn
 from bot.model.clock import SystemClock
 from storage.hr_desk import Identity
-from storage.migrate import upgrade
 
 
 def build_desk(runtime: Runtime, *, access: HrAccess | None = None, signin: SignIn | None = None) -> Desk:
@@ -49,9 +48,8 @@ async def hr_link_command(settings: Settings, *, user: str, platform: str, out: 
                           "(HR members sign in with /haven hr in chat)")
     if user not in settings.hr_users:
         raise ConfigError(f"hr-link: {user} is not in HAVEN_HR_USERS")
-    db = make_database(settings)
+    db = await open_database(settings)  # migrated, and the key checked like every command
     try:
-        await upgrade(db)
         signin = SignIn(db=db, clock=SystemClock(), public_url=settings.desk_url)
         link = await signin.issue_link(Identity(platform=platform, user_id=user))
     finally:

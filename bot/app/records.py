@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.model.clock import iso
 from bot.app import export
+from bot.model.clock import iso
 from bot.app.config import Settings
 from bot.flows.retention import purge
-from bot.app.runtime import build_runtime, make_database
-from storage import audit
+from bot.app.cli_parser import Refused
+from bot.app.cli_records import check_out_path, readable
+from bot.app.runtime import build_runtime, open_database, policy_from
+from storage import audit, care
 from storage import incidents as repo
 from storage import outbox
 from storage import schedule
 from storage import versions
 from storage.customer_keys import StaleHashes, check_hashes
 from storage.db import Database
-from storage.migrate import upgrade
-from policy.loader import load_policy
 from storage.models import Incident, ReportVersion
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
-FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
+FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")
 
 
 def summary(incident: Incident) -> dict[str, Any]:
@@ -56,6 +55,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         events = await repo.events_for(session=session, incident_id=incident.id)
         jobs = await schedule.jobs_for(session=session, incident_id=incident.id)
         rows = await outbox.messages_for(session=session, incident_id=incident.id)
+        talks = await care.talks_for(session=session, incident_id=incident.id)
         kept = await versions.versions_for(session=session, incident=incident)
     data = summary(incident)
     data.update({
@@ -71,13 +71,21 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         "hold_released_at": _when(incident.hold_released_at),
         "policy_version": incident.policy_version,
         "locale": incident.reporter_locale,
+        "site": incident.site,
+        "route": incident.route,
     })
     for name in FREE_TEXT:
         data[name] = getattr(incident, name)
+    data["triage"] = list(incident.triage or ())
     data["events"] = [
         {"kind": e.kind, "actor": e.actor, "at": iso(e.at), **({"option": e.option} if e.option else {}),
-         **({"detail": e.detail} if e.detail else {})}
+         **({"detail": _readable(db, e.detail)} if e.detail else {})}
         for e in events
+    ]
+    data["talk_requests"] = [
+        {"id": r.id, "route": r.route, "state": r.state, "requested_at": iso(r.requested_at),
+         "accepted_by": r.accepted_by, "closed_at": _when(r.closed_at)}
+        for r in talks
     ]
     data["versions"] = [_version(v) for v in kept]
     data["timers"] = [_job(j) for j in jobs if j.kind != "checkin"]
@@ -89,6 +97,13 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
         for r in rows
     ]
     return data
+
+
+def _readable(db: Database, detail: dict[str, Any]) -> dict[str, Any]:
+    """An event's detail with a re-triage note (stored encrypted) decrypted."""
+    if isinstance(detail.get("note"), str):
+        return {**detail, "note": db.cipher.decrypt(detail["note"])}
+    return detail
 
 
 def _version(version: ReportVersion) -> dict[str, Any]:
@@ -105,82 +120,76 @@ def _job(job: Any) -> dict[str, Any]:
             "attempts": job.attempts, "done_at": _when(job.done_at)}
 
 
-async def _open(settings: Settings, *, hashes: bool = True) -> Database:
-    """Migrate and check the key: the data must be readable, and (unless ``hashes`` is
-    False, for ``rotate-key`` itself) the customer hashes made under the configured key."""
+async def _open(settings: Settings, *, read_only: bool = False, hashes: bool = True) -> Database:
+    """Connected, migrated and the key checked (one ConfigError line otherwise); unless
+    read-only or ``hashes`` is False (``rotate-key`` itself), the customer hashes must be
+    made under the configured key (:mod:`storage.customer_keys`)."""
     from bot.app.config import ConfigError
-    from bot.app.privacy import KeyMismatch, check_key
 
-    db = make_database(settings)
-    await upgrade(db)
-    try:
-        await check_key(db)
-        if hashes:
+    db = await open_database(settings, read_only=read_only)
+    if hashes and not read_only:
+        try:
             await check_hashes(db)
-    except (KeyMismatch, StaleHashes) as exc:
-        await db.dispose()
-        raise ConfigError(str(exc)) from None
+        except StaleHashes as exc:
+            await db.dispose()
+            raise ConfigError(str(exc)) from None
     return db
 
 
 async def incidents_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
+    """Read-only: beside a running server these never take the write lock."""
     if args.incidents_command == "export":
         return await export_command(settings, args, out=out)
-    db = await _open(settings)
+    db = await _open(settings, read_only=True)
     try:
         if args.incidents_command == "show":
-            data = await detail(db, args.id)
+            ref = args.id.strip().upper()
+            data = await detail(db, ref)
             if data is None:
-                print(f"haven: no incident {args.id}", file=sys.stderr)
-                return 1
-            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+                raise Refused(f"no incident {ref} (`haven incidents list` shows the references)")
+            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.json else readable(data))
             return 0
         async with db.session() as session:
             rows = [summary(i) for i in await repo.list_incidents(session=session)]
+        if args.incidents_command == "list":
+            if args.json:
+                out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            else:
+                for row in rows:
+                    out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} "
+                              f"{row['reported_at']}\n")
+            return 0
+        raise AssertionError(args.incidents_command)
     finally:
         await db.dispose()
-    if args.json:
-        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-        return 0
-    for row in rows:
-        out.write(f"{row['id']}  {row['status']:<12} {row['severity']:<9} {row['category']:<18} "
-                  f"{row['reported_at']}\n")
-    return 0
 
 
 async def export_command(settings: Settings, args: argparse.Namespace, *, out: TextIO) -> int:
     """``haven incidents export``: the full record (spec 8.4). A bad filter or path is
     one line on stderr and exit 2; nothing is written."""
-    policy = load_policy(settings.policy)
+    from bot.app.cli_parser import UsageError
+
+    check_out_path(args.out)
+    policy = policy_from(settings)
     try:
         where = export.parse_filter(policy, start=args.from_date, end=args.to_date, site=args.site,
                                     status=args.status)
-        target = _writable(args.out)
     except export.ExportError as exc:
-        print(f"haven: {exc}", file=sys.stderr)
-        return 2
-    db = await _open(settings)
+        raise UsageError(str(exc)) from None
+    db = await _open(settings, read_only=True)
     try:
         rows = await export.build_rows(db, policy, where)
     finally:
         await db.dispose()
     text = export.to_json(rows) if args.format == "json" else export.to_csv(rows)
-    if target is None:
-        out.write(text)
+    if args.out:
+        try:
+            Path(args.out).write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise Refused(f"--out: cannot write {args.out} ({exc.strerror or type(exc).__name__})") from None
     else:
-        target.write_text(text, encoding="utf-8", newline="")
+        out.write(text)
     return 0
-
-
-def _writable(path: str | None) -> Path | None:
-    if not path:
-        return None
-    target = Path(path)
-    if target.is_dir():
-        raise export.ExportError(f"--out: {path} is a directory")
-    if not target.parent.is_dir():
-        raise export.ExportError(f"--out: the folder {target.parent} does not exist")
-    return target
 
 
 async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> int:
@@ -190,7 +199,10 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
     try:
         report = await purge(runtime.ctx, dry_run=dry_run)
         verb = "would purge" if dry_run else "purged"
-        out.write(f"{verb} {len(report.purged)}: {' '.join(report.purged)}\n".rstrip() + "\n")
+        if report.purged:
+            out.write(f"{verb} {len(report.purged)}: {' '.join(report.purged)}\n")
+        else:
+            out.write("nothing to purge: no closed incident is past its retention period\n")
         if report.held:
             out.write(f"kept on legal hold {len(report.held)}: {' '.join(report.held)}\n")
         if not dry_run and report.purged:
@@ -203,10 +215,10 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
 async def rotate_command(settings: Settings, *, out: TextIO) -> int:
     from storage.rekey import rekey
 
+    db = await _open(settings, hashes=False)  # an encrypted database without its key is refused first
     if not settings.encryption_key:
-        out.write("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate\n")
-        return 1
-    db = await _open(settings, hashes=False)
+        await db.dispose()
+        raise Refused("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate")
     try:
         count = await rekey(db)
     finally:
@@ -219,9 +231,8 @@ async def rotate_command(settings: Settings, *, out: TextIO) -> int:
 async def audit_command(settings: Settings, *, out: TextIO, err: TextIO) -> int:
     """``haven audit verify``: 0 when every incident's chain holds, 1 naming the first
     incident and event whose chain breaks. Needs no key (the chain covers ids only)."""
-    db = make_database(settings)
+    db = await open_database(settings, read_only=True)
     try:
-        await upgrade(db)
         async with db.session() as session:
             checked, broken = await audit.verify(session=session)
     finally:
@@ -231,4 +242,3 @@ async def audit_command(settings: Settings, *, out: TextIO, err: TextIO) -> int:
         return 1
     out.write(f"ok: the audit trail of {checked} incidents is intact\n")
     return 0
-

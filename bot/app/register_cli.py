@@ -15,9 +15,10 @@ from typing import Any, TextIO
 
 from bot.app.config import Settings
 from bot.app.records import _open
+from bot.app.runtime import policy_from
 from bot.model.clock import clock_from
 from bot.model.inbound import normalize
-from policy.loader import load_policy
+
 from policy.model import Policy
 from storage import register as store
 
@@ -44,7 +45,7 @@ def _row(policy: Policy, entry: RegisterEntry, *, reveal: bool) -> dict[str, Any
 async def register_command(settings: Settings, args: argparse.Namespace, *, out: TextIO, err: TextIO) -> int:
     if args.register_command == "lift":
         return await lift_command(settings, args.id, args.reason, out=out, err=err)
-    policy = load_policy(settings.policy)
+    policy = policy_from(settings)
     db = await _open(settings)
     try:
         async with db.session() as session:

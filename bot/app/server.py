@@ -13,6 +13,7 @@ from aiohttp.typedefs import Handler
 
 from bot.model.clock import iso
 from bot.app.config import ConfigError, Settings, check_safety
+from bot.app.listen import Gate, connection_cap, run
 from bot.flows.retention import purge
 from bot.app.runtime import Runtime, build_runtime, count_open
 from bot.app.desk_wiring import build_desk
@@ -23,6 +24,7 @@ from storage.migrate import upgrade
 log = logging.getLogger("haven.server")
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 TICKER: web.AppKey[Ticker] = web.AppKey("ticker", Ticker)
+GATE: web.AppKey[Gate] = web.AppKey("gate", Gate)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -35,7 +37,25 @@ async def healthz(request: web.Request) -> web.Response:
         "platforms": sorted(k for k in runtime.ready if k != "migrations"),
         "now": iso(runtime.ctx.now()),  # Haven's policy time (HAVEN_CLOCK_FILE in tests)
     }
+    if runtime.ctx.messengers:
+        body["hr_channel"] = "ok" if not await hr_missing(runtime) else "missing"
+
     return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+
+
+async def hr_missing(runtime: Runtime) -> list[str]:
+    """The platforms with no HR channel (reports for HR only are held there)."""
+    from bot.flows.routes import reachable
+    from bot.model.messages import Audience
+
+    missing = []
+    for platform in sorted(runtime.ctx.messengers):
+        try:
+            if not await reachable(runtime.ctx, platform, Audience.HR, None):
+                missing.append(platform)
+        except Exception:  # unknown is reported as missing, never a 500
+            missing.append(platform)
+    return missing
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -68,14 +88,25 @@ def create_app(runtime: Runtime) -> web.Application:
     from bot.app.privacy import install_log_guard
 
     install_log_guard()
-    app = web.Application(middlewares=[never_500], client_max_size=1024 * 1024)
+    gate = Gate(connection_cap())
+    app = web.Application(middlewares=[never_500, gate.middleware], client_max_size=1024 * 1024)
     app[RUNTIME] = runtime
+    app[GATE] = gate
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    if runtime.settings.metrics_port is None:
+        app.router.add_get("/metrics", metrics)
     mount_platforms(app, runtime)
     mount_desk(app, build_desk(runtime))
     app.on_startup.append(_startup)
     app.on_cleanup.append(_cleanup)
+    return app
+
+
+def metrics_app(runtime: Runtime) -> web.Application:
+    """``/metrics`` alone, for the loopback port ``HAVEN_METRICS_PORT``."""
+    app = web.Application(middlewares=[never_500])
+    app[RUNTIME] = runtime
+    app.router.add_get("/metrics", metrics)
     return app
 
 
@@ -96,6 +127,10 @@ async def _startup(app: web.Application) -> None:
     runtime = app[RUNTIME]
     runtime.ready["migrations"] = True  # applied before the loop started (serve())
     await count_open(runtime)
+    for platform in await hr_missing(runtime):
+        print(f"haven: warning: no HR channel on {platform}: reports for HR only (routes.restricted, to_hr) "
+              "are logged and held until an admin runs `/haven register hr` (Teams: @Haven register hr)"
+              + (" or HAVEN_SLACK_HR_CHANNEL is set" if platform == "slack" else ""), flush=True)
     runtime.dispatcher.start()
     ticker = Ticker(tick=runtime.sweeper.tick, tick_seconds=runtime.settings.tick_seconds,
                     daily=lambda: purge(runtime.ctx))
@@ -125,9 +160,11 @@ def serve(settings: Settings) -> int:
     except ConfigError as exc:
         print(f"haven: {exc}", file=sys.stderr)
         return 2
+    extra = metrics_app(runtime) if settings.metrics_port is not None else None
     try:
-        web.run_app(app, host=settings.host, port=settings.port, print=_print_ready(settings),
-                    access_log=None, handle_signals=True)
+        with asyncio.Runner(loop_factory=_loop_factory()) as loop:
+            loop.run(run(app, host=settings.host, port=settings.port, metrics=extra,
+                         metrics_port=settings.metrics_port, gate=app[GATE], ready=_print_ready(settings)))
     except ConfigError as exc:
         print(f"haven: {exc}", file=sys.stderr)
         return 2
@@ -135,6 +172,17 @@ def serve(settings: Settings) -> int:
         print(f"haven: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when it is installed (``pip install 'haven[fast]'``: a faster
+    loop for a burst of reports), else asyncio's own (None)."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 async def _migrate(settings: Settings) -> None:
@@ -165,6 +213,7 @@ def announce(settings: Settings) -> None:
         print("haven: warning: HAVEN_ENCRYPTION_KEY is not set; report text is stored unencrypted", flush=True)
     if settings.clock_file:
         print(f"haven: test clock from {settings.clock_file}", flush=True)
+    _warn_unset_contacts(settings)
     if settings.teams_emulator:
         print("haven: WARNING: HAVEN_TEAMS_EMULATOR=1: Teams requests are NOT authenticated "
               "(loopback only, for the Bot Framework Emulator and tests)", flush=True)
@@ -174,8 +223,25 @@ def announce(settings: Settings) -> None:
               "for Teams. Try `haven console` to use Haven without a workspace.", flush=True)
 
 
-def _print_ready(settings: Settings) -> Callable[[str], None]:
-    def say(_: str) -> None:
+def _warn_unset_contacts(settings: Settings) -> None:
+    """Once at start: wellbeing resources left out because their contact is a placeholder."""
+    from policy.loader import DEFAULT_POLICY_PATH, PolicyError, load_policy
+    from policy.resources import unset_contacts
+
+    try:
+        policy = load_policy(settings.policy)
+    except PolicyError:
+        return  # reported where the policy is loaded for use
+    where = settings.policy or str(DEFAULT_POLICY_PATH)
+    for path in unset_contacts(policy):
+        print(f"haven: warning: {path} is not set in {where}; that resource is left out of the "
+              "wellbeing message until you set it", flush=True)
+
+
+def _print_ready(settings: Settings) -> Callable[[], None]:
+    def say() -> None:
         print(f"haven: listening on http://{settings.host}:{settings.port}", flush=True)
+        if settings.metrics_port is not None:
+            print(f"haven: /metrics on http://127.0.0.1:{settings.metrics_port} only", flush=True)
 
     return say

@@ -20,6 +20,7 @@ What happens to a digested alert later (see :mod:`bot.delivery.dispatcher`):
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -35,17 +36,20 @@ from storage.db import Session
 from storage.digests import DIGESTED
 from storage.models import Incident, OutboxMessage
 
-__all__ = ["DIGESTED", "DIGEST_MAX", "digest_message", "fold", "folded_into", "lists", "without"]
+__all__ = ["DIGESTED", "DIGEST_MAX", "digest_message", "fold", "fold_held", "folded_into", "lists", "without"]
 
 log = logging.getLogger("haven.outbox")
 DIGEST_MAX = 20  # incidents per digest: two fact sections and one row of buttons in Block Kit
 
 
-def digest_message(ctx: Context, incidents: Sequence[Incident]) -> Message:
-    """The digest: one line (id · severity: excerpt) and one acknowledge button per incident."""
+def digest_message(ctx: Context, incidents: Sequence[Incident], *, flood: int | None = None) -> Message:
+    """The digest: one line (id · severity: excerpt) and one acknowledge button per incident.
+
+    ``flood``: the digest of one person's held reports in a minute; titled "N reports from
+    one person in 1 minute", it lists the :data:`DIGEST_MAX` most severe of them."""
     policy, locale = ctx.policy, ctx.channel_locale
     rank = {s.id: i for i, s in enumerate(policy.severities)}
-    ordered = sorted(incidents, key=lambda i: (rank.get(i.severity, 99), i.ref))
+    ordered = sorted(incidents, key=lambda i: (rank.get(i.severity, 99), i.ref))[:DIGEST_MAX]
     facts, buttons = [], []
     can_ack = any(o.id == "acknowledge" for o in policy.options)
     for incident in ordered:
@@ -57,7 +61,8 @@ def digest_message(ctx: Context, incidents: Sequence[Incident]) -> Message:
             buttons.append(Button("acknowledge", label, incident.ref, style="primary"))
     return Message(
         kind=Kind.DIGEST,
-        title=t(locale, "digest.title", count=len(ordered)),
+        title=(t(locale, "digest.flood", count=flood) if flood is not None
+               else t(locale, "digest.title", count=len(ordered))),
         text=", ".join(i.ref for i in ordered),
         facts=tuple(facts),
         buttons=tuple(buttons),
@@ -88,6 +93,7 @@ async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now:
             digest = await outbox.enqueue(
                 session=session, incident_id=None, platform=first.platform, kind=str(Kind.DIGEST),
                 audience=first.audience, payload=message.to_json(), due_at=now, user_id=first.user_id,
+                site=first.site,
             )
             assert digest.id is not None
             await store.point_at_digest(session=session, message_ids=[r.id for r in held if r.id is not None],
@@ -96,6 +102,39 @@ async def fold(ctx: Context, rows: Sequence[OutboxMessage], *, worker: str, now:
         digests.append(digest.id)
         ctx.metrics.digests.inc()
         log.info("outbox %s: digest of %d alerts (%s, %s)", digest.id, len(held), first.platform, first.audience)
+    return digests
+
+
+async def fold_held(ctx: Context, *, now: datetime) -> list[int]:
+    """Fold the held alerts now due (a flood: more than ``limits.reports_per_minute`` reports
+    from one person) into one digest per person, platform and channel; one transaction.
+    Returns the digest outbox ids."""
+    digests: list[int] = []
+    async with ctx.db.session() as session:
+        due = await store.held_due(session=session, now=now)
+        if not due:
+            await session.rollback()
+            return []
+        groups: dict[tuple[str, str, str], list[OutboxMessage]] = defaultdict(list)
+        for row, reporter in due:
+            groups[(row.platform, row.audience, reporter)].append(row)
+        for (platform, audience, _), rows in groups.items():
+            taken = await store.take_held(session=session, message_ids=[r.id for r in rows if r.id is not None])
+            incidents = await repo.incidents_by_ids(
+                session=session, incident_ids=[r.incident_id for r in rows if r.id in taken and r.incident_id])
+            if not incidents:
+                continue
+            message = digest_message(ctx, incidents, flood=len(taken))
+            digest = await outbox.enqueue(
+                session=session, incident_id=None, platform=platform, kind=str(Kind.DIGEST),
+                audience=audience, payload=message.to_json(), due_at=now)
+            assert digest.id is not None
+            await store.point_at_digest(session=session, message_ids=taken, digest_id=digest.id, at=now)
+            digests.append(digest.id)
+            log.info("outbox %s: digest of %d held alerts from one reporter (%s, %s)",
+                     digest.id, len(taken), platform, audience)
+        await session.commit()
+    ctx.metrics.digests.inc(len(digests))
     return digests
 
 

@@ -33,6 +33,10 @@ class GroupCommit(Generic[Item, Result]):
         self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
         self._runner: asyncio.Task[None] | None = None
 
+    def busy(self) -> bool:
+        """Requests are queued or a batch is being written."""
+        return bool(self._queue) or (self._runner is not None and not self._runner.done())
+
     async def submit(self, item: Item) -> Result:
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._queue.append((item, future))

@@ -3,7 +3,7 @@
 Slack accepts about one post a second per channel, Teams about seven operations a second
 per conversation. A messenger may say so itself with an optional ``pace_per_second``
 attribute; otherwise :data:`DEFAULT_PACE` applies (no pacing for unknown platforms, such
-as the console). The key is platform-neutral: ``(platform, audience)`` for channel
+as the console). The key is platform-neutral: ``(platform, audience[, site])`` for channel
 posts, ``(platform, "user", id)`` for direct messages (each DM is its own channel).
 
 The pacer lives in one process: replicas each pace themselves (a 429 with
@@ -26,6 +26,8 @@ def pace_key(row: OutboxMessage) -> Key:
     """Where a row lands: a channel audience, or one person's direct messages."""
     if row.audience in ("user", "reporter") and row.user_id:
         return (row.platform, "user", row.user_id)
+    if row.site:  # each site's channel is paced on its own
+        return (row.platform, row.audience, row.site)
     return (row.platform, row.audience)
 
 

@@ -5,6 +5,7 @@ Logs name outbox ids, platforms, kinds and error codes only: never message text.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Sequence
@@ -12,8 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.flows import routes
 from bot.flows.context import Context, load_view
 from bot.delivery.digests import DIGESTED, folded_into
+from bot.model.i18n import t
 from bot.model.messages import Audience, Kind, Message
 from bot.model.ports import DeliveryError, Meta, PostRef, Target
 from bot.model.views import alert
@@ -26,6 +29,7 @@ log = logging.getLogger("haven.outbox")
 GIVE_UP_AFTER = timedelta(hours=48)  # transient failures keep retrying at least 24 h
 MAX_BACKOFF = 600.0
 ERROR_CHARS = 200
+SEND_TIMEOUT = 40.0  # seconds for one row's platform calls: well inside the outbox lease (60 s)
 
 
 def backoff(attempts: int) -> float:
@@ -43,22 +47,36 @@ class Delivered:
     message: Message
 
 
-async def send(ctx: Context, row: OutboxMessage) -> Delivered:
-    """Post or update one row; raises :class:`DeliveryError` when the platform refuses.
+async def send(ctx: Context, row: OutboxMessage, *, timeout: float = SEND_TIMEOUT) -> Delivered:
+    """Post or update one row; raises :class:`DeliveryError` when the platform refuses, or
+    does not answer within ``timeout`` (transient: retried; the platform may have posted).
 
     The caller records the delivery with :func:`record_sent` (many at once)."""
+    try:
+        return await asyncio.wait_for(_send(ctx, row), timeout)
+    except TimeoutError:
+        raise DeliveryError(f"send timeout ({timeout:.0f} s)") from None
+
+
+async def _send(ctx: Context, row: OutboxMessage) -> Delivered:
     assert row.id is not None
     messenger = ctx.messengers.get(row.platform)
     if messenger is None:
         raise DeliveryError(f"platform {row.platform} is not configured", permanent=True)
     message = await _render(ctx, row)
-    meta = Meta(kind=row.kind, incident=message.incident, outbox_id=row.id)
     parent = await _parent(ctx, row)
+    if await _withheld(ctx, row, parent):
+        if row.op != "update":
+            log.info("outbox %s (%s, %s): withheld from a line channel (HR route)", row.id, row.platform, row.kind)
+            return Delivered(row, {"withheld": True}, message)
+        message = Message(kind=Kind.DECISION, text=t(ctx.channel_locale, "sites.moved_to_hr"),
+                          locale=ctx.channel_locale)  # content-free: no id, no text, no names
+    meta = Meta(kind=row.kind, incident=message.incident, outbox_id=row.id)
     if row.op == "update":
         if parent is None:
             raise DeliveryError("the post to update was never delivered", permanent=True)
         if parent.state == DIGESTED:  # listed in a digest: now the incident gets its own card
-            ref = await messenger.post(Target(Audience(parent.audience), parent.user_id), message, meta=meta)
+            ref = await messenger.post(await _target(ctx, parent), message, meta=meta)
             assert parent.id is not None
             await folded.posted_on_its_own(db=ctx.db, message_id=parent.id, ref=ref.data)
         else:
@@ -68,9 +86,26 @@ async def send(ctx: Context, row: OutboxMessage) -> Delivered:
         thread = _thread_of(parent) if parent is not None else None
         if row.reply_to is not None and parent is not None and parent.state == DIGESTED:
             thread = await _digest_ref(ctx, parent)
-        target = Target(Audience(row.audience), row.user_id)
-        ref = await messenger.post(target, message, meta=meta, thread=thread)
+        ref = await messenger.post(await _target(ctx, row), message, meta=meta, thread=thread)
     return Delivered(row, dict(ref.data), message)
+
+
+async def _target(ctx: Context, row: OutboxMessage) -> Target:
+    """Where a row goes: a person, or its audience's channel at its site (registered or default)."""
+    audience = Audience(row.audience)
+    channel = await routes.channel(ctx, row.platform, audience, row.site)
+    return Target(audience, row.user_id, channel=channel)
+
+
+async def _withheld(ctx: Context, row: OutboxMessage, parent: OutboxMessage | None) -> bool:
+    """A message bound for a line channel (itself, or the post it updates or replies to)
+    about an incident now on the HR route: never sent as it is."""
+    where = parent.audience if parent is not None else row.audience
+    if row.incident_id is None or where not in (Audience.SUPERVISORS, Audience.ESCALATION):
+        return False
+    async with ctx.db.session() as session:
+        incident = await repo.get_incident_by_id(session=session, incident_id=row.incident_id)
+    return routes.withheld(incident, where)
 
 
 async def record_sent(ctx: Context, delivered: Sequence[Delivered], *, worker: str) -> set[int]:
@@ -139,10 +174,14 @@ async def _digest_ref(ctx: Context, folded: OutboxMessage) -> PostRef | None:
     return _thread_of(digest) if digest is not None else None
 
 
-async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float) -> None:
-    """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted."""
-    await outbox.release(db=ctx.db, held=[(row.id, row.claimed_by) for row in rows if row.id is not None],
-                         due_at=ctx.wall_now() + timedelta(seconds=delay))
+async def release(ctx: Context, rows: Sequence[OutboxMessage], *, delay: float, spacing: float = 0.0) -> None:
+    """Give claimed rows back (pacing, not failure): pending again, the attempt uncounted;
+    the first due in ``delay`` seconds, each next one ``spacing`` seconds later (its own
+    slot, so the next claims take only what the channel accepts then)."""
+    start = ctx.wall_now() + timedelta(seconds=delay)
+    await outbox.release(db=ctx.db, held=[
+        (row.id, row.claimed_by, start + timedelta(seconds=spacing * index))
+        for index, row in enumerate(rows) if row.id is not None])
 
 
 async def failed(ctx: Context, row: OutboxMessage, error: DeliveryError) -> None:

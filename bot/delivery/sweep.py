@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import socket
 from datetime import timedelta
 
-from bot.flows import escalation
+from bot.flows import care, escalation, routes
 from bot.flows import followups
+from bot.delivery.dispatcher import STALE, worker_name
 from bot.flows import register, register_review
 from bot.flows.context import Context
 from bot.flows.lifecycle import JobKind
@@ -37,7 +37,7 @@ class Sweeper:
 
     def __init__(self, ctx: Context, *, worker: str | None = None, batch: int = BATCH) -> None:
         self.ctx = ctx
-        self.worker = worker or f"{socket.gethostname()}-{id(self):x}"
+        self.worker = worker or worker_name()
         self.batch = batch
 
     async def tick(self) -> int:
@@ -54,13 +54,19 @@ class Sweeper:
         return done
 
     async def watchdog(self) -> int:
-        """Re-queue job and outbox rows whose lease expired (their worker died)."""
+        """Re-queue job and outbox rows whose lease expired, and outbox rows of workers
+        whose heartbeat stopped (they died mid-send)."""
         rescued = await schedule.rescue_expired_jobs(db=self.ctx.db, now=self.ctx.now())
-        rescued += await outbox.rescue_expired(db=self.ctx.db, now=self.ctx.wall_now())
+        expired, orphaned = await outbox.rescue_stuck(db=self.ctx.db, now=self.ctx.wall_now(), stale=STALE)
+        rescued += expired
         if rescued:
-            self.ctx.metrics.watchdog_rescued.inc(rescued)
             log.warning("watchdog re-queued %d rows whose lease expired", rescued)
-        return rescued
+        if orphaned:
+            log.warning("watchdog re-queued %d sends of workers that stopped (no heartbeat)", orphaned)
+            self.ctx.wake()
+        if rescued + orphaned:
+            self.ctx.metrics.watchdog_rescued.inc(rescued + orphaned)
+        return rescued + orphaned
 
     async def _run_batch(self, jobs: list[Job]) -> int:
         """Check-ins of a batch in one transaction (the common burst); everything else,
@@ -102,7 +108,7 @@ class Sweeper:
     async def _run(self, job: Job) -> int:
         assert job.id is not None
         try:
-            reachable = await self._escalation_reachable(job) if job.kind == JobKind.PAGE else True
+            reachable = await self._escalation_reachable(job) if job.kind in (JobKind.PAGE, JobKind.TALK_PAGE) else True
             async with self.ctx.db.session() as session:
                 incident = None
                 if job.incident_id is not None:
@@ -115,6 +121,8 @@ class Sweeper:
                     await escalation.run(session, self.ctx, job, incident, escalation_reachable=reachable)
                 elif job.kind == followups.CHECKIN:
                     await followups.run_checkin(session, self.ctx, job, incident)
+                elif job.kind in care.KINDS:
+                    await care.run(session, self.ctx, job, incident, reachable=reachable)
                 else:
                     log.error("job %s has unknown kind %s; closing it", job.id, job.kind)
                 if not await schedule.finish_job(session=session, job_id=job.id, worker=self.worker,
@@ -137,11 +145,11 @@ class Sweeper:
             return False
         async with self.ctx.db.session() as session:
             incident = await repo.get_incident_by_id(session=session, incident_id=job.incident_id)
-        messenger = self.ctx.messengers.get(incident.platform) if incident else None
-        if messenger is None:
+        if incident is None:
             return False
         try:
-            return bool(await messenger.reachable(Audience.ESCALATION))
+            audience, site = routes.destination(self.ctx, incident, Audience.ESCALATION)
+            return await routes.reachable(self.ctx, incident.platform, audience, site)
         except Exception:  # unknown: try to page; a failed post is dead-lettered visibly
             log.warning("could not tell whether the escalation channel is reachable for job %s", job.id)
             return True

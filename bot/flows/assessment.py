@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.context import Context
+from policy.model import Policy
 from storage.crypto import customer_key as _stored_key
 
 
@@ -13,9 +14,22 @@ def customer_key(reference: str) -> str:
 
 
 def policy_snapshot(ctx: Context, severity_id: str) -> dict[str, object]:
-    """The deadlines and options an incident was assessed with (Grafana OnCall's freeze)."""
-    severity = ctx.policy.severity(severity_id)
-    return {
-        "severity": severity.model_dump(mode="json"),
-        "options": [o.id for o in ctx.policy.options if severity_id in o.severities],
-    }
+    """The deadlines and options an incident was assessed with (Grafana OnCall's freeze).
+    Built once per policy and severity (a burst of reports shares it)."""
+    policy = ctx.policy
+    cached = _SNAPSHOTS.get(id(policy))
+    if cached is None or cached[0] is not policy:
+        if len(_SNAPSHOTS) > 8:  # policies are few (one per process, a few in tests)
+            _SNAPSHOTS.clear()
+        cached = _SNAPSHOTS[id(policy)] = (policy, {})
+    snapshot = cached[1].get(severity_id)
+    if snapshot is None:
+        severity = policy.severity(severity_id)
+        snapshot = cached[1][severity_id] = {
+            "severity": severity.model_dump(mode="json"),
+            "options": [o.id for o in policy.options if severity_id in o.severities],
+        }
+    return dict(snapshot)
+
+
+_SNAPSHOTS: dict[int, tuple[Policy, dict[str, dict[str, object]]]] = {}

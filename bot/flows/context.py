@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.flows import routes
 from bot.model.clock import SystemClock
 from bot.model.messages import Audience, Kind, Message
+from bot.delivery.priority import priority
 from bot.flows.metrics import Metrics
 from bot.model.ports import Clock, Directory, Messenger
 from bot.model.views import HistoryLine, IncidentView, alert
@@ -38,10 +40,19 @@ class Context:
     directories: dict[str, Directory] = field(default_factory=dict)
     wake: Callable[[], None] = lambda: None
     wall: Clock = field(default_factory=SystemClock)  # real time, for delivery retries
+    admins: dict[str, frozenset[str]] = field(default_factory=dict)  # platform -> who may register channels
     calendar: BusinessCalendar = field(init=False)
+    _calendars: dict[str | None, BusinessCalendar] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.calendar = BusinessCalendar.from_policy(self.policy)
+
+    def calendar_for(self, site_id: str | None) -> BusinessCalendar:
+        """Business time at a site: its hours, the policy's holidays and closure days."""
+        cached = self._calendars.get(site_id)
+        if cached is None:
+            cached = self._calendars[site_id] = BusinessCalendar.for_site(self.policy, site_id)
+        return cached
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -66,8 +77,16 @@ async def load_view(session: Session, ctx: Context, incident: Incident) -> Incid
     chosen = await repo.chosen_options(session=session, incident_id=incident.id)
     earlier = tuple(await earlier_refs(session, ctx, incident.customer_hash,
                                       at=incident.reported_at, before=incident.ref))
-    history = tuple(HistoryLine(e.kind, e.actor, e.at, e.option) for e in events)
+    history = tuple(HistoryLine(e.kind, e.actor, e.at, e.option, change=_change(e.detail)) for e in events)
     return view_of(incident, earlier=earlier, chosen=chosen, history=history)
+
+
+def _change(detail: dict[str, object] | None) -> tuple[str, str] | None:
+    """A re-triage's (from, to) severities, from its event's detail."""
+    before, after = (detail or {}).get("from"), (detail or {}).get("to")
+    if isinstance(before, dict) and isinstance(after, dict):
+        return str(before.get("severity")), str(after.get("severity"))
+    return None
 
 
 def view_of(incident: Incident, *, earlier: tuple[str, ...] = (), chosen: dict[str, str] | None = None,
@@ -91,6 +110,10 @@ def view_of(incident: Incident, *, earlier: tuple[str, ...] = (), chosen: dict[s
         chosen=chosen or {},
         history=history,
         legal_hold=incident.legal_hold,
+        triage=tuple(incident.triage or ()),
+        site=incident.site,
+        route=incident.route,
+        reported_for=incident.reported_for,
     )
 
 
@@ -116,35 +139,45 @@ async def enqueue(
     reply_to: int | None = None,
     op: str = "post",
 ) -> OutboxMessage:
-    """Queue a message in the caller's transaction; it is sent after the commit."""
+    """Queue a message in the caller's transaction; it is sent after the commit, in the order
+    of its priority (:mod:`bot.delivery.priority`).
+
+    A channel message goes to the incident's site, or to HR on the HR route
+    (:func:`bot.flows.routes.destination`): callers name the audience, never the channel."""
+    audience, site = routes.destination(ctx, incident, audience)
     return await outbox.enqueue(
         session=session,
         incident_id=incident.id if incident else None,
         platform=platform or (incident.platform if incident else "console"),
         kind=str(message.kind.family),
         audience=str(audience),
+        site=site,
         payload=message.to_json(),
         due_at=ctx.wall_now(),
         op=op,
         user_id=user_id,
         reply_to=reply_to,
+        priority=priority(ctx.policy, kind=message.kind, audience=audience,
+                          severity=incident.severity if incident else None),
     )
 
 
-async def alert_posts(session: Session, incident: Incident) -> list[OutboxMessage]:
-    """The alert and page posts of an incident (what decisions update in place)."""
+async def alert_posts(session: Session, incident: Incident, ctx: Context | None = None) -> list[OutboxMessage]:
+    """The alert and page posts of an incident (what decisions update in place); with
+    ``ctx``, only those where the incident lives now (a moved alert's old card is not)."""
     assert incident.id is not None
     rows = await outbox.messages_for(session=session, incident_id=incident.id)
     return [
         r for r in rows
         if r.op == "post" and r.kind in (Kind.ALERT, Kind.PAGE) and r.state != "dead"
+        and (ctx is None or routes.is_current(ctx, incident, r))
     ]
 
 
 async def refresh_alerts(session: Session, ctx: Context, incident: Incident) -> None:
     """Queue an in-place update of every alert and page; rendered from state when sent."""
     view = await load_view(session, ctx, incident)
-    for post in await alert_posts(session, incident):
+    for post in await alert_posts(session, incident, ctx):
         message = alert(ctx.policy, view, ctx.channel_locale, kind=Kind(post.kind))
         await enqueue(
             session, ctx, incident, Audience(post.audience), message, op="update", reply_to=post.id

@@ -10,18 +10,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.flows import escalation
-from bot.flows import holds
-from bot.flows import register
+from bot.flows import escalation, holds, register, retriage, routes
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.flows.lifecycle import Step, can
-from bot.flows.permissions import may_act
+from bot.flows.permissions import DECIDING, may_act_on, own_case
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
 from bot.model.ports import LookupFailed
 from bot.model.views import notice, option_done, option_label
-from policy.rules import options_for
+from policy.rules import blocked_by, options_for
 from storage import incidents as repo
 from storage import outbox
 from storage.db import Session
@@ -47,24 +45,39 @@ def refuse(ctx: Context, press: PressIn, reason: str, key: str, **values: str) -
     return PressResult(replies=(Reply(message, private=True),))
 
 
-async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
-    """Route a supervisor's button after checking who is asking (fail closed)."""
-    directory = ctx.directories.get(press.actor.platform)
+async def check_supervisor(ctx: Context, press: PressIn, incident: Incident) -> PressResult | None:
+    """None when the presser may act on this incident where the button was pressed (its
+    site's supervisors, the escalation tier on a page, HR on the HR route); else the private
+    refusal (fail closed: a failed look-up refuses)."""
     try:
-        allowed = await may_act(directory, press.actor.user_id, audience=press.audience)
+        allowed = await may_act_on(ctx, press.actor.user_id, incident, press.audience)
     except LookupFailed:
         return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
+    if not allowed and routes.on_hr_route(incident):
+        return refuse(ctx, press, "not_hr", "sites.refusal_not_hr")
     if not allowed:
         return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
+    return None
+
+
+async def supervisor_press(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """Route a supervisor's button after checking who is asking (fail closed)."""
+    refused = await check_supervisor(ctx, press, incident)
+    if refused is not None:
+        return refused
     step = Step.RELEASE_HOLD if press.action == holds.RELEASE_HOLD else Step.CHOOSE
     if press.action not in (Action.APPROVE, Action.REJECT) and not can(incident.status, step):
         return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+    if press.action in DECIDING and own_case(incident, press.actor.user_id):
+        return refuse(ctx, press, "own_case", "sites.refusal_own_case", ref=incident.ref)
     if press.action == holds.RELEASE_HOLD:
         return await _propose_release(ctx, press, incident)
     if press.action in (Action.APPROVE, Action.REJECT):
         return await _decide(ctx, press, incident)
     if press.action == Action.JOIN:
         return await _join(ctx, press, incident)
+    if press.action == Action.TRIAGE:
+        return PressResult(form=retriage.form_for(ctx, press.actor, incident))
     if press.action == ACKNOWLEDGE:
         return await _acknowledge(ctx, press, incident)
     return await _choose(ctx, press, incident)
@@ -117,6 +130,13 @@ async def _choose(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         offered = {o.id for o in options_for(ctx.policy, severity=incident.severity, status=incident.status)}
         if option_id not in offered:
             return refuse(ctx, press, "not_offered", "refusal.not_offered", ref=incident.ref)
+        done = {o for o, state in chosen.items() if state == "done"} | ({ACKNOWLEDGE} if incident.owner_id else set())
+        waiting = blocked_by(ctx.policy, option_id, done=done)
+        if waiting:
+            locale = press.actor.locale
+            return refuse(ctx, press, "requires", "refusal.requires", ref=incident.ref,
+                          option=option_label(ctx.policy, option_id, locale),
+                          required=", ".join(option_label(ctx.policy, r, locale) for r in waiting))
         state = "proposed" if option.needs_approval else "done"
         if not await repo.record_choice(session=session, incident_id=incident.id, option=option_id,
                                         actor=user, at=now, state=state):
@@ -191,7 +211,7 @@ async def _propose(session: Session, ctx: Context, press: PressIn, incident: Inc
         incident=incident.ref,
         locale=locale,
     )
-    posts = await alert_posts(session, incident)
+    posts = await alert_posts(session, incident, ctx)
     thread = next((p.id for p in posts if p.audience == str(press.audience)), posts[0].id if posts else None)
     await enqueue(session, ctx, incident, press.audience, message, reply_to=thread)
 

@@ -15,6 +15,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.flows import routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
 from bot.flows.lifecycle import JobKind, Status, Step, can
 from bot.model.i18n import t
@@ -49,7 +50,8 @@ def severity_of(ctx: Context, incident: Incident) -> Severity:
 def deadline(ctx: Context, incident: Incident, start: datetime, duration: timedelta) -> datetime:
     """``start + duration``, in business time when the severity says so."""
     severity = severity_of(ctx, incident)
-    return ctx.calendar.deadline(start, duration, business_hours_only=severity.business_hours_only)
+    calendar = ctx.calendar_for(routes.site_of(ctx, incident))
+    return calendar.deadline(start, duration, business_hours_only=severity.business_hours_only)
 
 
 # -- planning (pure: the rows to schedule) and re-planning (in the caller's transaction) --
@@ -74,6 +76,37 @@ async def replan(session: Session, ctx: Context, incident: Incident) -> None:
         rows = _plan_join(ctx, incident, ctx.now(), generation=incident.severity)
     else:
         rows = []
+    await schedule.schedule_many(session=session, rows=rows)
+
+
+async def replan_from(session: Session, ctx: Context, incident: Incident, *, at: datetime,
+                      generation: str) -> None:
+    """A supervisor re-triaged: every pending deadline is planned again from ``at`` with
+    the new severity; a step already sent (a re-notification, the page, a reminder) is
+    not repeated. Check-ins keep their schedule."""
+    assert incident.id is not None
+    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
+    events = await repo.events_for(session=session, incident_id=incident.id)
+    sent = [(e.kind, str((e.detail or {}).get("to", ""))) for e in events]
+    severity = severity_of(ctx, incident)
+    ack = severity.ack_within
+    rows: list[NewJob] = []
+    if incident.status == Status.OPEN:
+        done = sum(1 for kind, _ in sent if kind == "renotified")
+        rows += [_job(incident, JobKind.RENOTIFY, k, deadline(ctx, incident, at, k * ack), generation=generation)
+                 for k in range(done + 1, severity.renotify + 1)]
+        if severity.page and not any(kind == "paged" for kind, _ in sent):
+            due = deadline(ctx, incident, at, (severity.renotify + 1) * ack)
+            rows.append(_job(incident, JobKind.PAGE, 1, due, generation=generation))
+    elif incident.status == Status.ACKNOWLEDGED:
+        if ("reminded", "owner") not in sent:
+            due = deadline(ctx, incident, at, severity.resolve_within)
+            rows.append(_job(incident, JobKind.REMIND_OWNER, 1, due, generation=generation))
+        if ("reminded", "channel") not in sent:
+            due = deadline(ctx, incident, at, severity.resolve_within + ack)
+            rows.append(_job(incident, JobKind.REMIND_CHANNEL, 1, due, generation=generation))
+    if incident.status != Status.RESOLVED and severity.responders >= 2 and not incident.second_responder_id:
+        rows.append(_job(incident, JobKind.ASK_JOIN, 1, deadline(ctx, incident, at, ack), generation=generation))
     await schedule.schedule_many(session=session, rows=rows)
 
 
@@ -159,9 +192,9 @@ def _severity_label(ctx: Context, incident: Incident) -> str:
 
 
 async def _thread_reply(session: Session, ctx: Context, incident: Incident, message: Message) -> None:
-    """A reply in the supervisors' alert thread (top level if the alert never got out)."""
-    posts = await alert_posts(session, incident)
-    supervisors = [p for p in posts if p.audience == Audience.SUPERVISORS]
+    """A reply in the supervisors' (or HR's) alert thread (top level if the alert never got out)."""
+    posts = await alert_posts(session, incident, ctx)
+    supervisors = [p for p in posts if p.audience in (Audience.SUPERVISORS, Audience.HR)]
     reply_to = supervisors[0].id if supervisors else None
     await enqueue(session, ctx, incident, Audience.SUPERVISORS, message, reply_to=reply_to)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.flows.context import Context, enqueue
+from bot.delivery import priority
+from bot.flows import care, routes
+from bot.flows.context import Context
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
 from bot.flows.lifecycle import JobKind
@@ -28,7 +30,7 @@ from storage.schedule import NewJob
 log = logging.getLogger("haven.followups")
 CHECKIN = JobKind.CHECKIN
 REPORTER_ACTIONS = frozenset(
-    {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW,
+    {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW, Action.TALK_CANCEL,
      Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK, Action.FOLLOWUP_STOP}
 )
 ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOWUP_STOP: "stop"}
@@ -36,9 +38,10 @@ ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOW
 
 def plan_checkins(ctx: Context, incident: Incident) -> list[NewJob]:
     """One row per check-in, at the policy's offsets moved forward into business time."""
+    calendar = ctx.calendar_for(routes.site_of(ctx, incident))
     return [NewJob(incident_id=incident.id, kind=CHECKIN, key=f"{incident.ref}:checkin:{i}", due_at=due,
                    payload={"step": i})
-            for i, due in enumerate(ctx.calendar.checkin_times(incident.reported_at), start=1)]
+            for i, due in enumerate(calendar.checkin_times(incident.reported_at), start=1)]
 
 
 def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:
@@ -79,6 +82,7 @@ async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incide
         session=session, incident_id=incident.id, platform=incident.platform, kind=str(Kind.CHECKIN),
         audience=str(Audience.USER), user_id=incident.reporter_id,
         payload=checkin_message(ctx, incident, job.id).to_json(), due_at=ctx.wall_now(), flush=False,
+        priority=priority.DIRECT,
     )
     audit.append_loaded(session=session, incident=incident, kind="checkin_sent", actor="haven", at=ctx.now(),
                         detail={"checkin": job.id, "step": job.payload.get("step")})
@@ -95,8 +99,9 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
         await mark_in_danger(ctx, press.actor, incident)
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
     if press.action == Action.TALK_NOW:
-        await talk_request(ctx, press, incident)
-        return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.talk_sent", ref=incident.ref))
+        return _private(await talk_request(ctx, press, incident))
+    if press.action == Action.TALK_CANCEL:
+        return await care.cancel(ctx, press, incident)
     return await _answer(ctx, press, incident)
 
 
@@ -104,28 +109,15 @@ def _private(message: Message) -> PressResult:
     return PressResult(replies=(Reply(message, private=True),), changed=True)
 
 
-async def talk_request(ctx: Context, press: PressIn, incident: Incident) -> None:
-    """Privately alert the owner; the channel without details when nobody owns it."""
+async def talk_request(ctx: Context, press: PressIn, incident: Incident) -> Message:
+    """"Talk to someone now": a talk request held to ``care.respond_within``."""
     async with ctx.db.session() as session:
         fresh = await repo.get_incident(session=session, ref=incident.ref)
         assert fresh is not None
-        await _talk(session, ctx, press, fresh)
+        answer = await care.request_talk(session, ctx, fresh, actor=press.actor.user_id)
         await session.commit()
     ctx.wake()
-
-
-async def _talk(session: Session, ctx: Context, press: PressIn, incident: Incident) -> None:
-    assert incident.id is not None
-    locale = ctx.channel_locale
-    if incident.owner_id:
-        message = notice(Kind.TALK_REQUEST, locale, "talk.request", ref=incident.ref)
-        await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
-    else:
-        message = notice(Kind.TALK_REQUEST, locale, "talk.request_channel", ref=incident.ref)
-        await enqueue(session, ctx, incident, Audience.SUPERVISORS, message)
-    await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested",
-                         actor=press.actor.user_id, at=ctx.now(),
-                         detail={"to": "owner" if incident.owner_id else "channel"})
+    return answer
 
 
 async def _answer(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
@@ -149,12 +141,13 @@ async def _answer(ctx: Context, press: PressIn, incident: Incident) -> PressResu
             await repo.add_event(session=session, incident_id=incident.id, kind="checkin_answered",
                                  actor=press.actor.user_id, at=ctx.now(),
                                  detail={"checkin": job.id, "answer": answer})
-        if answer == "talk":
-            await _talk(session, ctx, press, fresh)
+        talked = await care.request_talk(session, ctx, fresh, actor=press.actor.user_id) if answer == "talk" else None
         if answer == "stop":
             cancelled = await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=(CHECKIN,))
             log.info("%s: reporter stopped check-ins (%d cancelled)", incident.ref, cancelled)
         await session.commit()
     ctx.wake()
-    key = {"ok": "checkin.ok_thanks", "talk": "reporter.talk_sent", "stop": "checkin.stopped"}[answer]
+    if talked is not None:
+        return _private(talked)
+    key = {"ok": "checkin.ok_thanks", "stop": "checkin.stopped"}[answer]
     return _private(notice(Kind.REPORTER_UPDATE, locale, key, ref=incident.ref))

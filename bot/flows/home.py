@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.flows import routes
 from bot.flows.context import Context
 from bot.model.i18n import t
 from bot.model.inbound import Actor
@@ -30,6 +31,7 @@ async def home(ctx: Context, actor: Actor, *, supervisor: bool) -> tuple[Message
         own = await repo.list_incidents(session=session, reporter_id=actor.user_id, platform=actor.platform)
         open_ = (await repo.list_incidents(session=session, statuses=(Status.OPEN, Status.ACKNOWLEDGED),
                                            platform=actor.platform)) if supervisor else []
+    open_ = [i for i in open_ if not routes.on_hr_route(i)]  # HR's incidents are never listed to line supervisors
     messages = [wellbeing(ctx.policy, locale, now), _own(ctx, own, locale)]
     if supervisor:
         messages.append(_open(ctx, open_, locale, now))

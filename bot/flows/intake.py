@@ -7,26 +7,33 @@ import logging
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.delivery.group_commit import GroupCommit
 from bot.flows import escalation, followups
 from bot.flows.assessment import customer_key, policy_snapshot
+from bot.flows import routes
 from bot.flows.context import Context, earlier_refs, view_of
 from bot.model.forms import Submission
+from bot.delivery.priority import HELD, held_until, priority
 from bot.model.inbound import Actor
 from bot.model.messages import Audience
 from bot.model.views import HistoryLine, alert
 from policy.rules import assess
+from policy.triage import triage
 from storage import audit
 from storage import incidents as repo
 from storage import intake as bulk
 from storage import outbox, schedule
 from storage.db import DuplicateKey, Session
+from storage.flood import reports_since
 from storage.models import Incident
+from storage import sites as sites_repo
 from storage.schedule import NewJob
 
 log = logging.getLogger("haven.intake")
+OTHER = "other"  # the spec's category for a quick report no triage rule matches
+FLOOD_WINDOW = timedelta(minutes=1)  # limits.reports_per_minute counts over this window
 
 
 @dataclass(frozen=True)
@@ -35,12 +42,16 @@ class Logged:
     created: bool  # False when the intake key was seen before (a redelivery)
     alerted: bool  # False when no supervisors' channel is reachable on the platform
     severity: str | None = None  # of a created incident
+    site: str | None = None
+    route: str = routes.LINE  # line | hr | held
 
 
 def quick_submission(ctx: Context, text: str) -> Submission:
-    """``/abuse <text>``: category ``other``, name shared per the policy's defaults."""
+    """``/abuse <text>``: the category of the first triage rule the words match (else
+    ``other``), name shared per the policy's defaults."""
+    category = triage(ctx.policy, text).category or OTHER
     return Submission(
-        category="other", description=text, occurred_at=None, contact_channel=None,
+        category=category, description=text, occurred_at=None, contact_channel=None,
         customer_ref=None, in_danger=False, share_name=ctx.policy.defaults.share_name,
         exact_words=None, demands=None, held_minutes=None, location=None, evidence=None,
     )
@@ -52,6 +63,8 @@ class _Report:
     report: Submission
     intake_key: str | None
     alerted: bool
+    site: str | None = None
+    hr_ready: bool = False
 
 
 async def log_report(
@@ -62,11 +75,42 @@ async def log_report(
 
     Concurrent reports share one transaction (:mod:`bot.delivery.group_commit`); each caller
     returns only once the transaction holding its report has committed."""
-    alerted = await _reachable(ctx, actor.platform)
-    return await _group(ctx).submit(_Report(actor, report, intake_key, alerted))
+    site = await _site(ctx, actor, report)
+    alerted = await _reachable(ctx, actor.platform, Audience.SUPERVISORS, site)
+    hr_ready = await _reachable(ctx, actor.platform, Audience.HR, None) if _wants_hr(ctx, report) else False
+    return await _group(ctx).submit(_Report(actor, report, intake_key, alerted, site, hr_ready))
+
+
+async def _site(ctx: Context, actor: Actor, report: Submission) -> str | None:
+    """The form's site; for a quick report, the reporter's last site, else the default."""
+    if not ctx.policy.sites:
+        return None
+    if report.site and ctx.policy.site(report.site) is not None and report.site in {s.id for s in ctx.policy.sites}:
+        return report.site
+    async with ctx.db.session() as session:
+        last = await sites_repo.last_site(session=session, platform=actor.platform, reporter_id=actor.user_id)
+    site = ctx.policy.site(last)
+    return site.id if site is not None else None
+
+
+def _wants_hr(ctx: Context, report: Submission) -> bool:
+    return report.to_hr or ctx.policy.is_restricted(report.category)
+
+
+def route_of(ctx: Context, report: Submission, hr_ready: bool) -> str:
+    """HR only (held while no HR channel exists) for ``to_hr`` and restricted categories."""
+    if not _wants_hr(ctx, report):
+        return routes.LINE
+    return routes.HR if hr_ready else routes.HELD
 
 
 _GROUPS: dict[int, tuple[Context, GroupCommit[_Report, Logged]]] = {}
+
+
+def busy(ctx: Context) -> bool:
+    """Reports are being committed right now (the dispatcher lets them go first)."""
+    entry = _GROUPS.get(id(ctx))
+    return entry is not None and entry[0] is ctx and entry[1].busy()
 
 
 def _group(ctx: Context) -> GroupCommit[_Report, Logged]:
@@ -129,15 +173,12 @@ def _after_commit(ctx: Context, batch: Sequence[_Report], logged: Sequence[Logge
         ctx.wake()
 
 
-async def _reachable(ctx: Context, platform: str) -> bool:
-    messenger = ctx.messengers.get(platform)
-    if messenger is None:
-        return False
+async def _reachable(ctx: Context, platform: str, audience: Audience, site: str | None) -> bool:
     try:
-        return await messenger.reachable(Audience.SUPERVISORS)
+        return await routes.reachable(ctx, platform, audience, site)
     except Exception:  # a look-up failure must not lose the report
-        log.warning("could not tell whether the supervisors' channel is reachable on %s", platform)
-        return True
+        log.warning("could not tell whether the %s channel is reachable on %s", audience, platform)
+        return audience != Audience.HR  # never guess that HR is there: hold instead
 
 
 async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) -> list[Logged]:
@@ -159,13 +200,17 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
         incident.chain_head = audit.first_event(incident_id=0, ref=incident.ref, kind="reported",
                                                 actor=incident.reporter_id, at=now)["hash"]
         incident.event_count = 1
+    held = await _flooding(session, ctx, batch, list(built), now)  # counted before this batch is written
     await bulk.insert_incidents(session=session, incidents=[incident for incident, _ in built.values()])
     events, alerts = [], []
     for i, (incident, earlier) in built.items():
         assert incident.id is not None
         events.append(audit.first_event(incident_id=incident.id, ref=incident.ref, kind="reported",
                                         actor=batch[i].actor.user_id, at=now))
-        alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now))
+        if incident.route != routes.HELD:
+            alerts.append(_alert_row(ctx, incident, batch[i].actor, earlier, now, held=i in held))
+        else:
+            log.warning("%s: held for HR, but no HR channel exists on %s", incident.ref, incident.platform)
     if events:
         await bulk.add_events(session=session, rows=events)
         await outbox.enqueue_many(session=session, rows=alerts)
@@ -174,7 +219,9 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
     for index, item in enumerate(batch):
         if index in built:
             incident = built[index][0]
-            results.append(Logged(incident.ref, created=True, alerted=item.alerted, severity=incident.severity))
+            alerted = item.hr_ready if incident.route != routes.LINE else item.alerted
+            results.append(Logged(incident.ref, created=True, alerted=alerted, severity=incident.severity,
+                                  site=incident.site, route=incident.route))
         else:
             key = item.intake_key or ""
             ref = stored.get(key) or built[fresh[key]][0].ref
@@ -193,9 +240,9 @@ async def _incident(
     report = item.report
     customer_hash = ctx.db.cipher.keyed_hash(customer_key(report.customer_ref)) if report.customer_ref else None
     earlier = await earlier_refs(session, ctx, customer_hash, at=now)
-    assessment = assess(
-        ctx.policy, category=report.category, in_danger=report.in_danger, earlier_reports=len(earlier)
-    )
+    words = triage(ctx.policy, report.description, report.exact_words)
+    assessment = assess(ctx.policy, category=report.category, in_danger=report.in_danger,
+                        earlier_reports=len(earlier), triaged=words.severity)
     incident = Incident(
         ref=ref,
         intake_key=item.intake_key,
@@ -206,6 +253,7 @@ async def _incident(
         category=report.category,
         severity=assessment.severity,
         flags=list(assessment.flags),
+        triage=list(words.rules),
         contact_channel=report.contact_channel,
         occurred_at=report.occurred_at,
         held_minutes=report.held_minutes,
@@ -216,6 +264,9 @@ async def _incident(
         evidence=report.evidence,
         customer_ref=report.customer_ref,
         customer_hash=customer_hash,
+        site=item.site,
+        route=route_of(ctx, report, item.hr_ready),
+        reported_for=report.reported_for,
         reported_at=now,
         policy_version=ctx.policy.version,
         policy_snapshot=policy_snapshot(ctx, assessment.severity),
@@ -230,20 +281,47 @@ async def _schedule_new(session: Session, ctx: Context, incidents: Sequence[Inci
     otherwise the transaction fails as a whole rather than lose a job silently."""
     rows: list[NewJob] = []
     for incident in incidents:
-        rows += escalation.plan_on_report(ctx, incident)
+        if incident.route != routes.HELD:  # held for HR: no channel to escalate in yet
+            rows += escalation.plan_on_report(ctx, incident)
         rows += followups.plan_checkins(ctx, incident)
     inserted = await schedule.schedule_many(session=session, rows=rows)
     if inserted != len(rows):
         raise RuntimeError(f"planned {len(rows)} jobs, {inserted} were new")
 
 
+async def _flooding(session: Session, ctx: Context, batch: Sequence[_Report], new: Sequence[int],
+                    now: datetime) -> set[int]:
+    """The new reports (batch indexes) past ``limits.reports_per_minute`` for their reporter,
+    counting this batch too; a report marked "in danger" is never held."""
+    limit = ctx.policy.limits.reports_per_minute
+    counts: dict[tuple[str, str], int] = {}
+    for platform in {batch[i].actor.platform for i in new}:
+        reporters = {batch[i].actor.user_id for i in new if batch[i].actor.platform == platform}
+        recent = await reports_since(session=session, platform=platform, reporter_ids=reporters,
+                                     since=now - FLOOD_WINDOW)
+        counts.update({(platform, reporter): count for reporter, count in recent.items()})
+    held = set()
+    for i in new:
+        key = (batch[i].actor.platform, batch[i].actor.user_id)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] > limit and not batch[i].report.in_danger:
+            held.add(i)
+    return held
+
+
 def _alert_row(ctx: Context, incident: Incident, actor: Actor, earlier: tuple[str, ...],
-               now: datetime) -> dict[str, object]:
+               now: datetime, *, held: bool = False) -> dict[str, object]:
     """The supervisors' alert of a new incident, rendered from what was just written
-    (one ``reported`` event, no choices yet) without reading it back."""
+    (one ``reported`` event, no choices yet) without reading it back. ``held``: a flood's
+    alert, due at the end of its minute and folded with the reporter's others then."""
     view = view_of(incident, earlier=earlier, history=(HistoryLine("reported", actor.user_id, now),))
     message = alert(ctx.policy, view, ctx.channel_locale)
+    wall = ctx.wall_now()
+    rank = HELD if held else priority(ctx.policy, kind=message.kind, audience=Audience.SUPERVISORS,
+                                      severity=incident.severity)
+    audience, site = routes.destination(ctx, incident, Audience.SUPERVISORS)
     return outbox.message_row(
         incident_id=incident.id, platform=incident.platform, kind=str(message.kind),
-        audience=str(Audience.SUPERVISORS), payload=message.to_json(), due_at=ctx.wall_now(),
+        audience=str(audience), payload=message.to_json(), due_at=held_until(wall) if held else wall,
+        created_at=wall, priority=rank, site=site,
     )

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows.context import Context, load_view
-from bot.model.messages import Kind, Message
+from bot.flows import routes
+from bot.model.messages import Audience, Kind, Message
 from bot.model.views import alert
 from storage import incidents as repo
 from storage import links as store
@@ -32,13 +33,25 @@ async def load_link(ctx: Context, platform: str, key: str) -> dict[str, Any] | N
         return await store.load_ref(session=session, platform=platform, key=key)
 
 
+async def registered_channel(ctx: Context, platform: str, audience: Audience) -> dict[str, Any] | None:
+    """The default site's registered channel for ``audience`` (HR's for ``hr``), or None."""
+    return await routes.channel(ctx, platform, audience, None)
+
+
 class DatabaseLinks:
-    """:class:`bot.model.ports.Links` on the database."""
+    """:class:`bot.model.ports.Links` on the database. ``channel:<audience>`` answers the
+    default site's registration (spec 8.2: ``register … SITE``), else what an earlier
+    version stored under that key."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
     async def load(self, platform: str, key: str) -> dict[str, Any] | None:
+        kind, _, name = key.partition(":")
+        if kind == "channel" and name in {str(a) for a in routes.CHANNEL_AUDIENCES}:
+            registered = await registered_channel(self.ctx, platform, Audience(name))
+            if registered is not None:
+                return registered
         return await load_link(self.ctx, platform, key)
 
     async def save(self, platform: str, key: str, data: dict[str, Any]) -> None:

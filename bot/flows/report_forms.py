@@ -22,7 +22,12 @@ async def details_form(ctx: Context, actor: Actor, incident: Incident) -> Form:
         "share_name": "true" if incident.share_name else "false",
         "in_danger": "true" if "in_danger" in (incident.flags or ()) else "false",
     }
-    for name in ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "contact_channel"):
+    if incident.site:
+        prefill["site"] = incident.site
+    if incident.route != "line":
+        prefill["to_hr"] = "true"
+    for name in ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "contact_channel",
+                 "reported_for"):
         value = getattr(incident, name)
         if value:
             prefill[name] = str(value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import escalation
+from bot.flows import escalation, moves, routes
 from bot.flows.assessment import customer_key, policy_snapshot
 from bot.flows.context import Context, alert_posts, earlier_refs, enqueue, refresh_alerts
 from bot.flows.lifecycle import Step, can
@@ -17,6 +17,7 @@ from bot.model.inbound import Actor
 from bot.model.messages import Audience, Kind
 from bot.model.views import notice
 from policy.rules import assess
+from policy.triage import triage
 from storage import incidents as repo
 from storage import schedule
 from storage import versions
@@ -29,7 +30,9 @@ DETAIL_FIELDS = ("description", "exact_words", "demands", "location", "evidence"
 
 
 async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) -> bool:
-    """Fill in the existing incident from the details form; False if it is not theirs."""
+    """Fill in the existing incident from the details form; False if it is not theirs.
+    A restricted category or ``to_hr`` moves a line incident to HR (when HR has a channel)."""
+    hr_ready = await routes.reachable(ctx, actor.platform, Audience.HR, None)
     async with ctx.db.session() as session:
         incident = await repo.get_incident(session=session, ref=ref)
         if incident is None or incident.reporter_id != actor.user_id or incident.platform != actor.platform:
@@ -47,11 +50,16 @@ async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) 
                 setattr(incident, name, value)
         incident.category = report.category
         incident.share_name = report.share_name
+        if report.reported_for:
+            incident.reported_for = report.reported_for
         now = ctx.now()
         number = await versions.record_change(session=session, before=before, after=incident,
                                               author=actor.user_id, at=now)
         await repo.add_event(session=session, incident_id=incident.id, kind="details_added",
                              actor=actor.user_id, at=now, detail={"version": number})
+        wants_hr = report.to_hr or ctx.policy.is_restricted(report.category)
+        if wants_hr and incident.route == routes.LINE and hr_ready:
+            await moves.to_hr(session, ctx, incident, actor=actor.user_id)
         await _reassess_and_escalate(session, ctx, incident, in_danger=report.in_danger)
         await session.commit()
     ctx.wake()
@@ -80,7 +88,7 @@ async def _reassess_and_escalate(session: Session, ctx: Context, incident: Incid
     if not can(incident.status, Step.RAISE):
         return
     if newly_in_danger:
-        posts = await alert_posts(session, incident)
+        posts = await alert_posts(session, incident, ctx)
         urgent = replace(notice(Kind.NOW_CRITICAL, ctx.channel_locale, "alert.now_critical", ref=incident.ref),
                          mention_channel=True)
         await enqueue(session, ctx, incident, Audience.SUPERVISORS, urgent,
@@ -92,7 +100,10 @@ async def _reassess_and_escalate(session: Session, ctx: Context, incident: Incid
 async def _reassess(session: Session, ctx: Context, incident: Incident, *, in_danger: bool) -> bool:
     """Re-run the rules; returns True when the severity rose (it never falls)."""
     earlier = await earlier_refs(session, ctx, incident.customer_hash, at=incident.reported_at, before=incident.ref)
-    assessment = assess(ctx.policy, category=incident.category, in_danger=in_danger, earlier_reports=len(earlier))
+    words = triage(ctx.policy, incident.description, incident.exact_words)
+    assessment = assess(ctx.policy, category=incident.category, in_danger=in_danger, earlier_reports=len(earlier),
+                        triaged=words.severity)
+    incident.triage = [r.id for r in ctx.policy.triage if r.id in {*words.rules, *(incident.triage or ())}]
     raised = ctx.policy.rank(assessment.severity) < ctx.policy.rank(incident.severity)
     if raised:
         incident.severity = assessment.severity

@@ -25,6 +25,9 @@ FIELD_IDS = (
     "held_minutes",
     "location",
     "evidence",
+    "site",
+    "to_hr",
+    "reported_for",
 )
 LIMITS = {
     "description": 3000,
@@ -33,6 +36,7 @@ LIMITS = {
     "customer_ref": 200,
     "location": 200,
     "evidence": 2000,
+    "reported_for": 200,
 }
 _LINK = re.compile(r"^https?://\S+$")
 
@@ -53,6 +57,9 @@ class Submission:
     held_minutes: int | None
     location: str | None
     evidence: str | None
+    site: str | None = None  # None: the reporter's last site, else the default (spec 8.2)
+    to_hr: bool = False  # "send to HR only, e.g. my supervisor is involved"
+    reported_for: str | None = None  # a witness reporting for someone else (free text)
 
 
 def report_form(
@@ -86,11 +93,29 @@ def report_form(
         field("held_minutes", "number"),
         field("location", "text"),
         field("evidence", "url"),
+        *_route_fields(policy, locale, prefill, yes),
     )
     return Form(
         title=t(locale, "form.title"), submit=t(locale, "form.submit"), intro=intro,
         fields=fields, locale=locale, private_metadata=metadata,
     )
+
+
+def _route_fields(policy: Policy, locale: str, prefill: dict[str, str],
+                  yes: tuple[Choice, ...]) -> tuple[FormField, ...]:
+    """``site`` (when the policy lists sites), ``to_hr`` and ``reported_for`` (spec 8.2)."""
+    fields = []
+    if policy.sites:
+        sites = tuple(Choice(s.id, s.labels.get(locale)) for s in policy.sites)
+        initial = prefill.get("site") if prefill.get("site") in {s.id for s in policy.sites} else policy.sites[0].id
+        fields.append(FormField("site", t(locale, "sites.form_site"), "select", choices=sites,
+                                initial=initial))
+    fields.append(FormField("to_hr", t(locale, "sites.form_to_hr"), "checkbox", choices=yes,
+                            initial=prefill.get("to_hr"), hint=t(locale, "sites.form_to_hr_hint")))
+    fields.append(FormField("reported_for", t(locale, "sites.form_reported_for"), "text",
+                            initial=prefill.get("reported_for"), hint=t(locale, "sites.form_reported_for_hint"),
+                            max_length=LIMITS["reported_for"]))
+    return tuple(fields)
 
 
 def check(
@@ -121,6 +146,9 @@ def check(
     evidence = text["evidence"]
     if evidence and not all(_LINK.match(line) for line in evidence.split()):
         errors["evidence"] = t(locale, "form.bad_link")
+    site = text["site"]
+    if site and site not in {s.id for s in policy.sites}:
+        errors["site"] = t(locale, "form.bad_choice")
     if errors:
         return None, errors
     return (
@@ -137,6 +165,9 @@ def check(
             held_minutes=held,
             location=text["location"],
             evidence=evidence,
+            site=site,
+            to_hr=_flag(values.get("to_hr"), False),
+            reported_for=text["reported_for"],
         ),
         {},
     )
@@ -160,7 +191,7 @@ def _flag(value: object, default: bool) -> bool:
         return value
     if isinstance(value, (list, tuple)):
         return any(_flag(v, False) for v in value)
-    return str(value).strip().lower() in ("true", "1", "yes", "on", "in_danger", "share_name")
+    return str(value).strip().lower() in ("true", "1", "yes", "on", "in_danger", "share_name", "to_hr")
 
 
 def _minutes(value: str | None) -> int | None:

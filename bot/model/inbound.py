@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.model.messages import Audience
+from bot.model.messages import REPORT_FORM, Audience
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class FormIn:
     values: dict[str, object] = field(default_factory=dict)
     intake_key: str | None = None  # Slack view id, Teams activity id
     metadata: str = ""
+    form: str = REPORT_FORM  # which form was submitted (``Form.name``)
 
 
 @dataclass(frozen=True)

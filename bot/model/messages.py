@@ -64,6 +64,7 @@ class Audience(StrEnum):
     REPORTER = "reporter"
     SUPERVISORS = "supervisors"
     ESCALATION = "escalation"
+    HR = "hr"  # the HR channel: restricted categories, to_hr, move_to_hr (spec 8.2)
     USER = "user"
 
 
@@ -79,9 +80,15 @@ class Action(StrEnum):
     FOLLOWUP_OK = "followup_ok"
     FOLLOWUP_TALK = "followup_talk"
     FOLLOWUP_STOP = "followup_stop"
+    TRIAGE = "triage"
+    TALK_ACCEPT = "talk_accept"
+    TALK_CANCEL = "talk_cancel"
     RELEASE_HOLD = "release_hold"
     REGISTER_EXTEND = "register_extend"
     REGISTER_LIFT = "register_lift"
+    CHANGE_SITE = "change_site"
+    MOVE_TO_HR = "move_to_hr"
+    ROUTE_SUPERVISORS = "route_supervisors"
 
 
 @dataclass(frozen=True)
@@ -159,9 +166,15 @@ class FormField:
     max_length: int | None = None
 
 
+REPORT_FORM = "report_form"
+TRIAGE_FORM = "triage_form"
+SITE_FORM = "site_form"  # change_site (Slack callback_id; Teams verb "site_submit")
+
+
 @dataclass(frozen=True)
 class Form:
-    """The report form (Slack modal ``report_form``, Teams Adaptive Card)."""
+    """A form: the report form (Slack modal ``report_form``, Teams Adaptive Card) or the
+    supervisors' re-triage form (``triage_form``; Teams verb ``triage_submit``)."""
 
     title: str
     submit: str
@@ -170,6 +183,7 @@ class Form:
     locale: str = "en"
     private_metadata: str = ""  # opaque to the adapter; round-tripped on submit
     errors: dict[str, str] = field(default_factory=dict)
+    name: str = REPORT_FORM  # which form: REPORT_FORM, TRIAGE_FORM or SITE_FORM
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ class Target:
 
     audience: Audience
     user_id: str | None = None
+    # a registered channel for this audience (spec 8.2: per site, or HR); None: the
+    # platform's own default for the audience (the environment's channel, or Teams' link)
+    channel: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,11 @@ class Directory(Protocol):
 
     async def is_member(self, user_id: str, audience: Audience) -> bool:
         """Raise :class:`LookupFailed` when the platform cannot answer (fail closed)."""
+        ...
+
+    async def is_member_of(self, user_id: str, *, place: Target) -> bool:
+        """A member of the channel at ``place`` (a site's or HR's registered channel, else the
+        default for its audience). Optional: without it only the default channels count."""
         ...
 
 

@@ -21,6 +21,7 @@ class SlackSettings:
     supervisor_channel: str | None = None
     escalation_channel: str | None = None
     locale: str = "en"
+    hr_channel: str | None = None  # HAVEN_SLACK_HR_CHANNEL (spec 8.2)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from bot.model.clock import iso
 from bot.model.i18n import t
 from bot.model.messages import Action, Button, Fact, Kind, Message, Resource, mention
 from policy.model import Policy
-from policy.resources import describe_hours, resource_status
-from policy.rules import options_for
+from policy.resources import contact_in, describe_hours, resource_status
+from policy.rules import next_step, options_for
 from storage.kinds import Status
 
 EXCERPT_CHARS = 300
@@ -25,6 +25,7 @@ _HISTORY_KEYS = {
     "approved": "alert.approved_line",
     "rejected": "alert.rejected_line",
     "joined": "alert.joined_line",
+    "triaged": "alert.triaged_line",
     "hold_released": "alert.decision_line",
 }
 
@@ -35,6 +36,7 @@ class HistoryLine:
     actor: str
     at: datetime
     option: str | None = None
+    change: tuple[str, str] | None = None  # a re-triage: (from severity, to severity)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,16 @@ class IncidentView:
     chosen: dict[str, str] = field(default_factory=dict)
     history: tuple[HistoryLine, ...] = ()
     legal_hold: bool = False
+    triage: tuple[str, ...] = ()  # the triage rule ids the words matched
+    site: str | None = None
+    route: str = "line"  # line | hr | held
+    reported_for: str | None = None
+
+    @property
+    def done(self) -> frozenset[str]:
+        """Options carried out (approved or needing none), acknowledge once owned."""
+        done = {option for option, state in self.chosen.items() if state == "done"}
+        return frozenset(done | ({"acknowledge"} if self.owner_id else set()))
 
 
 def local_time(policy: Policy, moment: datetime) -> str:
@@ -74,13 +86,14 @@ def wellbeing(policy: Policy, locale: str, now: datetime) -> Message:
         Resource(
             label=res.labels.get(locale),
             text=res.text.get(locale),
-            contact=res.contact,
+            contact=contact_in(res, locale),
             open_now=is_open,
             hours=describe_hours(res, locale),
         )
         for res, is_open in resource_status(policy, now)
     )
-    note = f"{t(locale, 'wellbeing.not_emergency')} {t(locale, 'wellbeing.no_disadvantage')}"
+    note = t(locale, "wellbeing.note", not_emergency=t(locale, "wellbeing.not_emergency"),
+             no_disadvantage=t(locale, "wellbeing.no_disadvantage"))
     return Message(
         kind=Kind.WELLBEING,
         title=t(locale, "wellbeing.title"),
@@ -91,13 +104,26 @@ def wellbeing(policy: Policy, locale: str, now: datetime) -> Message:
     )
 
 
-def receipt(ref: str, locale: str, *, alerted: bool) -> Message:
-    """"Logged as INC-…" with the reporter's own buttons."""
-    text = t(locale, "receipt.logged" if alerted else "receipt.no_channel", ref=ref)
+def receipt(ref: str, locale: str, *, alerted: bool, site: str | None = None, route: str = "line") -> Message:
+    """"Logged as INC-…" with the reporter's own buttons; names the site (``site`` is its
+    label) and says honestly where the report went (HR only, or held for HR)."""
+    if route == "held":
+        text = t(locale, "sites.receipt_held_for_hr", ref=ref)
+    elif route == "hr":
+        text = t(locale, "sites.receipt_logged_hr" if alerted else "receipt.no_channel", ref=ref)
+    else:
+        text = t(locale, "receipt.logged" if alerted else "receipt.no_channel", ref=ref)
+    if site and route == "line":
+        text = f"{text}\n{t(locale, 'sites.receipt_site', site=site)}"
+    buttons = reporter_buttons(ref, locale)
+    if route == "held":
+        buttons += (Button(Action.ROUTE_SUPERVISORS, t(locale, "sites.button_route_supervisors"), ref),)
+    elif site and route == "line":
+        buttons += (Button(Action.CHANGE_SITE, t(locale, "sites.button_change_site"), ref),)
     return Message(
         kind=Kind.RECEIPT,
         text=f"{text}\n{t(locale, 'receipt.more')}",
-        buttons=reporter_buttons(ref, locale),
+        buttons=buttons,
         incident=ref,
         locale=locale,
     )
@@ -186,6 +212,13 @@ def _facts(policy: Policy, view: IncidentView, locale: str) -> tuple[Fact, ...]:
         Fact(t(locale, "alert.customer_ref"), view.customer_ref or none, user_text=bool(view.customer_ref)),
         Fact(t(locale, "alert.reported_at"), local_time(policy, view.reported_at)),
     ]
+    site = policy.site(view.site)
+    if site is not None:
+        facts.append(Fact(t(locale, "sites.alert_site"), site.labels.get(locale)))
+    if view.reported_for:
+        facts.append(Fact(t(locale, "sites.alert_reported_for"), excerpt(view.reported_for), user_text=True))
+    if view.route != "line":
+        facts.append(Fact(t(locale, "sites.alert_route"), t(locale, "sites.alert_route_hr")))
     if view.description:
         facts.append(Fact(t(locale, "alert.excerpt"), excerpt(view.description), user_text=True))
     flags = [t(locale, f"alert.flag_{flag}") for flag in view.flags if flag in ("repeated", "in_danger")]
@@ -197,6 +230,11 @@ def _facts(policy: Policy, view: IncidentView, locale: str) -> tuple[Fact, ...]:
         facts.append(Fact(t(locale, "alert.second_responder"), mention(view.second_responder_id)))
     if view.legal_hold:
         facts.append(Fact(t(locale, "alert.legal_hold"), t(locale, "alert.held")))
+    if view.triage:
+        facts.append(Fact(t(locale, "alert.triage"), ", ".join(view.triage)))
+    step = next_step(policy, severity=view.severity, status=view.status, done=set(view.chosen) | view.done)
+    if step is not None:
+        facts.append(Fact(t(locale, "alert.next_step"), option_label(policy, step.id, locale)))
     return tuple(facts)
 
 
@@ -209,8 +247,12 @@ def _alert_buttons(policy: Policy, view: IncidentView, locale: str) -> tuple[But
     needs_second = policy.severity(view.severity).responders >= 2
     if needs_second and view.status != Status.RESOLVED and not view.second_responder_id:
         buttons.append(Button(Action.JOIN, t(locale, "button.join"), view.ref))
+    if view.status != "resolved":
+        buttons.append(Button(Action.TRIAGE, t(locale, "button.triage"), view.ref))
     if view.legal_hold:  # also once resolved: that is when holds usually end
         buttons.append(Button(Action.RELEASE_HOLD, t(locale, "records.option_release_hold"), view.ref, style="danger"))
+    if view.route == "line" and view.status != "resolved":
+        buttons.append(Button(Action.MOVE_TO_HR, t(locale, "sites.button_move_to_hr"), view.ref))
     return tuple(buttons)
 
 
@@ -241,6 +283,9 @@ def _history(policy: Policy, view: IncidentView, locale: str) -> str | None:
 
 
 def _history_what(policy: Policy, line: HistoryLine, locale: str) -> str:
+    if line.kind == "triaged" and line.change:
+        before, after = (_severity_label(policy, s, locale) for s in line.change)
+        return f"{before} → {after}"
     if line.kind == "acknowledged":
         return option_done(policy, "acknowledge", locale)
     if line.kind == "resolved":
@@ -248,6 +293,13 @@ def _history_what(policy: Policy, line: HistoryLine, locale: str) -> str:
             return option_done(policy, "resolve", locale)
         return t(locale, "alert.resolved_fallback")
     return option_done(policy, line.option, locale) if line.option else ""
+
+
+def _severity_label(policy: Policy, severity_id: str, locale: str) -> str:
+    try:
+        return policy.severity(severity_id).labels.get(locale)
+    except KeyError:  # a severity the policy no longer has
+        return severity_id
 
 
 def _has(policy: Policy, option_id: str) -> bool:

@@ -44,7 +44,7 @@ async def test_report_shows_wellbeing_first(world) -> None:  # type: ignore[no-u
     assert "not an emergency service" in (outcome.wellbeing.note or "")
     assert outcome.ref and outcome.ref.startswith("INC-2026-")
     assert outcome.ref in outcome.receipt.text
-    assert [b.action for b in outcome.receipt.buttons] == ["add_details", "in_danger", "talk_now"]
+    assert [b.action for b in outcome.receipt.buttons] == ["add_details", "in_danger", "talk_now", "change_site"]
     alerts = messenger.to(Audience.SUPERVISORS)
     assert [a.meta.kind for a in alerts] == ["alert"]
     assert alerts[0].meta.incident == outcome.ref and alerts[0].meta.outbox_id > 0
@@ -239,6 +239,8 @@ async def test_talk_now_alerts_the_owner_privately(world) -> None:  # type: igno
     to_channel = [s for s in messenger.to(Audience.SUPERVISORS) if s.meta.kind == "talk_request"]
     assert to_channel and "threatened" not in to_channel[0].message.text, "no details in the channel"
     await press(runtime, sup("sato"), "acknowledge", outcome.ref)
+    # one request at a time: accept the first, then a new one goes to the owner by DM
+    await press(runtime, sup("suzuki"), Action.TALK_ACCEPT, to_channel[0].message.buttons[0].value)
     await press(runtime, EMPLOYEE, Action.TALK_NOW, outcome.ref, Audience.USER)
     assert [s.meta.kind for s in messenger.to(Audience.USER, "sato")] == ["talk_request"]
 

@@ -67,7 +67,8 @@ async def test_checkins_survive_sigkill_and_none_is_sent_twice(
 ) -> None:
     first = await served.start("first")
     assert served.client is not None
-    await served.client.command("he waited for me outside", trigger="t-kill-1")
+    # a Normal report (no triage rule): no second-responder asks fall due with the check-ins
+    await served.client.command("he shouted at the counter", trigger="t-kill-1")
     [alert] = await served.fake.wait_for("chat.postMessage", 1)
     ref = metadata_of(alert.args)["event_payload"]["incident"]
     data = await detail(Database(fresh_database_url), ref)

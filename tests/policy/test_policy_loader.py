@@ -99,7 +99,15 @@ BROKEN: list[tuple[str, Mutation, str]] = [
     ("bad hours", _set("wellbeing", 3, "hours", value="sometimes"), 'wellbeing.yorisoi_hotline.hours: must be "always" or a list'),
     ("duplicate id", lambda d: d["options"].append(copy.deepcopy(d["options"][0])), "options.7.id: 'acknowledge' appears more than once"),
     ("no acknowledge option", _set("options", 0, "id", value="take_over"), "options: the 'acknowledge' option is required"),
+    ("zero reports a minute", _set("limits", "reports_per_minute", value=0), "limits.reports_per_minute: "),
+    ("unknown limits key", _set("limits", "reports_per_hour", value=5), "limits.reports_per_hour: unknown key"),
 ]
+
+
+def test_without_limits_one_person_may_report_ten_times_a_minute(tmp_path: Path) -> None:
+    data = _default_data()
+    del data["limits"]
+    assert load_policy(_write(tmp_path, data)).limits.reports_per_minute == 10
 
 
 @pytest.mark.parametrize(("mutate", "expected"), [pytest.param(m, e, id=i) for i, m, e in BROKEN])

@@ -23,9 +23,12 @@ def jst(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
     [
         ("kokoro_no_mimi", jst(2026, 12, 5, 13, 0), True, "Saturday afternoon"),
         ("kokoro_no_mimi", jst(2026, 12, 5, 17, 0), False, "Saturday after 16:00"),
-        ("kokoro_no_mimi", jst(2026, 12, 2, 18, 0), True, "weekday evening"),
-        ("kokoro_no_mimi", jst(2026, 12, 2, 16, 59), False, "weekday before 17:00"),
-        ("kokoro_no_mimi", jst(2026, 12, 2, 22, 0), False, "weekday at closing"),
+        ("kokoro_no_mimi", jst(2026, 12, 1, 18, 0), True, "Tuesday evening"),
+        ("kokoro_no_mimi", jst(2026, 11, 30, 17, 0), True, "Monday at 17:00"),
+        ("kokoro_no_mimi", jst(2026, 12, 2, 18, 0), False, "Wednesday evening: the line is not open Wed-Fri"),
+        ("kokoro_no_mimi", jst(2026, 12, 4, 21, 0), False, "Friday evening"),
+        ("kokoro_no_mimi", jst(2026, 12, 1, 16, 59), False, "Tuesday before 17:00"),
+        ("kokoro_no_mimi", jst(2026, 12, 1, 22, 0), False, "Tuesday at closing"),
         ("kokoro_no_mimi", jst(2027, 1, 11, 18, 0), False, "weekday public holiday"),
         ("kokoro_no_mimi", jst(2026, 12, 31, 18, 0), False, "New Year closure"),
         ("kokoro_no_mimi", jst(2027, 1, 2, 13, 0), False, "closure on a Saturday"),
@@ -50,10 +53,9 @@ def test_resources_open_at_chosen_instants(
 
 def test_resource_status_keeps_policy_order(policy: Policy) -> None:
     status = resource_status(policy, jst(2026, 12, 5, 13, 0))
-    assert [r.id for r, _ in status] == [r.id for r in policy.wellbeing]
+    assert [r.id for r, _ in status] == [r.id for r in policy.wellbeing if r.id != "company_counselling"]
     assert dict((r.id, open_) for r, open_ in status) == {
         "step_away": True,
-        "company_counselling": False,
         "kokoro_no_mimi": True,
         "yorisoi_hotline": True,
         "police_consultation": False,
@@ -79,8 +81,8 @@ DESCRIPTIONS = {
     "step_away": ("24 hours", "24時間"),
     "company_counselling": ("ask your company", "会社にご確認ください"),
     "kokoro_no_mimi": (
-        "Mon–Fri 17:00–22:00, Sat–Sun 10:00–16:00, closed on public holidays, closed 12/29–1/3",
-        "月〜金 17:00–22:00、土日 10:00–16:00、祝日休み、12/29〜1/3は休み",
+        "Mon–Tue 17:00–22:00, Sat–Sun 10:00–16:00, closed on public holidays, closed 12/29–1/3",
+        "月火 17:00–22:00、土日 10:00–16:00、祝日休み、12/29〜1/3は休み",
     ),
     "yorisoi_hotline": ("24 hours", "24時間"),
     "police_consultation": ("Mon–Fri 08:30–17:15, closed on public holidays", "月〜金 08:30–17:15、祝日休み"),

@@ -42,7 +42,12 @@ async def _ban_on_slack(url: str) -> None:
         ref = (await runtime.haven.submit_form(FormIn(actor=Actor("slack", "UEMPLOYEE"), values=answers))).ref
         assert ref is not None
         await runtime.haven.press(PressIn(Actor("slack", "USUP1"), "discontinue_service", ref, Audience.SUPERVISORS))
-        await runtime.dispatcher.drain()
+        # Slack's channel pace (about a post a second) holds the approval request behind the alert
+        async def approval_requested() -> bool:
+            await runtime.dispatcher.drain()
+            return any(s.meta.kind == "approval_request" for s in messenger.sent)
+
+        await eventually(approval_requested, timeout=20, interval=0.2)
         request = [s.message for s in messenger.sent if s.meta.kind == "approval_request"][-1]
         await runtime.haven.press(PressIn(Actor("slack", "USUP2"), Action.APPROVE, request.buttons[0].value,
                                           Audience.SUPERVISORS))

@@ -35,7 +35,9 @@ def listed(world: World) -> list[str]:
 
 async def test_an_alert_backlog_for_one_channel_is_posted_as_one_digest_listing_every_incident(world: World) -> None:
     world.messenger.pace_per_second = 1.0  # type: ignore[attr-defined]
-    refs = [await report(world, f"burst report {i} ✉ عربى 日本語") for i in range(25)]
+    refs = [await report(world, f"burst report {i} ✉ عربى 日本語", who=f"emp{i}") for i in range(25)]
+    await world.runtime.dispatcher.drain()
+    world.wall.advance(timedelta(seconds=1))  # the second digest waits for the channel's next slot
     await world.runtime.dispatcher.drain()
     posts = world.messenger.to(Audience.SUPERVISORS)
     assert [p.meta.kind for p in posts] == ["digest", "digest"], "20 per digest, not 25 posts"

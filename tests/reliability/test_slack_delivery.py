@@ -101,7 +101,10 @@ async def test_a_permanent_slack_error_is_a_dead_letter_everywhere_it_should_sho
 async def _dead(slack: Haven, ref: str) -> dict | None:  # type: ignore[type-arg]
     assert slack.runtime is not None
     record = await detail(slack.runtime.db, ref)
-    return record if record and record["outbox"][0]["state"] == "dead" else None
+    # the row dies first, its audit event follows in the next transaction: wait for both
+    dead = record and record["outbox"][0]["state"] == "dead" and any(
+        e["kind"] == "dead_letter" for e in record["events"])
+    return record if dead else None
 
 
 async def test_a_burst_of_200_reports_reaches_the_supervisors_within_a_minute_with_few_429s(

@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.support.clock import FakeClock
+from tests.support.timing import TEST_COMMIT_WAIT
 from bot.app.config import load_settings
 from bot.app.runtime import build_runtime, migrate
 from bot.app.server import create_app
@@ -49,6 +50,9 @@ def slack_env(fake: FakeSlack, tmp_path: Path, **extra: str) -> dict[str, str]:
 async def start_in_process(fake: FakeSlack, tmp_path: Path, **extra: str) -> tuple[TestServer, Haven]:
     settings = load_settings(slack_env(fake, tmp_path, **extra))
     runtime = build_runtime(settings, clock=FakeClock(NOW))
+    # A loaded test machine must not send a report down the slow-save path ("still saving");
+    # the tests of that path set their own wait.
+    runtime.haven.commit_wait = TEST_COMMIT_WAIT
     await migrate(runtime)
     app = create_app(runtime)
     runtime.ctx.messengers["slack"].pace_per_second = 1000.0  # type: ignore[attr-defined]  # no pacing waits here

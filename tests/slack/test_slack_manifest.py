@@ -24,7 +24,7 @@ def test_every_request_url_is_base_plus_slack_events() -> None:
 
 def test_the_manifest_declares_what_haven_handles_and_nothing_more() -> None:
     data = yaml.safe_load(slack_manifest(EXAMPLE_URL))
-    assert [c["command"] for c in data["features"]["slash_commands"]] == ["/abuse"]
+    assert [c["command"] for c in data["features"]["slash_commands"]] == ["/abuse", "/haven"]
     [shortcut] = data["features"]["shortcuts"]
     assert (shortcut["type"], shortcut["callback_id"]) == ("message", "report_message")
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]

@@ -23,7 +23,8 @@ async def test_quick_report_answers_wellbeing_first_then_logged_as_with_reporter
     assert text.index("First, take care of yourself") < text.index("Logged as INC-2026-000001")
     actions = [b for b in blocks if b["type"] == "actions"][-1]["elements"]
     assert [(a["action_id"], a["value"]) for a in actions] == [
-        ("add_details", "INC-2026-000001"), ("in_danger", "INC-2026-000001"), ("talk_now", "INC-2026-000001")]
+        ("add_details", "INC-2026-000001"), ("in_danger", "INC-2026-000001"), ("talk_now", "INC-2026-000001"),
+        ("change_site", "INC-2026-000001")]
     # committed before the answer: the incident is there the moment we have the answer
     record = await detail(haven.runtime.db, "INC-2026-000001")
     assert record is not None and record["reporter_id"] == EMPLOYEE
@@ -40,7 +41,7 @@ async def test_alert_reaches_the_supervisors_channel_with_buttons_and_metadata(h
     buttons = [e for b in alert.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == [
         "acknowledge", "request_understanding", "discontinue_service", "consult_attorney",
-        "external_specialist", "resolve"]
+        "external_specialist", "resolve", "triage", "move_to_hr"]
     assert {b["value"] for b in buttons} == {"INC-2026-000001"}
     assert "<@UEMPLOYEE>" in all_text(alert.args["blocks"])  # the reporter, as a mention
     assert "<!date^" in all_text(alert.args["blocks"])

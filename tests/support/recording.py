@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tests.support.clock import FakeClock
+from tests.support.timing import TEST_COMMIT_WAIT
 from bot.app.config import Settings
 from bot.model.messages import Audience, Message
 from bot.model.ports import DeliveryError, LookupFailed, Meta, PostRef, Target
@@ -86,6 +87,9 @@ async def make_runtime(database_url: str, *, now: datetime, locale: str = "en",
         env["HAVEN_ENCRYPTION_KEY"] = encryption_key
     clock = FakeClock(now)
     runtime = build_runtime(Settings.model_validate(env), clock=clock)
+    # A loaded test machine must not send a report down the slow-save path ("still saving");
+    # the tests of that path set their own wait.
+    runtime.haven.commit_wait = TEST_COMMIT_WAIT
     await migrate(runtime)
     messenger, directory = RecordingMessenger(), RecordingDirectory()
     runtime.haven.connect(PLATFORM, messenger=messenger, directory=directory)

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,14 +69,15 @@ def haven_env(tmp_path: Path, database_url: str, **extra: str) -> dict[str, str]
 
 
 def start_haven(env: dict[str, str], tmp_path: Path, *, port: int | None = None,
-                wait: bool = True, timeout: float = 30.0, name: str = "haven") -> HavenProcess:
+                wait: bool = True, timeout: float = 30.0, name: str = "haven",
+                preexec: Callable[[], None] | None = None) -> HavenProcess:
     """Run ``python -m bot.app.cli serve``; wait until ``/healthz`` answers 200."""
     port = port or free_port()
     env = {**env, "HAVEN_PORT": str(port)}
     log = tmp_path / f"{name}-{port}.log"
     handle = log.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "bot.app.cli", "serve"], env=env,
-                               stdout=handle, stderr=subprocess.STDOUT,
+                               stdout=handle, stderr=subprocess.STDOUT, preexec_fn=preexec,
                                cwd=str(Path(__file__).resolve().parents[2]))
     haven = HavenProcess(process=process, port=port, log=log, env=env)
     if wait:

@@ -18,6 +18,7 @@ from sqlmodel import col, func, select
 
 from tests.support.cards import assert_valid_cards, cards_in
 from tests.support.clock import FakeClock
+from tests.support.timing import TEST_COMMIT_WAIT
 from bot.app.config import Settings
 from bot.app.runtime import Runtime, build_runtime, migrate
 from bot.app.server import create_app
@@ -79,6 +80,9 @@ async def start_teams(tmp_path: Path, env: dict[str, str], clock: FakeClock) -> 
     settings = Settings.model_validate({"HAVEN_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/haven.db",
                                         "HAVEN_TEAMS_EMULATOR": "1", "HAVEN_TEAMS_ADMINS": act.ADMIN, **env})
     runtime = build_runtime(settings, clock=clock)
+    # A loaded test machine must not send a report down the slow-save path ("still saving");
+    # the tests of that path set their own wait.
+    runtime.haven.commit_wait = TEST_COMMIT_WAIT
     await migrate(runtime)
     server = TestServer(create_app(runtime), host="127.0.0.1")
     await server.start_server()

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.flows.links import load_link
+from bot.flows.links import load_link, registered_channel
+from bot.model.messages import Audience
 from bot.app.records import detail
 from tests.fakes.bot_connector import Call
 from tests.teams import activities as act
@@ -39,12 +40,13 @@ async def _press(teams: Teams, aad: str, action: str, value: str = REF, **kw: An
 async def test_only_an_admin_can_register_a_channel(teams: Teams) -> None:
     refused = await teams.post(act.channel_mention(teams.service_url, act.STRANGER, "register supervisors"))
     assert refused.status == 200
-    assert "Only Haven administrators" in teams.connector.posts()[-1].text
-    assert await load_link(teams.runtime.ctx, "teams", "channel:supervisors") is None
+    refusal = teams.connector.posts()[-1].text
+    assert "HAVEN_TEAMS_ADMINS" in refusal and act.STRANGER in refusal, "the reason names the variable and the id"
+    assert await registered_channel(teams.runtime.ctx, "teams", Audience.SUPERVISORS) is None
 
     await teams.register()
-    assert "now Haven's supervisors' channel" in teams.connector.posts()[-1].text
-    stored = await load_link(teams.runtime.ctx, "teams", "channel:supervisors")
+    assert "now receives the supervisors of Head office" in teams.connector.posts()[-1].text
+    stored = await registered_channel(teams.runtime.ctx, "teams", Audience.SUPERVISORS)
     assert stored is not None
     assert stored["channelId"] == act.CHANNEL  # ;messageid= stripped
     assert (stored["teamId"], stored["tenantId"], stored["serviceUrl"]) == (act.TEAM, act.TENANT, teams.service_url)

@@ -98,4 +98,4 @@ class TestSingleTenant:
         assert response.status == 403
         assert teams.connector.calls == []
         await teams.register()  # the configured tenant is served
-        assert "now Haven's supervisors' channel" in teams.connector.posts()[-1].text
+        assert "now receives the supervisors of Head office" in teams.connector.posts()[-1].text

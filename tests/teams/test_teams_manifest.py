@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -50,9 +51,15 @@ def test_icons_have_the_sizes_teams_requires_and_the_outline_is_transparent() ->
 
 def test_haven_manifest_teams_writes_an_uploadable_zip(tmp_path: Path) -> None:
     out = tmp_path / "haven.zip"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text((ROOT / "policy" / "default.yaml").read_text(encoding="utf-8")
+                      + "links: {privacy: 'https://intra.example.org/privacy', terms: 'https://intra.example.org/terms'}\n",
+                      encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HAVEN_", "MICROSOFT_"))}
     result = subprocess.run([sys.executable, "-m", "bot.app.cli", "manifest", "teams", "--url",
                              "https://haven.example.org/", "--app-id", APP_ID, "--out", str(out)],
-                            capture_output=True, text=True, cwd=ROOT, timeout=60)
+                            capture_output=True, text=True, cwd=ROOT, timeout=60,
+                            env={**env, "HAVEN_POLICY": str(policy)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out)
     with zipfile.ZipFile(out) as archive:
@@ -67,6 +74,8 @@ def test_haven_manifest_teams_writes_an_uploadable_zip(tmp_path: Path) -> None:
     titles = {c["title"] for group in bot["commandLists"] for c in group["commands"]}
     assert {"abuse", "help", "register supervisors"} <= titles
     assert manifest["validDomains"] == ["haven.example.org"]
+    assert manifest["developer"]["privacyUrl"] == "https://intra.example.org/privacy"
+    assert manifest["developer"]["termsOfUseUrl"] == "https://intra.example.org/terms"
     assert "messaging" not in json.dumps(manifest).lower()  # the endpoint lives on the Azure Bot resource
 
 

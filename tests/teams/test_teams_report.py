@@ -28,7 +28,7 @@ async def test_quick_report_sends_the_wellbeing_card_first_then_the_receipt(team
     assert "110" in first.text  # not an emergency service: call 110 / 119
     assert "Logged as INC-2026-000001" in second.text
     verbs = [a["verb"] for a in second.cards[0]["actions"]]
-    assert verbs == ["add_details", "in_danger", "talk_now"]
+    assert verbs == ["add_details", "in_danger", "talk_now", "change_site"]
     assert second.cards[0]["actions"][0]["data"] == {"action": "add_details", "incident": "INC-2026-000001"}
 
 

@@ -4,8 +4,8 @@ Existing events are chained here (their content is ids only, so no key is needed
 Existing customer hashes cannot be re-keyed here (a migration has no key): Haven
 re-hashes them at start, see storage.customer_keys.
 
-Revision ID: 0002_records
-Revises: 0002_hrdesk
+Revision ID: 0006_records
+Revises: 0005_perf
 Create Date: 2026-11-30 09:55:38.198066
 
 """
@@ -19,8 +19,8 @@ import storage.crypto
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0002_records'
-down_revision: str | Sequence[str] | None = '0002_hrdesk'  # chained after the HR desk's revision (on main first)
+revision: str = '0006_records'
+down_revision: str | Sequence[str] | None = '0005_perf'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

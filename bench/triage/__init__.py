@@ -1,0 +1,1 @@
+"""``python -m bench.triage``: the cost of triage from the words (spec 8.1)."""

@@ -1,0 +1,186 @@
+"""Care that closes the loop (spec 8.3): a request to talk is held to a deadline.
+
+``talk_now`` and ``followup_talk`` open a talk request. Unanswered, it re-notifies the
+route's channel at ``care.respond_within`` and pages the next tier at twice that (never
+business-hours-only), until someone presses ``talk_accept``; the employee is told by DM
+who will reach out and when it was accepted, and may withdraw (``talk_cancel``).
+
+Who answers is a :class:`TalkRoute`. The line supervisors' route is built in; another
+(HR, once an HR channel exists) is one more entry in :data:`ROUTES` plus the action
+that opens it (``talk_hr``), with no change to the deadlines below.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.flows.context import Context, enqueue
+from bot.flows.decisions import PressResult, check_supervisor, refuse
+from bot.flows.lifecycle import JobKind
+from bot.model.i18n import t
+from bot.model.inbound import PressIn, split_value
+from bot.model.messages import Action, Audience, Button, Kind, Message, Reply, mention
+from bot.model.views import local_time, notice
+from storage import care as talks
+from storage import incidents as repo
+from storage.db import Session
+from storage import outbox
+from storage import schedule
+from storage.models import Incident, Job, TalkRequest
+from storage.schedule import NewJob
+
+log = logging.getLogger("haven.care")
+RENOTIFY = JobKind.TALK_RENOTIFY
+PAGE = JobKind.TALK_PAGE
+KINDS = frozenset({RENOTIFY, PAGE})
+SUPERVISORS = "supervisors"
+
+
+@dataclass(frozen=True)
+class TalkRoute:
+    """Who answers a talk request: asked first (the owner by DM, or the channel),
+    re-notified in ``channel``, paged in ``page``."""
+
+    name: str
+    channel: Audience
+    page: Audience
+    owner_first: bool = True  # the incident's owner is asked by DM first, when there is one
+
+
+ROUTES: dict[str, TalkRoute] = {SUPERVISORS: TalkRoute(SUPERVISORS, Audience.SUPERVISORS, Audience.ESCALATION)}
+
+
+def _value(incident: Incident, talk: TalkRequest) -> str:
+    return f"{incident.ref}:{talk.id}"
+
+
+def _accept_button(locale: str, value: str) -> tuple[Button, ...]:
+    return (Button(Action.TALK_ACCEPT, t(locale, "button.talk_accept"), value, style="primary"),)
+
+
+async def request_talk(session: Session, ctx: Context, incident: Incident, *, actor: str,
+                       route: str = SUPERVISORS) -> Message:
+    """Open a talk request (in the caller's transaction) unless one is open; returns the
+    reporter's private answer, with the button to withdraw."""
+    assert incident.id is not None
+    locale = ctx.locale_of(incident)
+    talk = await talks.open_talk(session=session, incident_id=incident.id)
+    if talk is not None:
+        return _with_cancel(notice(Kind.REPORTER_UPDATE, locale, "reporter.talk_already", ref=incident.ref),
+                            incident, talk)
+    now, within = ctx.now(), ctx.policy.care.respond_within
+    talk = await talks.create_talk(session=session, incident_id=incident.id, route=route, requested_by=actor, at=now)
+    path = ROUTES[route]
+    to_owner = path.owner_first and incident.owner_id
+    channel = ctx.channel_locale
+    key = "talk.request" if to_owner else "talk.request_channel"
+    message = Message(kind=Kind.TALK_REQUEST, text=t(channel, key, ref=incident.ref), incident=incident.ref,
+                      buttons=_accept_button(channel, _value(incident, talk)), locale=channel)
+    if to_owner:
+        await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
+    else:
+        await enqueue(session, ctx, incident, path.channel, message)
+    await schedule.schedule_many(session=session, rows=[
+        NewJob(incident_id=incident.id, kind=kind, key=f"{incident.ref}:talk{talk.id}:{kind}", due_at=due,
+               payload={"talk": talk.id})
+        for kind, due in ((RENOTIFY, now + within), (PAGE, now + 2 * within))])
+    await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested", actor=actor, at=now,
+                         detail={"talk": talk.id, "route": route, "to": "owner" if to_owner else "channel"})
+    minutes = int(within.total_seconds() // 60)
+    answer = notice(Kind.REPORTER_UPDATE, locale, "reporter.talk_requested", ref=incident.ref, minutes=minutes)
+    return _with_cancel(answer, incident, talk)
+
+
+def _with_cancel(message: Message, incident: Incident, talk: TalkRequest) -> Message:
+    cancel = Button(Action.TALK_CANCEL, t(message.locale, "button.talk_cancel"), _value(incident, talk))
+    return Message(kind=message.kind, text=message.text, buttons=(cancel,), incident=incident.ref,
+                   locale=message.locale)
+
+
+async def accept(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """``talk_accept``: a supervisor (or, on a page, the next tier) takes the request."""
+    refused = await check_supervisor(ctx, press, incident)
+    if refused is not None:
+        return refused
+    user = press.actor.user_id
+    async with ctx.db.session() as session:
+        talk = await _talk_of(session, press, incident)
+        if talk is None:
+            return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
+        now = ctx.now()
+        if not await talks.close_talk(session=session, talk_id=talk.id or 0, state="accepted", actor=user, at=now):
+            return refuse(ctx, press, "talk_closed", "talk.closed", ref=incident.ref)
+        await _close(session, ctx, incident, talk, "talk_accepted", user,
+                     notice(Kind.TALK_REQUEST, ctx.channel_locale, "talk.accepted", ref=incident.ref,
+                            actor=mention(user), when=local_time(ctx.policy, now)))
+        told = ctx.locale_of(incident)
+        await enqueue(session, ctx, incident, Audience.USER, notice(
+            Kind.REPORTER_UPDATE, told, "reporter.talk_accepted", ref=incident.ref, actor=mention(user),
+            when=local_time(ctx.policy, now)), user_id=incident.reporter_id)
+        await session.commit()
+    ctx.wake()
+    reply = notice(Kind.DECISION, press.actor.locale, "talk.accepted_you", ref=incident.ref,
+                   reporter=mention(incident.reporter_id))
+    return PressResult(replies=(Reply(reply, private=True),), changed=True)
+
+
+async def cancel(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """``talk_cancel``: the employee withdraws the request (checked by the caller: only them)."""
+    async with ctx.db.session() as session:
+        talk = await _talk_of(session, press, incident)
+        if talk is None:
+            return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
+        now = ctx.now()
+        if not await talks.close_talk(session=session, talk_id=talk.id or 0, state="cancelled",
+                                      actor=press.actor.user_id, at=now):
+            return refuse(ctx, press, "talk_closed", "talk.closed", ref=incident.ref)
+        await _close(session, ctx, incident, talk, "talk_cancelled", press.actor.user_id,
+                     notice(Kind.TALK_REQUEST, ctx.channel_locale, "talk.cancelled", ref=incident.ref))
+        await session.commit()
+    ctx.wake()
+    reply = notice(Kind.REPORTER_UPDATE, press.actor.locale, "reporter.talk_cancelled", ref=incident.ref)
+    return PressResult(replies=(Reply(reply, private=True),), changed=True)
+
+
+async def _talk_of(session: Session, press: PressIn, incident: Incident) -> TalkRequest | None:
+    _, talk_id = split_value(press.value)
+    talk = await talks.get_talk(session=session, talk_id=talk_id) if talk_id else None
+    return talk if talk is not None and talk.incident_id == incident.id else None
+
+
+async def _close(session: Session, ctx: Context, incident: Incident, talk: TalkRequest, kind: str,
+                 actor: str, outcome: Message) -> None:
+    """Stop the deadlines, audit, and replace every post of the request with its outcome."""
+    assert incident.id is not None
+    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
+    await repo.add_event(session=session, incident_id=incident.id, kind=kind, actor=actor, at=ctx.now(),
+                         detail={"talk": talk.id})
+    value = _value(incident, talk)
+    for row in await outbox.messages_for(session=session, incident_id=incident.id):
+        posted = row.kind == Kind.TALK_REQUEST and row.op == "post" and row.state != "dead"
+        if posted and any(b.value == value for b in Message.from_json(row.payload).buttons):
+            await enqueue(session, ctx, incident, Audience(row.audience), outcome, op="update",
+                          reply_to=row.id, user_id=row.user_id)
+
+
+async def run(session: Session, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:
+    """A talk request's deadline fell due: re-notify its channel, or page the next tier."""
+    talk = await talks.get_talk(session=session, talk_id=int(job.payload.get("talk", 0)))
+    if talk is None or talk.state != "open":
+        return
+    assert incident.id is not None
+    route = ROUTES.get(talk.route, ROUTES[SUPERVISORS])
+    locale = ctx.channel_locale
+    minutes = max(0, int((ctx.now() - talk.requested_at).total_seconds() // 60))
+    buttons = _accept_button(locale, _value(incident, talk))
+    if job.kind == PAGE and reachable:
+        text, audience, kind = t(locale, "talk.page", ref=incident.ref, minutes=minutes), route.page, "talk_paged"
+    else:
+        text = t(locale, "talk.renotify", ref=incident.ref, minutes=minutes)
+        audience, kind = route.channel, "talk_renotified" if job.kind == RENOTIFY else "talk_page_failed"
+    message = Message(kind=Kind.TALK_REQUEST, text=text, buttons=buttons, mention_channel=True,
+                      incident=incident.ref, locale=locale)
+    await enqueue(session, ctx, incident, audience, message)
+    await repo.add_event(session=session, incident_id=incident.id, kind=kind, actor="haven", at=ctx.now(),
+                         detail={"talk": talk.id, "job": job.id})

@@ -1,0 +1,156 @@
+"""Moving a live incident (spec 8.2): to HR (``move_to_hr``, a restricted re-triage), to
+another site (``change_site``), or from "held for HR" to the site's supervisors
+(``route_supervisors``).
+
+A move edits the old channel's cards (content-free "moved to HR", or "moved to SITE"),
+posts the alert where the incident lives now, and is audited. Later messages follow the
+incident by themselves: every channel message is queued through
+:func:`bot.flows.routes.destination`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.flows import escalation, routes
+from bot.flows.context import Context, alert_posts, enqueue, load_view
+from bot.flows.decisions import PressResult, refuse
+from bot.flows.permissions import may_act_on
+from bot.model.inbound import Actor, PressIn
+from bot.model.messages import Audience, Kind, Message, Reply
+from bot.model.ports import LookupFailed
+from bot.model.views import alert, notice
+from storage import incidents as repo
+from storage import schedule
+from storage import sites as store
+from storage.db import Session
+from storage.models import Incident
+
+log = logging.getLogger("haven.moves")
+
+
+async def move_to_hr(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """A supervisor of the incident's site sends it to HR only (refused while no HR channel exists)."""
+    try:
+        allowed = await may_act_on(ctx, press.actor.user_id, incident, press.audience)
+    except LookupFailed:
+        return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
+    if not allowed:
+        return refuse(ctx, press, "not_supervisor", "refusal.not_supervisor")
+    if incident.status == "resolved":
+        return refuse(ctx, press, "resolved", "refusal.resolved", ref=incident.ref)
+    if routes.on_hr_route(incident):
+        return refuse(ctx, press, "already_hr", "sites.moved_to_hr_done", ref=incident.ref)
+    if not await routes.reachable(ctx, incident.platform, Audience.HR, None):
+        return refuse(ctx, press, "no_hr_channel", "sites.hr_missing", ref=incident.ref)
+    async with ctx.db.session() as session:
+        fresh = await _fresh(session, incident)
+        await to_hr(session, ctx, fresh, actor=press.actor.user_id)
+        await session.commit()
+    ctx.wake()
+    done = notice(Kind.DECISION, press.actor.locale, "sites.moved_to_hr_done", ref=incident.ref)
+    return PressResult(replies=(Reply(done, private=True),), changed=True)
+
+
+async def to_hr(session: Session, ctx: Context, incident: Incident, *, actor: str) -> None:
+    """Move a live incident to HR in the caller's transaction: the line cards become a
+    content-free notice, HR gets the alert, the reporter is told."""
+    assert incident.id is not None
+    old = await alert_posts(session, incident, ctx)
+    await store.set_site(session=session, incident_id=incident.id, site=incident.site, route=routes.HR)
+    moved = Message(kind=Kind.DECISION, text="", locale=ctx.channel_locale)  # the sender writes the notice
+    for post in old:
+        await enqueue(session, ctx, incident, Audience(post.audience), moved, op="update", reply_to=post.id)
+    await _alert_here(session, ctx, incident)
+    await repo.add_event(session=session, incident_id=incident.id, kind="moved_to_hr", actor=actor,
+                         at=ctx.now(), detail={"from_site": incident.site})
+    told = notice(Kind.REPORTER_UPDATE, ctx.locale_of(incident), "sites.moved_to_hr_reporter", ref=incident.ref)
+    await enqueue(session, ctx, incident, Audience.USER, told, user_id=incident.reporter_id)
+
+
+async def change_site(ctx: Context, actor: Actor, ref: str, site_id: str) -> Message:
+    """The reporter moves their report to another site's supervisors (``site_form``)."""
+    locale = actor.locale
+    site = next((s for s in ctx.policy.sites if s.id == site_id), None)
+    async with ctx.db.session() as session:
+        incident = await repo.get_incident(session=session, ref=ref)
+        if incident is None or incident.reporter_id != actor.user_id or incident.platform != actor.platform:
+            return notice(Kind.REFUSAL, locale, "refusal.not_reporter")
+        if site is None:
+            return notice(Kind.REFUSAL, locale, "command.bad_site", site=site_id, sites=_site_ids(ctx))
+        label = site.labels.get(locale)
+        if routes.on_hr_route(incident) or incident.status == "resolved":
+            return notice(Kind.REFUSAL, locale, "sites.site_unchanged", ref=ref, site=label)
+        if routes.site_of(ctx, incident) == site.id:
+            return notice(Kind.REPORTER_UPDATE, locale, "sites.site_unchanged", ref=ref, site=label)
+        assert incident.id is not None
+        old = await alert_posts(session, incident, ctx)
+        previous = routes.site_of(ctx, incident)
+        await store.set_site(session=session, incident_id=incident.id, site=site.id, route=incident.route)
+        fresh = await _fresh(session, incident)
+        moved = notice(Kind.DECISION, ctx.channel_locale, "sites.moved_to_site", ref=ref,
+                       site=site.labels.get(ctx.channel_locale))
+        for post in old:
+            await enqueue(session, ctx, fresh, Audience(post.audience), moved, op="update", reply_to=post.id)
+        await _alert_here(session, ctx, fresh)
+        await repo.add_event(session=session, incident_id=incident.id, kind="site_changed", actor=actor.user_id,
+                             at=ctx.now(), detail={"from": previous, "to": site.id})
+        await session.commit()
+    ctx.wake()
+    log.info("%s moved from site %s to %s", ref, previous, site.id)
+    return notice(Kind.REPORTER_UPDATE, locale, "sites.site_changed", ref=ref, site=label)
+
+
+async def route_supervisors(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """The reporter sends a report held for HR (no HR channel) to their site's supervisors."""
+    locale = press.actor.locale
+    if incident.route != routes.HELD:
+        return refuse(ctx, press, "not_held", "sites.not_hr_route", ref=incident.ref)
+    async with ctx.db.session() as session:
+        fresh = await _fresh(session, incident)
+        assert fresh.id is not None
+        await store.set_site(session=session, incident_id=fresh.id, site=fresh.site, route=routes.LINE)
+        fresh = await _fresh(session, fresh)
+        await _alert_here(session, ctx, fresh)
+        await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
+        assert fresh.id is not None
+        await repo.add_event(session=session, incident_id=fresh.id, kind="routed_supervisors",
+                             actor=press.actor.user_id, at=ctx.now())
+        await session.commit()
+    ctx.wake()
+    told = notice(Kind.REPORTER_UPDATE, locale, "sites.routed_supervisors", ref=incident.ref)
+    return PressResult(replies=(Reply(told, private=True),), changed=True)
+
+
+async def release_held(ctx: Context, platform: str) -> int:
+    """An HR channel now exists on ``platform``: send it every incident held for HR."""
+    released = 0
+    async with ctx.db.session() as session:
+        for incident in await store.held(session=session, platform=platform):
+            assert incident.id is not None
+            await store.set_site(session=session, incident_id=incident.id, site=incident.site, route=routes.HR)
+            fresh = await _fresh(session, incident)
+            await _alert_here(session, ctx, fresh)
+            await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
+            released += 1
+        await session.commit()
+    if released:
+        log.info("%d incidents held for HR were sent to the new HR channel on %s", released, platform)
+        ctx.wake()
+    return released
+
+
+async def _alert_here(session: Session, ctx: Context, incident: Incident) -> None:
+    view = await load_view(session, ctx, incident)
+    await enqueue(session, ctx, incident, Audience.SUPERVISORS, alert(ctx.policy, view, ctx.channel_locale))
+
+
+async def _fresh(session: Session, incident: Incident) -> Incident:
+    assert incident.id is not None
+    fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
+    assert fresh is not None
+    return fresh
+
+
+def _site_ids(ctx: Context) -> str:
+    return ", ".join(s.id for s in ctx.policy.sites)
