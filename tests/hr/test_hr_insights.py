@@ -62,4 +62,4 @@ async def test_insights_page_draws_svg_with_a_table_and_nothing_from_elsewhere(d
     assert hosts == set()
     assert "<script" not in body
     japanese = await (await desk_world.client.get("/hr/insights?lang=ja")).text()
-    assert "月別・種別ごとの報告件数" in japanese
+    assert "月別・種類別の報告件数" in japanese
