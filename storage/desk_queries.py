@@ -18,6 +18,7 @@ class IncidentFilter:
     status: str | None = None
     severity: str | None = None
     category: str | None = None
+    site: str | None = None
     reported_from: datetime | None = None  # naive UTC, inclusive
     reported_to: datetime | None = None  # naive UTC, exclusive
 
@@ -29,6 +30,8 @@ def _where(query, filters: IncidentFilter):  # type: ignore[no-untyped-def]
         query = query.where(Incident.severity == filters.severity)
     if filters.category:
         query = query.where(Incident.category == filters.category)
+    if filters.site:
+        query = query.where(Incident.site == filters.site)
     if filters.reported_from is not None:
         query = query.where(col(Incident.reported_at) >= filters.reported_from)
     if filters.reported_to is not None:
@@ -55,11 +58,12 @@ class InsightRow:
     status: str
     acknowledged_at: datetime | None
     customer_hash: str | None
+    site: str | None
 
 
 async def insight_rows(*, session: AsyncSession, since: datetime) -> list[InsightRow]:
     table = Incident.__table__.c  # type: ignore[attr-defined]  # SQLModel tables carry a Core Table
     query = core_select(table.reported_at, table.category, table.severity, table.status, table.acknowledged_at,
-                        table.customer_hash).where(table.reported_at >= since)
+                        table.customer_hash, table.site).where(table.reported_at >= since)
     connection = await session.connection()
     return [InsightRow(*row) for row in (await connection.execute(query)).all()]

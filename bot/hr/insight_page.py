@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from aiohttp import web
@@ -27,18 +28,26 @@ async def insights(request: web.Request) -> web.StreamResponse:
     labels = {c.id: str(c.labels.get(locale)) for c in policy.categories}
     severity_labels = {s.id: str(s.labels.get(locale)) for s in policy.severities}
     monthly = per_month(rows, "category", list(labels), policy.zone)
+    site_labels = {s.id: str(s.labels.get(locale)) for s in policy.sites}
+    default_site = next(iter(site_labels), "")
+    by_site = per_month([dataclasses.replace(r, site=r.site or default_site) for r in rows], "site",
+                        list(site_labels), policy.zone)
     acks = time_to_acknowledge(rows, list(severity_labels))
     statuses = by_status(rows)
     customers, about_them = repeat_customers(rows)
     monthly_chart = charts.stacked_bars(
         t(locale, "hr.insights.per_month"), monthly.months,
         [(labels[key], monthly.plotted(key)) for key in monthly.keys])
+    site_chart = charts.stacked_bars(
+        t(locale, "hr.insights.per_site"), by_site.months,
+        [(site_labels[key], by_site.plotted(key)) for key in by_site.keys]) if site_labels else ""
     ack_chart = charts.bars(
         t(locale, "hr.insights.ack_time"), [severity_labels[a.severity] for a in acks],
         [("p50", [a.p50 for a in acks]), ("p90", [a.p90 for a in acks])])
     return render("insights.html", request, {
         "viewer": request[VIEWER], "total": shown(len(rows)), "mask": MASK,
         "monthly": monthly, "labels": labels, "monthly_chart": Markup(monthly_chart),
+        "by_site": by_site, "site_labels": site_labels, "site_chart": Markup(site_chart),
         "acks": acks, "severity_labels": severity_labels, "ack_chart": Markup(ack_chart),
         "statuses": [(s, shown(statuses.get(s, 0))) for s in STATUSES],
         "repeat_customers": shown(customers), "repeat_incidents": shown(about_them),

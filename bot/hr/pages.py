@@ -45,12 +45,13 @@ def _choice(value: str, allowed: set[str], name: str) -> str | None:
 def filters_of(request: web.Request, desk: Desk) -> tuple[IncidentFilter, dict[str, str]]:
     q = request.query
     policy = desk.policy
-    chosen = {k: q.get(k, "") for k in ("status", "severity", "category", "from", "to")}
+    chosen = {k: q.get(k, "") for k in ("status", "severity", "category", "site", "from", "to")}
     until = _day(chosen["to"], desk, "to")
     filters = IncidentFilter(
         status=_choice(chosen["status"], set(STATUSES), "status"),
         severity=_choice(chosen["severity"], {s.id for s in policy.severities}, "severity"),
         category=_choice(chosen["category"], {c.id for c in policy.categories}, "category"),
+        site=_choice(chosen["site"], {s.id for s in policy.sites}, "site"),
         reported_from=_day(chosen["from"], desk, "from"),
         reported_to=until + timedelta(days=1) if until else None,
     )
@@ -89,6 +90,7 @@ async def incident_list(request: web.Request) -> web.StreamResponse:
         "statuses": STATUSES,
         "severities": [(s.id, s.labels.get(locale)) for s in desk.policy.severities],
         "categories": [(c.id, c.labels.get(locale)) for c in desk.policy.categories],
+        "sites": [(s.id, s.labels.get(locale)) for s in desk.policy.sites],
         "viewer": request[VIEWER],
     })
 

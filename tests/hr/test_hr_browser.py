@@ -78,7 +78,7 @@ async def test_hr_member_goes_from_link_to_an_incident_record(desk: tuple[HavenP
         assert await page.evaluate("document.activeElement.className") == "skip"
         await page.click("nav a:has-text('Insights')")
         assert await page.title() == "Insights — Haven"
-        assert await page.locator("figure svg").count() == 2
+        assert await page.locator("figure svg").count() == 3
         if SCREENSHOTS:
             await page.screenshot(path=f"{SCREENSHOTS}/hr-insights.png", full_page=True)
 

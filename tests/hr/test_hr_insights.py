@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 2, 1, 0)
 def row(minutes_to_ack: float | None = None, *, category: str = "other", severity: str = "normal",
         at: datetime = T0, customer: str | None = None) -> InsightRow:
     ack = at + timedelta(minutes=minutes_to_ack) if minutes_to_ack is not None else None
-    return InsightRow(at, category, severity, "acknowledged" if ack else "open", ack, customer)
+    return InsightRow(at, category, severity, "acknowledged" if ack else "open", ack, customer, None)
 
 
 def test_counts_under_five_are_masked_and_never_plotted() -> None:
@@ -55,9 +55,10 @@ async def test_insights_page_draws_svg_with_a_table_and_nothing_from_elsewhere(d
     response = await desk_world.client.get("/hr/insights")
     body = await response.text()
     assert response.status == 200
-    assert body.count("<svg") == 2
+    assert body.count("<svg") == 3  # by category, by site, time to acknowledge
     assert "Reports per month by category (table)" in body
     assert re.search(r"<th scope=\"row\">Other harassment</th><td>6</td>", body)
+    assert re.search(r"<th scope=\"row\">Head office</th><td>6</td>", body)  # quick reports: the default site
     hosts = set(re.findall(r"(?:src|href)=\"(https?://[^\"]+)\"", body))
     assert hosts == set()
     assert "<script" not in body

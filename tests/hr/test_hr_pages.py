@@ -18,11 +18,14 @@ async def test_list_filters_by_severity_and_pages(desk_world: DeskWorld) -> None
     assert refs[2] in first and refs[0] in second and refs[0] not in first
     none = await (await desk_world.client.get("/hr/incidents?severity=critical")).text()
     assert "No incidents match" in none
+    elsewhere = await (await desk_world.client.get("/hr/incidents?site=store_shibuya")).text()
+    assert "No incidents match" in elsewhere  # quick reports go to the default site
 
 
 async def test_bad_filters_are_a_400_not_a_500(desk_world: DeskWorld) -> None:
     await desk_world.signed_in()
-    for query in ("severity=extreme", "status=gone", "from=2026-13-01", "to=yesterday", "page=0", "page=x",
+    for query in ("severity=extreme", "status=gone", "site=moon_base", "from=2026-13-01", "to=yesterday", "page=0",
+                  "page=x",
                   "category=%3Cscript%3E"):
         response = await desk_world.client.get(f"/hr/incidents?{query}")
         assert response.status == 400, query
