@@ -1,12 +1,13 @@
 """Reviewing register entries: on ``review_on`` HR is asked to ``register_extend`` or
 ``register_lift``; the choice is a proposal a second HR member approves or rejects
-(spec 8.5). Until an HR channel exists the request goes to the supervisors' channel
-and its members count as HR."""
+(spec 8.5). The request goes to the HR channel; until one exists, to the supervisors'
+channel, whose members then count as HR."""
 
 from __future__ import annotations
 
 import logging
 
+from bot.flows import routes
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, refuse
 from bot.flows.register import local_day, plan_review, review_after, site_label
@@ -20,6 +21,11 @@ from storage.models import Job, RegisterEntry
 
 log = logging.getLogger("haven.register")
 CHOICES = {Action.REGISTER_EXTEND: "extend", Action.REGISTER_LIFT: "lift"}
+
+
+async def _hr_audience(ctx: Context, platform: str) -> Audience:
+    """The HR channel where one exists on this platform, else the supervisors'."""
+    return Audience.HR if await routes.reachable(ctx, platform, Audience.HR, None) else Audience.SUPERVISORS
 
 
 async def run(session: Session, ctx: Context, job: Job) -> None:
@@ -37,7 +43,8 @@ async def run(session: Session, ctx: Context, job: Job) -> None:
         buttons=(Button(Action.REGISTER_EXTEND, t(locale, "register.button_extend"), value),
                  Button(Action.REGISTER_LIFT, t(locale, "register.button_lift"), value, style="danger")),
     )
-    await enqueue(session, ctx, None, Audience.SUPERVISORS, message, platform=entry.platform)
+    audience = await _hr_audience(ctx, entry.platform)
+    await enqueue(session, ctx, None, audience, message, platform=entry.platform)
     await store.log(session=session, entry_id=entry.id, kind="review_requested", actor="haven", at=ctx.now())
 
 
@@ -75,7 +82,7 @@ async def _is_hr(ctx: Context, pressed: PressIn) -> bool:
     directory = ctx.directories.get(pressed.actor.platform)
     if directory is None:
         return False
-    return await directory.is_member(pressed.actor.user_id, Audience.SUPERVISORS)
+    return await directory.is_member(pressed.actor.user_id, await _hr_audience(ctx, pressed.actor.platform))
 
 
 async def _propose(session: Session, ctx: Context, pressed: PressIn, entry: RegisterEntry) -> PressResult | None:

@@ -23,7 +23,8 @@ SPEC_COLUMNS = (  # the spec's text, verbatim  # noqa: SIM905
     "evidence, owner, acknowledged_at, resolved_at, minutes_to_acknowledge, minutes_to_resolve, decisions, "
     "legal_hold, policy_version"
 ).split(", ")
-FLOW = ["/abuse he said he would find where I live", ":as supervisor sato", "4", "/abuse =HYPERLINK(\"x\") rude"]
+FLOW = ["/abuse he said he would find where I live", ":as supervisor sato", "5",  # acknowledge
+        "/abuse =HYPERLINK(\"x\") rude"]
 
 
 def _csv(raw: bytes) -> list[dict[str, str]]:

@@ -83,7 +83,7 @@ async def test_register_list_reveal_and_break_glass_lift(tmp_path: Path) -> None
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
 
     listed = haven("register", "list", "--json")
-    assert json.loads(listed.stdout) == [{"id": "REG-000001", "scope": "all", "since": "2026-12-01",
+    assert json.loads(listed.stdout) == [{"id": "REG-000001", "scope": "head_office", "since": "2026-12-01",
                                           "review_on": "2027-05-30", "incidents": ["INC-2026-000001"],
                                           "state": "active"}], listed.stderr
     assert "山田" not in listed.stdout, "no reference without --reveal"

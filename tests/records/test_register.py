@@ -36,10 +36,10 @@ async def test_an_approved_discontinue_puts_the_customer_on_the_register(world) 
     ref = await ban(runtime, messenger)
     for spelling in ("山田太郎", "山田　太郎", "山田 太郎", " 山田 太郎 "):
         assert await check(runtime, spelling) == (
-            "On the register since 2026-12-01 for all sites: do not serve alone, call a supervisor."), spelling
+            "On the register since 2026-12-01 for Head office: do not serve alone, call a supervisor."), spelling
     assert await check(runtime, "山田 次郎") == "Not on the register."
     (entry,) = await entries(runtime)
-    assert entry.incidents == [ref] and entry.approvers == ["sato", "suzuki"] and entry.scope == "all"
+    assert entry.incidents == [ref] and entry.approvers == ["sato", "suzuki"] and entry.scope == "head_office"
     assert entry.review_on.isoformat() == "2027-05-30", "policy register.review_after (P6M) from the approval"
     note = [s.message.text for s in messenger.to(Audience.SUPERVISORS) if "now on the register" in s.message.text]
     assert note and "REG-000001" in note[0] and "山田" not in note[0]

@@ -40,8 +40,8 @@ def upgrade() -> None:
                                       server_default='line'))
         batch_op.add_column(sa.Column('reported_for', storage.crypto.EncryptedText(), nullable=True))
         batch_op.create_index(batch_op.f('ix_incidents_site'), ['site'], unique=False)
-    with op.batch_alter_table('incidents', schema=None) as batch_op:
-        batch_op.alter_column('route', server_default=None)
+    # The server default 'line' stays: dropping it would make SQLite rebuild the incidents
+    # table, which other tables' rows reference (foreign keys are on).
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('site', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
 
