@@ -197,17 +197,16 @@ class Haven:
 
     async def command(self, actor: Actor, text: str | None, *, channel: ChannelIn | None = None) -> Answer:
         """``/haven …``: ``hr`` (the HR desk's sign-in link), registrations by administrators;
-        ``check`` is not in this version yet (said so, with the help); anything else gets the help."""
+        ``check`` asks the register (spec 8.5); anything else gets the help."""
         command = commands.parse(text)
         if command.verb in (Verb.REGISTER, Verb.UNREGISTER, Verb.REGISTRATIONS):
             return await registry.handle(self.ctx, actor, command, channel)
         if command.verb == Verb.HR:
             return Answer(await self.hr_link(actor))
-        help_key = "command.help_teams" if actor.platform == "teams" else "command.help"
-        text_out = t(actor.locale, help_key)
         if command.verb == Verb.CHECK:
-            text_out = f"{t(actor.locale, 'command.not_yet', word=str(command.verb))}\n{text_out}"
-        return Answer(Message(kind=Kind.REFUSAL, text=text_out, locale=actor.locale))
+            return Answer(await self.check_register(actor, command.text))
+        help_key = "command.help_teams" if actor.platform == "teams" else "command.help"
+        return Answer(Message(kind=Kind.REFUSAL, text=t(actor.locale, help_key), locale=actor.locale))
 
     async def channel_role(self, platform: str, channel_id: str | None) -> Audience | None:
         """The audience of a registered channel (a press there), or None."""

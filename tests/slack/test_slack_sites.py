@@ -154,11 +154,11 @@ async def test_abuse_only_reports_even_when_it_starts_with_a_haven_word(sites: H
     assert record is not None and record["description"] == "check the customer threw a cup"
 
 
-async def test_haven_help_and_words_not_yet_available_answer_privately(sites: Haven) -> None:
+async def test_haven_help_and_check_answer_privately(sites: Haven) -> None:
     _, helped = await sites.post(haven_command("help", user=EMPLOYEE, channel="D0EMPLOYEE"))
     assert helped["response_type"] == "ephemeral" and "/haven register supervisors SITE" in helped["text"]
     _, check = await sites.post(haven_command("check Yamada", user=EMPLOYEE, channel="D0EMPLOYEE"))
-    assert "`check` is not available" in check["text"] and "/abuse" in check["text"]
+    assert check["response_type"] == "ephemeral" and check["text"] == "Not on the register."
     assert await detail(sites.runtime.db, "INC-2026-000001") is None, "/haven never reports"
 
 
