@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 
 from bot.flows import escalation, routes
-from bot.flows.context import Context, alert_posts, enqueue, load_view
+from bot.flows.context import Context, alert_posts, enqueue
+from bot.flows.hr_route import alert_here, to_hr
 from bot.flows.decisions import PressResult, refuse
 from bot.flows.permissions import may_act_on
 from bot.model.inbound import Actor, PressIn
 from bot.model.messages import Audience, Kind, Message, Reply
 from bot.model.ports import LookupFailed
-from bot.model.views import alert, notice
+from bot.model.views import notice
 from storage import incidents as repo
 from storage import schedule
 from storage import sites as store
@@ -52,22 +53,6 @@ async def move_to_hr(ctx: Context, press: PressIn, incident: Incident) -> PressR
     return PressResult(replies=(Reply(done, private=True),), changed=True)
 
 
-async def to_hr(session: Session, ctx: Context, incident: Incident, *, actor: str) -> None:
-    """Move a live incident to HR in the caller's transaction: the line cards become a
-    content-free notice, HR gets the alert, the reporter is told."""
-    assert incident.id is not None
-    old = await alert_posts(session, incident, ctx)
-    await store.set_site(session=session, incident_id=incident.id, site=incident.site, route=routes.HR)
-    moved = Message(kind=Kind.DECISION, text="", locale=ctx.channel_locale)  # the sender writes the notice
-    for post in old:
-        await enqueue(session, ctx, incident, Audience(post.audience), moved, op="update", reply_to=post.id)
-    await _alert_here(session, ctx, incident)
-    await repo.add_event(session=session, incident_id=incident.id, kind="moved_to_hr", actor=actor,
-                         at=ctx.now(), detail={"from_site": incident.site})
-    told = notice(Kind.REPORTER_UPDATE, ctx.locale_of(incident), "sites.moved_to_hr_reporter", ref=incident.ref)
-    await enqueue(session, ctx, incident, Audience.USER, told, user_id=incident.reporter_id)
-
-
 async def change_site(ctx: Context, actor: Actor, ref: str, site_id: str) -> Message:
     """The reporter moves their report to another site's supervisors (``site_form``)."""
     locale = actor.locale
@@ -92,7 +77,7 @@ async def change_site(ctx: Context, actor: Actor, ref: str, site_id: str) -> Mes
                        site=site.labels.get(ctx.channel_locale))
         for post in old:
             await enqueue(session, ctx, fresh, Audience(post.audience), moved, op="update", reply_to=post.id)
-        await _alert_here(session, ctx, fresh)
+        await alert_here(session, ctx, fresh)
         await repo.add_event(session=session, incident_id=incident.id, kind="site_changed", actor=actor.user_id,
                              at=ctx.now(), detail={"from": previous, "to": site.id})
         await session.commit()
@@ -111,7 +96,7 @@ async def route_supervisors(ctx: Context, press: PressIn, incident: Incident) ->
         assert fresh.id is not None
         await store.set_site(session=session, incident_id=fresh.id, site=fresh.site, route=routes.LINE)
         fresh = await _fresh(session, fresh)
-        await _alert_here(session, ctx, fresh)
+        await alert_here(session, ctx, fresh)
         await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
         assert fresh.id is not None
         await repo.add_event(session=session, incident_id=fresh.id, kind="routed_supervisors",
@@ -130,7 +115,7 @@ async def release_held(ctx: Context, platform: str) -> int:
             assert incident.id is not None
             await store.set_site(session=session, incident_id=incident.id, site=incident.site, route=routes.HR)
             fresh = await _fresh(session, incident)
-            await _alert_here(session, ctx, fresh)
+            await alert_here(session, ctx, fresh)
             await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
             released += 1
         await session.commit()
@@ -138,11 +123,6 @@ async def release_held(ctx: Context, platform: str) -> int:
         log.info("%d incidents held for HR were sent to the new HR channel on %s", released, platform)
         ctx.wake()
     return released
-
-
-async def _alert_here(session: Session, ctx: Context, incident: Incident) -> None:
-    view = await load_view(session, ctx, incident)
-    await enqueue(session, ctx, incident, Audience.SUPERVISORS, alert(ctx.policy, view, ctx.channel_locale))
 
 
 async def _fresh(session: Session, incident: Incident) -> Incident:

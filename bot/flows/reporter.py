@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.flows import escalation, moves, routes
+from bot.flows import escalation, hr_route, routes
 from bot.flows.assessment import customer_key, policy_snapshot
 from bot.flows.context import Context, alert_posts, earlier_refs, enqueue, refresh_alerts
 from bot.flows.lifecycle import Step, can
@@ -59,7 +59,7 @@ async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) 
                              actor=actor.user_id, at=now, detail={"version": number})
         wants_hr = report.to_hr or ctx.policy.is_restricted(report.category)
         if wants_hr and incident.route == routes.LINE and hr_ready:
-            await moves.to_hr(session, ctx, incident, actor=actor.user_id)
+            await hr_route.to_hr(session, ctx, incident, actor=actor.user_id)
         await _reassess_and_escalate(session, ctx, incident, in_danger=report.in_danger)
         await session.commit()
     ctx.wake()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from bot.flows import escalation
+from bot.flows import escalation, hr_route, routes
 from bot.flows.assessment import policy_snapshot
 from bot.flows.context import Context, alert_posts, enqueue, refresh_alerts
 from bot.model.inbound import Actor, FormIn, split_value
@@ -93,6 +93,11 @@ async def _apply(ctx: Context, user: str, incident: Incident, answers: Retriage)
         fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
         assert fresh is not None
         await escalation.replan_from(session, ctx, fresh, at=now, generation=f"triage{count + 1}")
+        if ctx.policy.is_restricted(fresh.category) and fresh.route == routes.LINE \
+                and await routes.reachable(ctx, fresh.platform, Audience.HR, None):
+            await hr_route.to_hr(session, ctx, fresh, actor=user)  # restricted: HR only from now on
+            fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
+            assert fresh is not None
         await refresh_alerts(session, ctx, fresh)
         await _announce(session, ctx, fresh, user, before)
         await session.commit()

@@ -177,3 +177,22 @@ async def test_a_line_supervisors_app_home_never_lists_an_hr_incident(with_hr: H
     shown = json.dumps(published.args, ensure_ascii=False)
     assert "INC-2026-000002" in shown, "the line incident is listed"
     assert REF not in shown and "Sexual harassment" not in shown
+
+
+async def test_retriage_into_a_restricted_category_moves_the_incident_to_hr(with_hr: Haven) -> None:
+    from tests.slack.test_slack_triage import triage_submission
+    from tests.support.serve import eventually
+
+    await submit(with_hr, "denigration", "he kept insulting me")
+    await with_hr.fake.wait_for("chat.postMessage", 2)
+    [(channel, ts)] = [k for k in with_hr.fake.messages if k[0] == SUPERVISORS]
+    status, _ = await with_hr.interact(triage_submission(form_state(
+        category=select_value("sexual_harassment"), severity=select_value("high"), note=text_value("")),
+        user="USUP1", ref=REF))
+    assert status == 200
+    await with_hr.fake.wait_for("chat.update")
+    edited = with_hr.fake.messages[(channel, ts)]
+    assert "moved to HR" in str(edited["text"]) and REF not in json.dumps(edited.get("blocks"))
+    await eventually(lambda: any(c == HR for (c, _) in with_hr.fake.messages))
+    events = [e["kind"] for e in (await detail(with_hr.runtime.db, REF))["events"]]  # type: ignore[index]
+    assert "triaged" in events and "moved_to_hr" in events
