@@ -156,7 +156,7 @@ class Haven:
     def _receipt(self, logged: intake.Logged, locale: str) -> Message:
         site = self.ctx.policy.site(logged.site) if logged.site else None
         return receipt(logged.ref, locale, alerted=logged.alerted, route=logged.route,
-                       site=site.labels.get(locale) if site else None)
+                       site=site.labels.get(locale) if site else None, hr_talk=logged.hr_ready)
 
     def _follow(self, task: asyncio.Future[intake.Logged], actor: Actor) -> None:
         """The commit is slow: confirm (or admit failure) by DM when it finishes."""

@@ -303,7 +303,7 @@ class HavenTeamsBot:
 _NOT_ALERT_BUTTONS = frozenset({Action.APPROVE, Action.REJECT, Action.ADD_DETAILS, Action.IN_DANGER,
                                 Action.TALK_NOW, Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK,
                                 Action.FOLLOWUP_STOP, Action.TRIAGE, Action.TALK_ACCEPT,
-                                Action.TALK_CANCEL})
+                                Action.TALK_CANCEL, Action.TALK_HR})
 
 
 def _intake_key(turn_context: TurnContext) -> str | None:

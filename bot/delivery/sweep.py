@@ -139,7 +139,8 @@ class Sweeper:
             return 0
 
     async def _escalation_reachable(self, job: Job) -> bool:
-        """Whether the incident's platform has an escalation channel. Asked before the
+        """Whether the incident's platform has the channel a page goes to (the escalation
+        channel, or HR for a talk request to HR). Asked before the
         job's transaction opens: an adapter may read the database to answer."""
         if job.incident_id is None:
             return False
@@ -148,7 +149,8 @@ class Sweeper:
         if incident is None:
             return False
         try:
-            audience, site = routes.destination(self.ctx, incident, Audience.ESCALATION)
+            page = care.page_audience(job) if job.kind == JobKind.TALK_PAGE else Audience.ESCALATION
+            audience, site = routes.destination(self.ctx, incident, page)
             return await routes.reachable(self.ctx, incident.platform, audience, site)
         except Exception:  # unknown: try to page; a failed post is dead-lettered visibly
             log.warning("could not tell whether the escalation channel is reachable for job %s", job.id)

@@ -5,9 +5,10 @@ route's channel at ``care.respond_within`` and pages the next tier at twice that
 business-hours-only), until someone presses ``talk_accept``; the employee is told by DM
 who will reach out and when it was accepted, and may withdraw (``talk_cancel``).
 
-Who answers is a :class:`TalkRoute`. The line supervisors' route is built in; another
-(HR, once an HR channel exists) is one more entry in :data:`ROUTES` plus the action
-that opens it (``talk_hr``), with no change to the deadlines below.
+Who answers is a :class:`TalkRoute`: the line supervisors (the incident's owner by DM
+first, else its site's channel; paged in the escalation channel), or HR (``talk_hr``, once
+an HR channel exists): asked, re-notified and paged in the HR channel only, answered by
+HR members only; no line channel hears of it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.flows import permissions
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, check_supervisor, refuse
 from bot.flows.lifecycle import JobKind
 from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Kind, Message, Reply, mention
+from bot.model.ports import LookupFailed
 from bot.model.views import local_time, notice
 from storage import care as talks
 from storage import incidents as repo
@@ -35,6 +38,7 @@ RENOTIFY = JobKind.TALK_RENOTIFY
 PAGE = JobKind.TALK_PAGE
 KINDS = frozenset({RENOTIFY, PAGE})
 SUPERVISORS = "supervisors"
+HR = "hr"
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,25 @@ class TalkRoute:
     channel: Audience
     page: Audience
     owner_first: bool = True  # the incident's owner is asked by DM first, when there is one
+    keys: str = "talk"  # the locale section of its channel texts (``talk.request`` …)
+    told: str = "reporter.talk_requested"  # what the employee is told when it opens
+    already: str = "reporter.talk_already"  # … and when they ask again while it is open
 
 
-ROUTES: dict[str, TalkRoute] = {SUPERVISORS: TalkRoute(SUPERVISORS, Audience.SUPERVISORS, Audience.ESCALATION)}
+ROUTES: dict[str, TalkRoute] = {
+    SUPERVISORS: TalkRoute(SUPERVISORS, Audience.SUPERVISORS, Audience.ESCALATION),
+    HR: TalkRoute(HR, Audience.HR, Audience.HR, owner_first=False, keys="talk_hr",
+                  told="reporter.talk_hr_requested", already="reporter.talk_hr_already"),
+}
+
+
+def route_of(talk: TalkRequest) -> TalkRoute:
+    return ROUTES.get(talk.route, ROUTES[SUPERVISORS])
+
+
+def page_audience(job: Job) -> Audience:
+    """Where a talk request's page goes (asked before paging: is it reachable?)."""
+    return ROUTES.get(str(job.payload.get("route", SUPERVISORS)), ROUTES[SUPERVISORS]).page
 
 
 def _value(incident: Incident, talk: TalkRequest) -> str:
@@ -67,14 +87,14 @@ async def request_talk(session: Session, ctx: Context, incident: Incident, *, ac
     locale = ctx.locale_of(incident)
     talk = await talks.open_talk(session=session, incident_id=incident.id)
     if talk is not None:
-        return _with_cancel(notice(Kind.REPORTER_UPDATE, locale, "reporter.talk_already", ref=incident.ref),
+        return _with_cancel(notice(Kind.REPORTER_UPDATE, locale, route_of(talk).already, ref=incident.ref),
                             incident, talk)
     now, within = ctx.now(), ctx.policy.care.respond_within
     talk = await talks.create_talk(session=session, incident_id=incident.id, route=route, requested_by=actor, at=now)
     path = ROUTES[route]
     to_owner = path.owner_first and incident.owner_id
     channel = ctx.channel_locale
-    key = "talk.request" if to_owner else "talk.request_channel"
+    key = f"{path.keys}.request" if to_owner else f"{path.keys}.request_channel"
     message = Message(kind=Kind.TALK_REQUEST, text=t(channel, key, ref=incident.ref), incident=incident.ref,
                       buttons=_accept_button(channel, _value(incident, talk)), locale=channel)
     if to_owner:
@@ -83,12 +103,12 @@ async def request_talk(session: Session, ctx: Context, incident: Incident, *, ac
         await enqueue(session, ctx, incident, path.channel, message)
     await schedule.schedule_many(session=session, rows=[
         NewJob(incident_id=incident.id, kind=kind, key=f"{incident.ref}:talk{talk.id}:{kind}", due_at=due,
-               payload={"talk": talk.id})
+               payload={"talk": talk.id, "route": route})
         for kind, due in ((RENOTIFY, now + within), (PAGE, now + 2 * within))])
     await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested", actor=actor, at=now,
                          detail={"talk": talk.id, "route": route, "to": "owner" if to_owner else "channel"})
     minutes = int(within.total_seconds() // 60)
-    answer = notice(Kind.REPORTER_UPDATE, locale, "reporter.talk_requested", ref=incident.ref, minutes=minutes)
+    answer = notice(Kind.REPORTER_UPDATE, locale, path.told, ref=incident.ref, minutes=minutes)
     return _with_cancel(answer, incident, talk)
 
 
@@ -99,20 +119,22 @@ def _with_cancel(message: Message, incident: Incident, talk: TalkRequest) -> Mes
 
 
 async def accept(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
-    """``talk_accept``: a supervisor (or, on a page, the next tier) takes the request."""
-    refused = await check_supervisor(ctx, press, incident)
-    if refused is not None:
-        return refused
+    """``talk_accept``: a supervisor (or, on a page, the next tier) takes the request; on
+    the HR route (``talk_hr``), an HR member."""
     user = press.actor.user_id
     async with ctx.db.session() as session:
         talk = await _talk_of(session, press, incident)
-        if talk is None:
-            return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
+    if talk is None:
+        return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
+    refused = await _check_answerer(ctx, press, incident, route_of(talk))
+    if refused is not None:
+        return refused
+    async with ctx.db.session() as session:
         now = ctx.now()
         if not await talks.close_talk(session=session, talk_id=talk.id or 0, state="accepted", actor=user, at=now):
             return refuse(ctx, press, "talk_closed", "talk.closed", ref=incident.ref)
         await _close(session, ctx, incident, talk, "talk_accepted", user,
-                     notice(Kind.TALK_REQUEST, ctx.channel_locale, "talk.accepted", ref=incident.ref,
+                     notice(Kind.TALK_REQUEST, ctx.channel_locale, f"{route_of(talk).keys}.accepted", ref=incident.ref,
                             actor=mention(user), when=local_time(ctx.policy, now)))
         told = ctx.locale_of(incident)
         await enqueue(session, ctx, incident, Audience.USER, notice(
@@ -123,6 +145,18 @@ async def accept(ctx: Context, press: PressIn, incident: Incident) -> PressResul
     reply = notice(Kind.DECISION, press.actor.locale, "talk.accepted_you", ref=incident.ref,
                    reporter=mention(incident.reporter_id))
     return PressResult(replies=(Reply(reply, private=True),), changed=True)
+
+
+async def _check_answerer(ctx: Context, press: PressIn, incident: Incident, route: TalkRoute) -> PressResult | None:
+    """None when the presser may take the request: HR members on the HR route (fail
+    closed), else whoever may act on the incident."""
+    if route.channel != Audience.HR:
+        return await check_supervisor(ctx, press, incident)
+    try:
+        allowed = await permissions.is_hr_member(ctx, incident.platform, press.actor.user_id)
+    except LookupFailed:
+        return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
+    return None if allowed else refuse(ctx, press, "not_hr", "sites.refusal_not_hr")
 
 
 async def cancel(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
@@ -136,7 +170,8 @@ async def cancel(ctx: Context, press: PressIn, incident: Incident) -> PressResul
                                       actor=press.actor.user_id, at=now):
             return refuse(ctx, press, "talk_closed", "talk.closed", ref=incident.ref)
         await _close(session, ctx, incident, talk, "talk_cancelled", press.actor.user_id,
-                     notice(Kind.TALK_REQUEST, ctx.channel_locale, "talk.cancelled", ref=incident.ref))
+                     notice(Kind.TALK_REQUEST, ctx.channel_locale, f"{route_of(talk).keys}.cancelled",
+                            ref=incident.ref))
         await session.commit()
     ctx.wake()
     reply = notice(Kind.REPORTER_UPDATE, press.actor.locale, "reporter.talk_cancelled", ref=incident.ref)
@@ -170,14 +205,15 @@ async def run(session: Session, ctx: Context, job: Job, incident: Incident, *, r
     if talk is None or talk.state != "open":
         return
     assert incident.id is not None
-    route = ROUTES.get(talk.route, ROUTES[SUPERVISORS])
+    route = route_of(talk)
     locale = ctx.channel_locale
     minutes = max(0, int((ctx.now() - talk.requested_at).total_seconds() // 60))
     buttons = _accept_button(locale, _value(incident, talk))
     if job.kind == PAGE and reachable:
-        text, audience, kind = t(locale, "talk.page", ref=incident.ref, minutes=minutes), route.page, "talk_paged"
+        text = t(locale, f"{route.keys}.page", ref=incident.ref, minutes=minutes)
+        audience, kind = route.page, "talk_paged"
     else:
-        text = t(locale, "talk.renotify", ref=incident.ref, minutes=minutes)
+        text = t(locale, f"{route.keys}.renotify", ref=incident.ref, minutes=minutes)
         audience, kind = route.channel, "talk_renotified" if job.kind == RENOTIFY else "talk_page_failed"
     message = Message(kind=Kind.TALK_REQUEST, text=text, buttons=buttons, mention_channel=True,
                       incident=incident.ref, locale=locale)

@@ -30,7 +30,7 @@ from storage.schedule import NewJob
 log = logging.getLogger("haven.followups")
 CHECKIN = JobKind.CHECKIN
 REPORTER_ACTIONS = frozenset(
-    {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW, Action.TALK_CANCEL,
+    {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW, Action.TALK_CANCEL, Action.TALK_HR,
      Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK, Action.FOLLOWUP_STOP}
 )
 ANSWERS = {Action.FOLLOWUP_OK: "ok", Action.FOLLOWUP_TALK: "talk", Action.FOLLOWUP_STOP: "stop"}
@@ -100,6 +100,8 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
     if press.action == Action.TALK_NOW:
         return _private(await talk_request(ctx, press, incident))
+    if press.action == Action.TALK_HR:
+        return await _talk_to_hr(ctx, press, incident)
     if press.action == Action.TALK_CANCEL:
         return await care.cancel(ctx, press, incident)
     return await _answer(ctx, press, incident)
@@ -109,12 +111,26 @@ def _private(message: Message) -> PressResult:
     return PressResult(replies=(Reply(message, private=True),), changed=True)
 
 
-async def talk_request(ctx: Context, press: PressIn, incident: Incident) -> Message:
+async def _talk_to_hr(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
+    """``talk_hr``: someone other than the line supervisors; only while an HR channel
+    exists (never sent to a line channel instead)."""
+    try:
+        ready = await routes.reachable(ctx, incident.platform, Audience.HR, None)
+    except Exception:  # a look-up failure: say so rather than guess that HR is there
+        log.warning("%s: could not tell whether an HR channel exists", incident.ref)
+        ready = False
+    if not ready:
+        return _private(notice(Kind.REPORTER_UPDATE, press.actor.locale, "reporter.talk_hr_unavailable",
+                               ref=incident.ref))
+    return _private(await talk_request(ctx, press, incident, route=care.HR))
+
+
+async def talk_request(ctx: Context, press: PressIn, incident: Incident, *, route: str = care.SUPERVISORS) -> Message:
     """"Talk to someone now": a talk request held to ``care.respond_within``."""
     async with ctx.db.session() as session:
         fresh = await repo.get_incident(session=session, ref=incident.ref)
         assert fresh is not None
-        answer = await care.request_talk(session, ctx, fresh, actor=press.actor.user_id)
+        answer = await care.request_talk(session, ctx, fresh, actor=press.actor.user_id, route=route)
         await session.commit()
     ctx.wake()
     return answer

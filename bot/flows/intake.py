@@ -44,6 +44,7 @@ class Logged:
     severity: str | None = None  # of a created incident
     site: str | None = None
     route: str = routes.LINE  # line | hr | held
+    hr_ready: bool = False  # an HR channel exists: the receipt may offer ``talk_hr``
 
 
 def quick_submission(ctx: Context, text: str) -> Submission:
@@ -77,7 +78,7 @@ async def log_report(
     returns only once the transaction holding its report has committed."""
     site = await _site(ctx, actor, report)
     alerted = await _reachable(ctx, actor.platform, Audience.SUPERVISORS, site)
-    hr_ready = await _reachable(ctx, actor.platform, Audience.HR, None) if _wants_hr(ctx, report) else False
+    hr_ready = await _reachable(ctx, actor.platform, Audience.HR, None)
     return await _group(ctx).submit(_Report(actor, report, intake_key, alerted, site, hr_ready))
 
 
@@ -221,7 +222,7 @@ async def _create_all(session: Session, ctx: Context, batch: Sequence[_Report]) 
             incident = built[index][0]
             alerted = item.hr_ready if incident.route != routes.LINE else item.alerted
             results.append(Logged(incident.ref, created=True, alerted=alerted, severity=incident.severity,
-                                  site=incident.site, route=incident.route))
+                                  site=incident.site, route=incident.route, hr_ready=item.hr_ready))
         else:
             key = item.intake_key or ""
             ref = stored.get(key) or built[fresh[key]][0].ref

@@ -83,6 +83,7 @@ class Action(StrEnum):
     TRIAGE = "triage"
     TALK_ACCEPT = "talk_accept"
     TALK_CANCEL = "talk_cancel"
+    TALK_HR = "talk_hr"  # talk to HR instead of the line supervisors (spec 8.3)
     RELEASE_HOLD = "release_hold"
     REGISTER_EXTEND = "register_extend"
     REGISTER_LIFT = "register_lift"

@@ -104,9 +104,11 @@ def wellbeing(policy: Policy, locale: str, now: datetime) -> Message:
     )
 
 
-def receipt(ref: str, locale: str, *, alerted: bool, site: str | None = None, route: str = "line") -> Message:
+def receipt(ref: str, locale: str, *, alerted: bool, site: str | None = None, route: str = "line",
+            hr_talk: bool = False) -> Message:
     """"Logged as INC-…" with the reporter's own buttons; names the site (``site`` is its
-    label) and says honestly where the report went (HR only, or held for HR)."""
+    label) and says honestly where the report went (HR only, or held for HR). ``hr_talk``:
+    an HR channel exists, so a report on the line route offers ``talk_hr``."""
     if route == "held":
         text = t(locale, "sites.receipt_held_for_hr", ref=ref)
     elif route == "hr":
@@ -116,6 +118,8 @@ def receipt(ref: str, locale: str, *, alerted: bool, site: str | None = None, ro
     if site and route == "line":
         text = f"{text}\n{t(locale, 'sites.receipt_site', site=site)}"
     buttons = reporter_buttons(ref, locale)
+    if hr_talk and route == "line":
+        buttons += (Button(Action.TALK_HR, t(locale, "button.talk_hr"), ref),)
     if route == "held":
         buttons += (Button(Action.ROUTE_SUPERVISORS, t(locale, "sites.button_route_supervisors"), ref),)
     elif site and route == "line":

@@ -66,7 +66,7 @@ def test_help_and_version_as_the_user_runs_them(tmp_path: Path) -> None:
 
 
 def test_show_takes_any_case_prints_a_summary_and_json_on_request(tmp_path: Path) -> None:
-    run_console(tmp_path, ["/abuse he said he would find where I live", ":as supervisor sato", "5"], "en")
+    run_console(tmp_path, ["/abuse he said he would find where I live", ":as supervisor sato", "6"], "en")
     summary = haven(tmp_path, "incidents", "show", "inc-2026-000001")
     assert summary.returncode == 0, summary.stderr
     assert summary.stdout.startswith("INC-2026-000001  acknowledged")

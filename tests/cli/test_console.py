@@ -12,12 +12,12 @@ from pathlib import Path
 from tests.support.serve import haven_env
 
 FLOW = [
-    "/abuse he threatened me on the phone",  # receipt buttons 1-4, alert buttons 5-12
+    "/abuse he threatened me on the phone",  # receipt buttons 1-5, alert buttons 6-13
     ":as supervisor sato",
-    "7",  # discontinue service: a proposal; approval request 13-14, the alert updated (its numbers kept)
-    "13",  # the proposer cannot approve their own proposal
+    "8",  # discontinue service: a proposal; approval request 14-15, the alert updated (its numbers kept)
+    "14",  # the proposer cannot approve their own proposal
     ":as supervisor suzuki",
-    "13",  # a second supervisor approves
+    "14",  # a second supervisor approves
     ":show INC-2026-000001",
 ]
 
@@ -36,8 +36,9 @@ def test_console_report_to_approval_in_english(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.index("First, take care of yourself") < out.index("Logged as INC-2026-000001")
-    assert "[7] Discontinue service (needs approval)" in out
-    assert "[13] Approve" in out and "[14] Reject" in out
+    assert "[4] Talk to HR instead of my supervisors" in out, "the console has HR: the receipt offers it"
+    assert "[8] Discontinue service (needs approval)" in out
+    assert "[14] Approve" in out and "[15] Reject" in out
     assert "Another supervisor must approve or reject your own proposal." in out
     assert "@suzuki approved for INC-2026-000001" in out
     trail = out[out.index("INC-2026-000001  waiting for a supervisor"):]
@@ -51,7 +52,8 @@ def test_console_in_japanese(tmp_path: Path) -> None:
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert out.index("まず、ご自身を大切にしてください") < out.index("INC-2026-000001 として記録しました")
-    assert "[13] 承認" in out
+    assert "[4] 上長ではなく人事と話したい" in out
+    assert "[14] 承認" in out
     assert "ご自身の提案は、別の上長が承認または却下する必要があります。" in out
     assert "@suzuki が「" in out and "を承認しました" in out
 
@@ -79,15 +81,15 @@ def test_console_eof_inside_the_form_exits_zero(tmp_path: Path) -> None:
 
 
 def test_an_updated_card_keeps_its_numbers_and_a_button_it_lost_is_refused_with_a_hint(tmp_path: Path) -> None:
-    result = run_console(tmp_path, [*FLOW[:3], "7", "15", "6"], "en")
+    result = run_console(tmp_path, [*FLOW[:3], "8", "16", "7"], "en")
     out = result.stdout
     assert result.returncode == 0, result.stderr
     update = out[out.index("--- updated #3 ---"):]
-    assert "[5] Acknowledge / take over" in update and "[10] Mark resolved" in update
-    assert "[7]" not in update and "[15]" not in update, "no renumbering"
-    assert "Button 7 was on an earlier version of card #3; use the numbers on its latest version." in out
-    assert "There is no button 15." in out
-    assert "a supervisor firmly asked the customer to understand." in out, "6 still works"
+    assert "[6] Acknowledge / take over" in update and "[11] Mark resolved" in update
+    assert "[8]" not in update and "[16]" not in update, "no renumbering"
+    assert "Button 8 was on an earlier version of card #3; use the numbers on its latest version." in out
+    assert "There is no button 16." in out
+    assert "a supervisor firmly asked the customer to understand." in out, "7 still works"
 
 
 def test_help_lists_the_commands_and_quit_ends_the_console(tmp_path: Path) -> None:
@@ -105,7 +107,7 @@ def test_the_date_question_shows_its_format_with_the_question(tmp_path: Path) ->
 
 
 def test_a_japanese_name_is_mentioned_and_shown_as_typed(tmp_path: Path) -> None:
-    lines = ["/abuse he threatened me on the phone", ":as supervisor 佐藤", "7", ":as supervisor 鈴木", "13",
+    lines = ["/abuse he threatened me on the phone", ":as supervisor 佐藤", "8", ":as supervisor 鈴木", "14",
              ":show inc-2026-000001"]
     result = run_console(tmp_path, lines, "ja")
     out = result.stdout
@@ -165,13 +167,13 @@ def test_ctrl_c_inside_the_form_sends_nothing(tmp_path: Path) -> None:
 
 def test_console_supervisor_retriages(tmp_path: Path) -> None:
     lines = ["/abuse rude words", ":as supervisor sato",
-             "11",  # re-triage: the form asks category, severity, note
+             "12",  # re-triage: the form asks category, severity, note
              "1", "1", "a threat after all",  # Violent deeds or words, Critical
              ":show INC-2026-000001"]
     result = run_console(tmp_path, lines, "en")
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "[11] Re-triage" in out and "== Re-triage ==" in out
+    assert "[12] Re-triage" in out and "== Re-triage ==" in out
     assert "@here" in out[out.index("== Re-triage =="):], "the raise to critical re-alerts the channel"
     assert "INC-2026-000001 was re-triaged as Critical · Violent deeds or words by @sato" in out
     assert "INC-2026-000001  waiting for a supervisor  Critical  Violent deeds or words" in out

@@ -20,7 +20,7 @@ def haven(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
 
 
 def test_list_show_and_export(tmp_path: Path) -> None:
-    run_console(tmp_path, ["/abuse he said he would find where I live", ":as supervisor sato", "5"], "en")
+    run_console(tmp_path, ["/abuse he said he would find where I live", ":as supervisor sato", "6"], "en")
     listed = json.loads(haven(tmp_path, "incidents", "list", "--json").stdout)
     assert [sorted(row) for row in listed] == [sorted(
         ["id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at"])]
@@ -51,7 +51,7 @@ def test_show_unknown_incident_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_purge_dry_run_deletes_nothing(tmp_path: Path) -> None:
-    run_console(tmp_path, ["/abuse rude words", ":as supervisor sato", "10"], "en")  # 10 = resolve
+    run_console(tmp_path, ["/abuse rude words", ":as supervisor sato", "11"], "en")  # 11 = resolve
     clock = tmp_path / "clock"
     clock.write_text("2030-01-01T00:00:00Z")
     result = haven(tmp_path, "purge", "--dry-run", HAVEN_CLOCK_FILE=str(clock))

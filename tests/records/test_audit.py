@@ -76,7 +76,7 @@ async def test_a_deleted_middle_event_and_a_rewritten_head_are_caught(world) -> 
 
 
 def test_audit_verify_exits_1_naming_the_incident_and_event(tmp_path: Path) -> None:
-    run_console(tmp_path, ["/abuse rude words", ":as supervisor sato", "5", "/abuse more rude words"], "en")
+    run_console(tmp_path, ["/abuse rude words", ":as supervisor sato", "6", "/abuse more rude words"], "en")
     ok = haven(tmp_path, "audit", "verify")
     assert ok.returncode == 0 and "2 incidents" in ok.stdout, ok.stderr
     with sqlite3.connect(tmp_path / "console.db") as conn:

@@ -23,7 +23,7 @@ SPEC_COLUMNS = (  # the spec's text, verbatim  # noqa: SIM905
     "evidence, owner, acknowledged_at, resolved_at, minutes_to_acknowledge, minutes_to_resolve, decisions, "
     "legal_hold, policy_version"
 ).split(", ")
-FLOW = ["/abuse he said he would find where I live", ":as supervisor sato", "5",  # acknowledge
+FLOW = ["/abuse he said he would find where I live", ":as supervisor sato", "6",  # acknowledge
         "/abuse =HYPERLINK(\"x\") rude"]
 
 

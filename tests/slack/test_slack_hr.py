@@ -196,3 +196,79 @@ async def test_retriage_into_a_restricted_category_moves_the_incident_to_hr(with
     await eventually(lambda: any(c == HR for (c, _) in with_hr.fake.messages))
     events = [e["kind"] for e in (await detail(with_hr.runtime.db, REF))["events"]]  # type: ignore[index]
     assert "triaged" in events and "moved_to_hr" in events
+
+
+def receipt_actions(haven: Haven) -> list[str]:
+    receipt = next(c for c in haven.fake.calls_to("chat.postMessage") if c.args["channel"] == EMPLOYEE)
+    return [e["action_id"] for b in receipt.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def talk_posts(haven: Haven, channel: str) -> list[dict[str, Any]]:
+    return [c.args for c in haven.fake.calls_to("chat.postMessage")
+            if c.args["channel"] == channel and "talk_accept" in json.dumps(c.args.get("blocks"))]
+
+
+async def test_talk_hr_asks_hr_only_and_only_hr_may_accept(with_hr: Haven) -> None:
+    from tests.support.serve import eventually
+
+    await submit(with_hr, "denigration", "he kept insulting me at the till")
+    await with_hr.fake.wait_for("chat.postMessage", 2)  # the receipt, the line alert
+    assert "talk_hr" in receipt_actions(with_hr), "an HR channel exists: the receipt offers HR"
+
+    await with_hr.interact(press_payload("talk_hr", REF, user=EMPLOYEE, channel="D0EMPLOYEE"))
+    [told] = await with_hr.fake.wait_for("chat.postEphemeral")
+    assert told.args["user"] == EMPLOYEE and "asked HR" in told.args["text"]
+    assert "line supervisors are not told" in told.args["text"]
+    [asked] = await eventually(lambda: talk_posts(with_hr, HR))
+    assert "from HR, not their line supervisors" in asked["text"]
+    value = next(e["value"] for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"])
+
+    # a line supervisor cannot take it, even pressing the HR card
+    await with_hr.interact(press_payload("talk_accept", value, user="USUP1", channel=HR))
+    refusals = await with_hr.fake.wait_for("chat.postEphemeral", 2)
+    assert refusals[-1].args["user"] == "USUP1" and "Only HR" in refusals[-1].args["text"]
+
+    # unanswered: reminded in the HR channel at 30 min, paged there (whole channel) at 60
+    await tick_after(with_hr, timedelta(minutes=30))
+    await eventually(lambda: talk_posts(with_hr, HR)[1:])
+    await tick_after(with_hr, timedelta(minutes=30))
+    [_, reminded, paged] = await eventually(lambda: talk_posts(with_hr, HR)[2:] and talk_posts(with_hr, HR))
+    assert "Still waiting" in reminded["text"] and "Nobody in HR accepted" in paged["text"]
+    assert "<!here>" in paged["text"] or "<!channel>" in paged["text"]
+
+    await with_hr.interact(press_payload("talk_accept", value, user=HR_MEMBER, channel=HR))
+    reached = await eventually(lambda: [c for c in with_hr.fake.calls_to("chat.postMessage")
+                                        if c.args["channel"] == EMPLOYEE and "will reach out" in c.args["text"]])
+    assert f"<@{HR_MEMBER}>" in reached[0].args["text"]
+    record = await detail(with_hr.runtime.db, REF)
+    assert record is not None
+    talks = [e for e in record["events"] if e["kind"].startswith("talk")]
+    assert [e["kind"] for e in talks] == ["talk_requested", "talk_renotified", "talk_paged", "talk_accepted"]
+    assert talks[0]["detail"]["route"] == "hr" and talks[-1]["actor"] == HR_MEMBER
+    # the line channels saw the alert, and nothing of the request to talk to HR
+    assert REF in line_traffic(with_hr)
+    assert "talk" not in line_traffic(with_hr).lower()
+
+
+async def test_without_an_hr_channel_talk_hr_is_not_offered_and_sends_nothing(haven: Haven) -> None:
+    await submit(haven, "denigration", "he kept insulting me at the till")
+    await haven.fake.wait_for("chat.postMessage", 2)
+    actions = receipt_actions(haven)
+    assert "talk_now" in actions and "talk_hr" not in actions
+
+    await haven.interact(press_payload("talk_hr", REF, user=EMPLOYEE, channel="D0EMPLOYEE"))  # an old button
+    [told] = await haven.fake.wait_for("chat.postEphemeral")
+    assert "HR cannot be reached" in told.args["text"] and "nothing was sent" in told.args["text"]
+    await haven.runtime.dispatcher.drain()
+    assert all(talk_posts(haven, channel) == [] for channel in LINE)
+    events = [e["kind"] for e in (await detail(haven.runtime.db, REF))["events"]]  # type: ignore[index]
+    assert "talk_requested" not in events
+
+
+async def test_only_the_reporter_may_ask_for_hr(with_hr: Haven) -> None:
+    await submit(with_hr, "denigration", "he kept insulting me at the till")
+    await with_hr.fake.wait_for("chat.postMessage", 2)
+    await with_hr.interact(press_payload("talk_hr", REF, user="USUP1", channel="D0USUP1"))
+    [refused] = await with_hr.fake.wait_for("chat.postEphemeral")
+    assert refused.args["user"] == "USUP1" and "Only the person who made the report" in refused.args["text"]
+    assert talk_posts(with_hr, HR) == []

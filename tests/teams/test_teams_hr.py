@@ -92,3 +92,48 @@ async def test_without_an_hr_channel_a_to_hr_report_is_held_then_released_when_h
     assert any((c.conversation or "").startswith(HR_CHANNEL) and REF in c.text for c in teams.connector.posts())
     assert (await detail(teams.runtime.db, REF))["route"] == "hr"  # type: ignore[index]
     assert line_traffic(teams) == "[]"
+
+
+def executes(card: Any) -> list[dict[str, Any]]:
+    """Every Action.Execute's data in a card (or an invoke body holding one)."""
+    found: list[dict[str, Any]] = []
+    if isinstance(card, dict):
+        if card.get("type") == "Action.Execute":
+            found.append(card["data"])
+        for value in card.values():
+            found += executes(value)
+    elif isinstance(card, list):
+        for value in card:
+            found += executes(value)
+    return found
+
+
+async def test_talk_hr_asks_the_hr_channel_and_only_an_hr_member_accepts(teams: Teams) -> None:
+    await setup_channels(teams)
+    data = {"action": "report_form", "metadata": "", "category": "denigration", "description": "he insulted me"}
+    response = await teams.post(act.card_action(teams.service_url, act.REPORTER, data, channel=None))
+    receipt = json.loads(await response.text())
+    assert "talk_hr" in [d["action"] for d in executes(receipt)], "an HR channel exists: the receipt offers HR"
+    await teams.drain()
+
+    asked = await press(teams, act.REPORTER, "talk_hr", "", "")  # from the personal chat
+    assert "asked HR" in json.dumps(asked)
+    await teams.drain()
+    [request] = [c for c in teams.connector.posts() if (c.conversation or "").startswith(HR_CHANNEL)
+                 and any(d["action"] == "talk_accept" for d in executes(c.body))]
+    assert "from HR, not their line supervisors" in json.dumps(request.body, ensure_ascii=False)
+    value = next(d["value"] for d in executes(request.body) if d["action"] == "talk_accept")
+
+    accept = {"action": "talk_accept", "incident": REF, "value": value}
+    refused = await teams.post(act.card_action(teams.service_url, act.SUPERVISOR, accept, channel=HR_CHANNEL,
+                                               team=HR_TEAM))
+    assert "Only HR" in await refused.text()
+    taken = await teams.post(act.card_action(teams.service_url, HR_MEMBER, accept, channel=HR_CHANNEL, team=HR_TEAM))
+    assert taken.status == 200
+    await teams.drain()
+    told = [c for c in teams.connector.posts() if (c.conversation or "").startswith(f"a:personal-{act.REPORTER}")
+            or "will reach out" in c.text]
+    assert any("will reach out" in c.text for c in told)
+    events = [e["kind"] for e in (await detail(teams.runtime.db, REF))["events"]]  # type: ignore[index]
+    assert events.count("talk_requested") == 1 and "talk_accepted" in events
+    assert "talk" not in line_traffic(teams).lower(), "the line channels never hear of it"
