@@ -109,6 +109,9 @@ async def request_talk(session: Session, ctx: Context, incident: Incident, *, ac
                          detail={"talk": talk.id, "route": route, "to": "owner" if to_owner else "channel"})
     minutes = int(within.total_seconds() // 60)
     answer = notice(Kind.REPORTER_UPDATE, locale, path.told, ref=incident.ref, minutes=minutes)
+    if not incident.share_name:  # the alert hid their name; the person who accepts must know whom to call
+        answer = Message(kind=answer.kind, text=f"{answer.text}\n{t(locale, 'reporter.talk_name_shared')}",
+                         incident=answer.incident, locale=locale)
     return _with_cancel(answer, incident, talk)
 
 

@@ -115,3 +115,21 @@ async def test_a_retriage_down_replans_without_repeating_sent_steps(world: World
     assert len(world.sent("renotify")) == 1, "the re-notification already sent is not repeated"
     told = [s for s in world.messenger.to(Audience.USER, REPORTER) if "reviewed it" in s.message.text]
     assert told and "High" in told[0].message.text
+
+
+async def test_a_hidden_name_is_told_only_to_whoever_accepts_the_talk_request(world: World) -> None:
+    ref = await world.form("denigration", share_name="false")
+    [alert] = world.sent("alert", Audience.SUPERVISORS)
+    assert REPORTER not in str(alert.message.to_json()) and "Name not shared" in str(alert.message.to_json())
+    asked = await world.press(REPORTER, "talk_now", ref, Audience.USER)
+    assert "only the person who accepts your request sees it" in asked.replies[0].message.text
+    [request] = world.sent("talk_request", Audience.SUPERVISORS)
+    assert REPORTER not in str(request.message.to_json()), "the channel still does not learn the name"
+    accepted = await world.press("sato", "talk_accept", request.message.buttons[0].value)
+    assert accepted.replies[0].private and f"<@{REPORTER}>" in accepted.replies[0].message.text
+
+
+async def test_a_shared_name_needs_no_such_note(world: World) -> None:
+    ref = await world.quick()
+    asked = await world.press(REPORTER, "talk_now", ref, Audience.USER)
+    assert "only the person who accepts" not in asked.replies[0].message.text
