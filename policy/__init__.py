@@ -2,7 +2,10 @@
 
 from policy.calendar import BusinessCalendar
 from policy.loader import DEFAULT_POLICY_PATH, PolicyError, check, default_policy, load_policy
-from policy.model import Option, Policy, Severity, Text, WellbeingResource
+from policy.handling import Option, Severity
+from policy.model import Policy
+from policy.places import WellbeingResource
+from policy.types import Text
 from policy.resources import describe_hours, is_open, resource_status
 from policy.rules import Assessment, assess, most_severe, options_for, repeated_window_start
 

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from policy.model import WEEKDAYS, Policy
+from policy.model import Policy
+from policy.types import WEEKDAYS
 
 _SEARCH_DAYS = 3 * 366
 """How far ahead to look for a business day before giving up (a policy with none)."""

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from policy.model import Option, Policy
+    from policy.handling import Option
+    from policy.model import Policy
 
 
 def triage_problems(policy: Policy) -> list[str]:

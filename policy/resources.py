@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 
 from policy.calendar import is_public_holiday, month_day, to_local
-from policy.model import WEEKDAYS, OpeningHours, Policy, WellbeingResource
+from policy.model import Policy
+from policy.places import OpeningHours, WellbeingResource
+from policy.types import WEEKDAYS
 
 HOURS_TEXT_PATH: Path = Path(__file__).with_name("hours_text.yaml")
 UNSET_CONTACT = "set by your company"

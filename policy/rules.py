@@ -6,7 +6,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from policy.model import Option, Policy
+from policy.handling import Option
+from policy.model import Policy
 
 IN_DANGER = "in_danger"
 REPEATED = "repeated"

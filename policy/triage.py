@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 from dataclasses import dataclass, field
 
-from policy.model import Policy, TriageRule
+from policy.handling import TriageRule
+from policy.model import Policy
 
 WORD = re.compile(r"\w+")
 

@@ -21,7 +21,7 @@ from bot.flows.lifecycle import JobKind, Status, Step, can
 from bot.model.i18n import t
 from bot.model.messages import Action, Audience, Kind, Message, mention
 from bot.model.views import alert
-from policy.model import Severity
+from policy.handling import Severity
 from storage import incidents as repo
 from storage import schedule
 from storage.db import Session

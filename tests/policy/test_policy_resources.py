@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from policy.model import Policy, WellbeingResource
+from policy.model import Policy
+from policy.places import WellbeingResource
 from policy.resources import describe_hours, is_open, resource_status
 
 TOKYO = ZoneInfo("Asia/Tokyo")

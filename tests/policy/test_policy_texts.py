@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from policy.loader import DEFAULT_POLICY_PATH
-from policy.model import Policy, Text
+from policy.model import Policy
+from policy.types import Text
 from policy.resources import HOURS_TEXT_PATH, contact_in, is_configured
 
 JAPANESE = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\u4e00-\u9fff]")
