@@ -1,19 +1,22 @@
 """What a person sees on their home surface (Slack App Home), as neutral messages.
 
 An employee sees the wellbeing resources (which are open now) and their own
-incidents; a supervisor also sees every open incident with its age and state.
-No free text is shown here: ids, categories, severities, states and times only.
+incidents; a supervisor also sees the open incidents they may act on (their sites'
+incidents; HR members the HR route's), with age and state — the same rule as the
+buttons (:mod:`bot.flows.permissions`), failing closed. No free text is shown here:
+ids, categories, severities, states and times only.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.flows import routes
+from bot.flows import permissions, routes
 from bot.flows.context import Context
 from bot.model.i18n import t
 from bot.model.inbound import Actor
-from bot.model.messages import Fact, Kind, Message, mention
+from bot.model.messages import Audience, Fact, Kind, Message, mention
+from bot.model.ports import LookupFailed
 from bot.model.views import local_time, wellbeing
 from bot.flows.lifecycle import Status
 from storage import incidents as repo
@@ -23,19 +26,38 @@ MAX_LISTED = 20
 
 
 async def home(ctx: Context, actor: Actor, *, supervisor: bool) -> tuple[Message, ...]:
-    """The home surface, in order: wellbeing, the person's own reports, and for
-    supervisors the open incidents."""
+    """The home surface, in order: wellbeing, the person's own reports, and for a
+    supervisor (a member of the default supervisors' channel, ``supervisor``) or anyone who
+    may act on an open incident, the open incidents they may act on."""
     locale = actor.locale
     now = ctx.now()
     async with ctx.db.session() as session:
         own = await repo.list_incidents(session=session, reporter_id=actor.user_id, platform=actor.platform)
-        open_ = (await repo.list_incidents(session=session, statuses=(Status.OPEN, Status.ACKNOWLEDGED),
-                                           platform=actor.platform)) if supervisor else []
-    open_ = [i for i in open_ if not routes.on_hr_route(i)]  # HR's incidents are never listed to line supervisors
+        open_ = await repo.list_incidents(session=session, statuses=(Status.OPEN, Status.ACKNOWLEDGED),
+                                          platform=actor.platform)
+    mine = await _actionable(ctx, actor, open_)
     messages = [wellbeing(ctx.policy, locale, now), _own(ctx, own, locale)]
-    if supervisor:
-        messages.append(_open(ctx, open_, locale, now))
+    if supervisor or mine:
+        messages.append(_open(ctx, mine, locale, now))
     return tuple(messages)
+
+
+async def _actionable(ctx: Context, actor: Actor, incidents: list[Incident]) -> list[Incident]:
+    """The incidents ``actor`` may act on, asked once per place (site or HR); a look-up
+    that fails lists nothing of that place."""
+    answers: dict[tuple[bool, str | None], bool] = {}
+    found = []
+    for incident in incidents:
+        hr = routes.on_hr_route(incident)
+        place = (hr, None if hr else routes.site_of(ctx, incident))
+        if place not in answers:
+            try:
+                answers[place] = await permissions.may_act_on(ctx, actor.user_id, incident, Audience.SUPERVISORS)
+            except LookupFailed:
+                answers[place] = False
+        if answers[place]:
+            found.append(incident)
+    return found
 
 
 def _own(ctx: Context, incidents: list[Incident], locale: str) -> Message:

@@ -272,3 +272,16 @@ async def test_only_the_reporter_may_ask_for_hr(with_hr: Haven) -> None:
     [refused] = await with_hr.fake.wait_for("chat.postEphemeral")
     assert refused.args["user"] == "USUP1" and "Only the person who made the report" in refused.args["text"]
     assert talk_posts(with_hr, HR) == []
+
+
+async def test_an_hr_members_app_home_lists_the_hr_incidents_they_handle(with_hr: Haven) -> None:
+    await submit(with_hr, "sexual_harassment")
+    await submit(with_hr, "denigration", "an ordinary line report", view="V2")
+    await with_hr.fake.wait_for("chat.postMessage", 3)
+    status, _ = await with_hr.event({"type": "app_home_opened", "user": HR_MEMBER, "tab": "home"})
+    assert status == 200
+    [published] = await with_hr.fake.wait_for("views.publish")
+    shown = json.dumps(published.args, ensure_ascii=False)
+    assert REF in shown and "Sexual harassment" in shown
+    assert "INC-2026-000002" not in shown, "HR is not a member of the line channel"
+    assert SECRET_TEXT not in shown, "no free text on a home surface"

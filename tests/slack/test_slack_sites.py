@@ -214,3 +214,23 @@ async def test_a_sunday_report_at_a_seven_day_store_runs_its_deadline_today_the_
     finally:
         await haven.close()
         await server.close()
+
+
+async def test_a_site_supervisors_app_home_lists_their_sites_open_incidents_only(sites: Haven) -> None:
+    await register(sites, "register supervisors store_shibuya", SHIBUYA)
+    await register(sites, "register supervisors head_office", HEAD)
+    await report_at(sites, "store_shibuya", "shouted at the register", user=EMPLOYEE, view="V1")
+    await report_at(sites, "head_office", "threatening phone call", user=CLERK, view="V2")
+    await sites.fake.wait_for("chat.postMessage", 4)
+
+    status, _ = await sites.event({"type": "app_home_opened", "user": SHIBUYA_SUP, "tab": "home"})
+    assert status == 200
+    [published] = await sites.fake.wait_for("views.publish")
+    shown = str(published.args)
+    assert "INC-2026-000001" in shown, "Shibuya's supervisor sees Shibuya's open incident"
+    assert "INC-2026-000002" not in shown, "and not head office's"
+
+    status, _ = await sites.event({"type": "app_home_opened", "user": CLERK, "tab": "home"}, event_id="Ev002")
+    [_, clerk] = await sites.fake.wait_for("views.publish", 2)
+    assert "INC-2026-000001" not in str(clerk.args), "an employee sees only their own reports"
+    assert "INC-2026-000002" in str(clerk.args)
