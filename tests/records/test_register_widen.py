@@ -4,7 +4,13 @@ the desk's definition (the HR channel's members and ``HAVEN_HR_USERS``), failing
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
 
 from bot.app.config import Settings
 from bot.app.runtime import build_runtime
@@ -13,9 +19,11 @@ from bot.model.messages import Action, Audience
 from storage import register as store
 from storage.hr_desk import Identity
 from tests.core.test_core_flows import EMPLOYEE, press, sup
+from tests.records.conftest import NOW
 from tests.records.test_holds import _approval_value
 from tests.records.test_register import ban, check, entries
-from tests.support.recording import PLATFORM
+from tests.support.recording import PLATFORM, make_runtime
+from tests.support.serve import haven_env
 
 HR1, HR2 = Actor(PLATFORM, "hr1", "en"), Actor(PLATFORM, "hr2", "en")
 LISTED = Actor(PLATFORM, "hr-listed", "en")  # in HAVEN_HR_USERS only, not in the HR channel
@@ -198,3 +206,27 @@ async def test_the_desk_and_the_core_agree_on_who_is_hr(world) -> None:  # type:
     access._cache.clear()
     assert await access.is_hr(Identity(PLATFORM, HR2.user_id)) is False
 
+
+
+async def test_the_console_check_answers_for_all_sites_after_widening(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
+    key = Fernet.generate_key().decode()
+    runtime, messenger, directory, _ = await make_runtime(url, now=NOW, encryption_key=key)
+    directory.supervisors |= {"sato", "suzuki"}
+    messenger.reachable_audiences.add(Audience.HR)
+    directory.hr |= {HR1.user_id, HR2.user_id}
+    try:
+        await ban(runtime, messenger)
+        await press(runtime, HR1, Action.REGISTER_WIDEN, ENTRY, Audience.HR)
+        assert (await press(runtime, HR2, Action.APPROVE, ENTRY, Audience.HR)).changed
+    finally:
+        await runtime.haven.close()
+        await runtime.db.dispose()
+    clock = tmp_path / "clock"
+    clock.write_text("2026-12-01T02:00:00Z")
+    for locale, expected in (("en", "On the register since 2026-12-01 for all sites"), ("ja", "対象：全拠点")):
+        env = haven_env(tmp_path, url, HAVEN_ENCRYPTION_KEY=key, HAVEN_CLOCK_FILE=str(clock), HAVEN_LOCALE=locale)
+        console = subprocess.run([sys.executable, "-m", "bot.app.cli", "console"], env=env, cwd=tmp_path,
+                                 input=":as employee clerk\n:check 山田　太郎\n", capture_output=True, text=True,
+                                 timeout=120)
+        assert console.returncode == 0 and expected in console.stdout, console.stdout + console.stderr
