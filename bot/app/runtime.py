@@ -138,12 +138,13 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
     metrics = Metrics()
     ctx = Context(db=db, policy=policy, clock=clock or clock_from(settings.clock_file),
                   metrics=metrics, default_locale=settings.locale,
-                  admins={"slack": frozenset(settings.slack_admins), "teams": frozenset(settings.teams_admins)})
+                  admins={"slack": frozenset(settings.slack_admins), "teams": frozenset(settings.teams_admins)},
+                  hr_users=frozenset(settings.hr_users))
     dispatcher = Dispatcher(ctx, worker=worker)
     ctx.wake = dispatcher.wake
     haven = Haven(ctx)
     haven.desk = DeskAccess(  # links and sessions run on the real clock: they are security windows
-        access=HrAccess(hr_users=frozenset(settings.hr_users), channel_check=_hr_channel_check(ctx)),
+        access=HrAccess(channel_check=_hr_check(ctx)),
         signin=SignIn(db=db, clock=ctx.wall, public_url=settings.desk_url),
     )
     return Runtime(
@@ -152,8 +153,9 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, policy: Pol
     )
 
 
-def _hr_channel_check(ctx: Context) -> ChannelCheck:
-    """HR on the desk: the members of the HR channel (spec 8.6), as the platform says."""
+def _hr_check(ctx: Context) -> ChannelCheck:
+    """HR on the desk: the core's one definition (``HAVEN_HR_USERS`` or the HR channel's
+    members, spec 8.6), so that the desk and the register's decisions agree."""
     async def check(identity: Identity) -> bool:
         return await is_hr_member(ctx, identity.platform, identity.user_id)
 

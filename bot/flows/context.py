@@ -41,6 +41,7 @@ class Context:
     wake: Callable[[], None] = lambda: None
     wall: Clock = field(default_factory=SystemClock)  # real time, for delivery retries
     admins: dict[str, frozenset[str]] = field(default_factory=dict)  # platform -> who may register channels
+    hr_users: frozenset[str] = frozenset()  # HAVEN_HR_USERS: HR members besides the HR channel's (spec 8.6)
     calendar: BusinessCalendar = field(init=False)
     _calendars: dict[str | None, BusinessCalendar] = field(init=False, default_factory=dict)
 

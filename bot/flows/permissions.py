@@ -5,9 +5,11 @@ escalation channel, that channel's members may act too. With sites (spec 8.2) th
 are the incident's site's channels (registered, else the default site's); on the HR
 route, the HR channel's members only. Nobody decides their own case: the reporter, or
 a person named in ``reported_for``, may not acknowledge, approve, reject, resolve or
-release a hold on it. Platforms only answer membership (``Directory.is_member``, or
-``is_member_of`` a registered channel); a look-up that fails raises
-:class:`LookupFailed`, and the caller refuses (fail closed).
+release a hold on it. HR members are the HR channel's members and ``HAVEN_HR_USERS``
+(:func:`is_hr_member`, the one definition; :func:`decides_register` for the register).
+Platforms only answer membership (``Directory.is_member``, or ``is_member_of`` a
+registered channel); a look-up that fails raises :class:`LookupFailed`, and the caller
+refuses (fail closed).
 """
 
 from __future__ import annotations
@@ -82,11 +84,29 @@ async def sees_open_incidents(directory: Directory | None, user_id: str) -> bool
 
 
 async def is_hr_member(ctx: Context, platform: str, user_id: str) -> bool:
-    """A member of the HR channel on ``platform`` (registered, else ``HAVEN_SLACK_HR_CHANNEL``):
-    HR on the HR desk (spec 8.6). Raises ``LookupFailed`` when the platform cannot answer."""
+    """An HR member (spec 8.6): listed in ``HAVEN_HR_USERS``, or a member of the HR channel on
+    ``platform`` (registered, else ``HAVEN_SLACK_HR_CHANNEL``). The one definition: the HR
+    desk, the register's decisions and the HR route's talk requests all ask here. Raises
+    ``LookupFailed`` when the platform cannot answer (the caller refuses: fail closed)."""
+    if user_id and user_id in ctx.hr_users:
+        return True
     directory = ctx.directories.get(platform)
-    is_member_of = getattr(directory, "is_member_of", None)
-    if is_member_of is None:
+    if directory is None:
         return False
+    is_member_of = getattr(directory, "is_member_of", None)
+    if is_member_of is None:  # a directory that knows only the default channels
+        return bool(await directory.is_member(user_id, Audience.HR))
     place = Target(Audience.HR, channel=await routes.channel(ctx, platform, Audience.HR, None))
     return bool(await is_member_of(user_id, place=place))
+
+
+async def decides_register(ctx: Context, platform: str, user_id: str) -> bool:
+    """Who proposes and approves changes to the register (spec 8.5): HR members. Until
+    ``platform`` has an HR channel, the review request goes to the supervisors' channel and
+    its members count as HR too. Raises ``LookupFailed`` (fail closed)."""
+    if await routes.reachable(ctx, platform, Audience.HR, None):
+        return await is_hr_member(ctx, platform, user_id)
+    if user_id and user_id in ctx.hr_users:
+        return True
+    directory = ctx.directories.get(platform)
+    return directory is not None and bool(await directory.is_member(user_id, Audience.SUPERVISORS))

@@ -8,8 +8,9 @@
   DATE for SITE: do not serve alone…" or "not on the register"), matching by the
   customer key's keyed hash; every look-up is audited ``register_checked`` by ids.
 * On the review date HR is asked (HR channel; the supervisors' channel until one
-  exists) to ``register_extend`` or ``register_lift``; either needs a second HR
-  member's approval (:mod:`bot.flows.register_review`).
+  exists) to ``register_extend`` or ``register_lift`` (or ``register_widen``: the entry
+  then applies to all sites); each needs a second HR member's approval
+  (:mod:`bot.flows.register_review`).
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ async def plan_review(session: Session, ctx: Context, entry: RegisterEntry) -> N
 
 
 async def check(ctx: Context, actor: Actor, reference: str) -> Message:
-    """A private, minimal answer to "is this customer on the register?" (audited by ids)."""
+    """A private, minimal answer to "is this customer on the register?" (audited by ids).
+    An entry for all sites answers before one site's entry."""
     locale = actor.locale
     text = normalize(reference)
     if not text:
@@ -102,7 +104,7 @@ async def check(ctx: Context, actor: Actor, reference: str) -> Message:
     now = ctx.now()
     async with ctx.db.session() as session:
         entries = await store.active_for(session=session, customer_hash=ctx.db.cipher.keyed_hash(text))
-        found = entries[0] if entries else None
+        found = next((e for e in entries if e.scope == store.ALL_SITES), entries[0] if entries else None)
         await store.log(session=session, entry_id=found.id if found else None, kind="register_checked",
                         actor=actor.user_id, at=now, detail={"platform": actor.platform, "found": found is not None})
         await session.commit()

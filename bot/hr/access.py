@@ -1,5 +1,7 @@
-"""Who is HR: ``HAVEN_HR_USERS``, or a member of the HR channel as the platform's
-directory says, re-checked on every request and cached for at most a minute."""
+"""Who is HR on the desk, re-checked on every request and cached for at most a minute.
+``haven serve`` passes the core's one definition (:func:`bot.flows.permissions.is_hr_member`:
+``HAVEN_HR_USERS`` or a member of the HR channel) as ``channel_check``, so the desk and
+the register's decisions agree; ``hr_users`` is a shortcut for tests and trials."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from bot.hr import charts
 from bot.hr.desk import DESK, LOCALE, VIEWER
-from bot.hr.insights import MASK, by_status, per_month, repeat_customers, shown, time_to_acknowledge
+from bot.hr.insights import MASK, NO_DATA, by_status, per_month, repeat_customers, shown, time_to_acknowledge
 from bot.hr.text import render
 from bot.model.i18n import t
 from storage import desk_queries
@@ -45,7 +45,7 @@ async def insights(request: web.Request) -> web.StreamResponse:
         t(locale, "hr.insights.ack_time"), [severity_labels[a.severity] for a in acks],
         [("p50", [a.p50 for a in acks]), ("p90", [a.p90 for a in acks])])
     return render("insights.html", request, {
-        "viewer": request[VIEWER], "total": shown(len(rows)), "mask": MASK,
+        "viewer": request[VIEWER], "total": shown(len(rows)), "mask": MASK, "no_data": NO_DATA,
         "monthly": monthly, "labels": labels, "monthly_chart": Markup(monthly_chart),
         "by_site": by_site, "site_labels": site_labels, "site_chart": Markup(site_chart),
         "acks": acks, "severity_labels": severity_labels, "ack_chart": Markup(ack_chart),

@@ -1,7 +1,8 @@
 """The numbers behind ``/hr/insights``: pure functions over incident rows.
 
 Any breakdown cell under :data:`SMALL` reports is shown as "<5": a small number can
-point at one person."""
+point at one person. A time with nothing behind it (no incident acknowledged) is
+:data:`NO_DATA`, a dash, not "<5"."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from storage.desk_queries import InsightRow
 
 SMALL = 5
 MASK = "<5"
+NO_DATA = "—"
 
 
 def shown(count: int) -> str:
@@ -60,7 +62,7 @@ def per_month(rows: list[InsightRow], key_of: str, keys: list[str], zone: ZoneIn
 class AckTimes:
     severity: str
     count: int
-    p50: float | None  # minutes; None when fewer than five were acknowledged
+    p50: float | None  # minutes; None when fewer than five (or none: ``count == 0``) were acknowledged
     p90: float | None
 
 

@@ -1,6 +1,7 @@
-"""``/hr/register``: customers no longer served (spec 8.5). HR proposes to extend or lift
-an entry; a second HR member approves or rejects — the same core flow as the buttons in
-chat, so the same rules hold (no one approves their own proposal)."""
+"""``/hr/register``: customers no longer served (spec 8.5). HR proposes to extend, lift or
+widen an entry (one site's entry then applies to all sites); a second HR member approves
+or rejects — the same core flow as the buttons in chat, so the same rules hold (HR
+members only, no one approves their own proposal)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from aiohttp import web
 
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk
 from bot.hr.text import render
+from bot.model.i18n import t
 from bot.model.inbound import Actor, PressIn
 from bot.model.messages import Action, Audience
 from storage import register as store
 
-ACTIONS = {Action.REGISTER_EXTEND, Action.REGISTER_LIFT, Action.APPROVE, Action.REJECT}
+ACTIONS = {Action.REGISTER_EXTEND, Action.REGISTER_LIFT, Action.REGISTER_WIDEN, Action.APPROVE, Action.REJECT}
 
 
 def _scope(desk: Desk, scope: str, locale: str) -> str:
+    if scope == store.ALL_SITES:
+        return t(locale, "hr.register.all_sites")
     for site in getattr(desk.policy, "sites", None) or ():
         if site.id == scope:
             return str(site.labels.get(locale))
@@ -31,7 +35,7 @@ async def _entries(desk: Desk, locale: str) -> list[dict[str, object]]:
         "id": store.entry_id(e), "scope": _scope(desk, e.scope, locale),
         "since": e.since.replace(tzinfo=UTC).astimezone(desk.policy.zone).date().isoformat(),
         "review_on": e.review_on.isoformat(), "incidents": list(e.incidents),
-        "pending": e.pending, "pending_by": e.pending_by,
+        "pending": e.pending, "pending_by": e.pending_by, "widens": e.scope != store.ALL_SITES,
     } for e in entries]
 
 
@@ -51,8 +55,12 @@ async def act(request: web.Request) -> web.StreamResponse:
     desk = request.app[DESK]
     form = await request.post()
     action, entry = form.get("action"), request.match_info["entry"].upper()
-    if action not in ACTIONS or store.parse_entry_id(entry) is None:
+    number = store.parse_entry_id(entry)
+    if action not in ACTIONS or number is None:
         raise web.HTTPBadRequest(text="unknown register action or entry")
+    async with desk.db.session() as session:
+        if await store.get_entry(session=session, entry_id=number) is None:
+            raise web.HTTPNotFound(text="no such register entry")
     viewer = request[VIEWER].identity
     result = await desk.press(PressIn(actor=Actor(viewer.platform, viewer.user_id, request[LOCALE]),
                                       action=str(action), value=entry, audience=Audience.SUPERVISORS))

@@ -87,6 +87,7 @@ class Action(StrEnum):
     RELEASE_HOLD = "release_hold"
     REGISTER_EXTEND = "register_extend"
     REGISTER_LIFT = "register_lift"
+    REGISTER_WIDEN = "register_widen"  # a site's register entry applies to every site (not in spec 8.7's list)
     CHANGE_SITE = "change_site"
     MOVE_TO_HR = "move_to_hr"
     ROUTE_SUPERVISORS = "route_supervisors"

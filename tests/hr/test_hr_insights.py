@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.hr.insights import MASK, per_month, repeat_customers, shown, time_to_acknowledge
+from bot.hr.insights import MASK, NO_DATA, per_month, repeat_customers, shown, time_to_acknowledge
+from bot.model.inbound import Actor, PressIn
+from bot.model.messages import Audience
 from storage.desk_queries import InsightRow
 from tests.hr.conftest import DeskWorld, seed
 
@@ -64,3 +67,32 @@ async def test_insights_page_draws_svg_with_a_table_and_nothing_from_elsewhere(d
     assert "<script" not in body
     japanese = await (await desk_world.client.get("/hr/insights?lang=ja")).text()
     assert "月別・種類別の報告件数" in japanese
+
+
+def ack_cells(body: str, severity: str) -> list[str]:
+    """The acknowledged, p50 and p90 cells of one severity's row in the time-to-acknowledge table."""
+    table = body[body.index('<section aria-labelledby="ack">'):]
+    row_html = table.split(f'<th scope="row">{severity}</th>', 1)[1].split("</tr>", 1)[0]
+    return [html.unescape(cell) for cell in re.findall(r"<td>(.*?)</td>", row_html, re.DOTALL)]
+
+
+async def test_no_acknowledged_incident_is_a_dash_and_one_to_four_stay_masked(desk_world: DeskWorld) -> None:
+    refs = await seed(desk_world.runtime, ["he shouted"] * 6)
+    desk_world.directory.supervisors.add("USUP1")
+    for ref in refs[:3]:  # three acknowledged, all "normal"; nothing of any other severity
+        result = await desk_world.runtime.haven.press(PressIn(Actor("test", "USUP1"), "acknowledge", ref,
+                                                              Audience.SUPERVISORS))
+        assert result.changed, result.replies
+    await desk_world.signed_in()
+    body = await (await desk_world.client.get("/hr/insights")).text()
+    count, p50, p90 = ack_cells(body, "Normal")
+    assert (count, p50, p90) == (MASK, MASK, MASK), "1–4 acknowledged: masked, never a dash"
+    count, p50, p90 = ack_cells(body, "Critical")
+    assert count == "0"
+    for cell in (p50, p90):
+        assert cell == (f'<span aria-hidden="true">{NO_DATA}</span>'
+                        '<span class="visually-hidden">No data (nothing acknowledged)</span>'), cell
+    assert "A dash (—) means there is no data" in body
+    japanese = await (await desk_world.client.get("/hr/insights?lang=ja")).text()
+    _, p50, _ = ack_cells(japanese, "緊急")
+    assert NO_DATA in p50 and "データなし" in p50 and "<5" not in p50

@@ -99,7 +99,7 @@ async def test_review_request_arrives_on_the_review_date_and_a_lift_needs_a_seco
     await runtime.dispatcher.drain()
     (review,) = [s.message for s in messenger.sent if s.meta.kind == "reminder" and s.message.incident is None]
     assert "REG-000001" in review.text and "山田" not in review.text
-    assert [b.action for b in review.buttons] == ["register_extend", "register_lift"]
+    assert [b.action for b in review.buttons] == ["register_extend", "register_lift", "register_widen"]
 
     stranger = await press(runtime, EMPLOYEE, Action.REGISTER_LIFT, "REG-000001")
     assert stranger.replies and "Only HR" in stranger.replies[0].message.text

@@ -80,6 +80,7 @@ async def test_the_review_request_arrives_on_the_review_date_and_hr_lifts_the_en
     assert review["channel"] == SUPERVISORS and "REG-000001" in json.dumps(review, ensure_ascii=False)
     assert "山田" not in json.dumps(review, ensure_ascii=False), "no name in the channel"
     assert button_values(_blocks(review), "register_lift") == ["REG-000001"]
+    assert button_values(_blocks(review), "register_widen") == ["REG-000001"], "a site's entry may be widened"
 
     status, _ = await served.client.interact(press_payload("register_lift", "REG-000001", user="USUP1"))
     assert status == 200

@@ -64,6 +64,7 @@ class RecordingMessenger:
 class RecordingDirectory:
     supervisors: set[str] = field(default_factory=set)
     escalation: set[str] = field(default_factory=set)
+    hr: set[str] = field(default_factory=set)  # the HR channel's members (reachable only if the messenger says so)
     broken: bool = False
     asked: list[str] = field(default_factory=list)
 
@@ -71,7 +72,8 @@ class RecordingDirectory:
         self.asked.append(user_id)
         if self.broken:
             raise LookupFailed("directory unavailable")
-        members = {Audience.SUPERVISORS: self.supervisors, Audience.ESCALATION: self.escalation}.get(audience, set())
+        members = {Audience.SUPERVISORS: self.supervisors, Audience.ESCALATION: self.escalation,
+                   Audience.HR: self.hr}.get(audience, set())
         return user_id in members
 
 
