@@ -50,7 +50,10 @@ async def places(ctx: Context, incident: Incident, audience: Audience) -> list[T
 
 
 async def may_act_on(ctx: Context, user_id: str, incident: Incident, audience: Audience) -> bool:
-    """True for a member of one of :func:`places`; raises ``LookupFailed`` (fail closed)."""
+    """True for a member of one of :func:`places` (on the HR route: an HR member, as the
+    HR desk counts them); raises ``LookupFailed`` (fail closed)."""
+    if routes.on_hr_route(incident):
+        return await is_hr_member(ctx, incident.platform, user_id)
     directory = ctx.directories.get(incident.platform)
     if directory is None:
         return False

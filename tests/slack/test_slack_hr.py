@@ -285,3 +285,21 @@ async def test_an_hr_members_app_home_lists_the_hr_incidents_they_handle(with_hr
     assert REF in shown and "Sexual harassment" in shown
     assert "INC-2026-000002" not in shown, "HR is not a member of the line channel"
     assert SECRET_TEXT not in shown, "no free text on a home surface"
+
+
+async def test_an_hr_member_listed_in_haven_hr_users_acts_on_the_hr_route_too(fake_slack: FakeSlack,
+                                                                                tmp_path: Path) -> None:
+    fake_slack.add_channel(HR, [HR_MEMBER])
+    server, haven = await start_in_process(fake_slack, tmp_path, HAVEN_SLACK_HR_CHANNEL=HR, HAVEN_HR_USERS="UHRLIST")
+    try:
+        await submit(haven, "sexual_harassment")
+        await haven.fake.wait_for("chat.postMessage", 2)
+        await haven.interact(press_payload("acknowledge", REF, user="USUP1", channel=HR))
+        [refusal] = await haven.fake.wait_for("chat.postEphemeral")
+        assert "Only HR" in refusal.args["text"], "a line supervisor still may not"
+        await haven.interact(press_payload("acknowledge", REF, user="UHRLIST", channel=HR))
+        assert (await detail(haven.runtime.db, REF))["status"] == "acknowledged"  # type: ignore[index]
+        assert_nothing_reached_the_line_channels(haven)
+    finally:
+        await haven.close()
+        await server.close()
