@@ -49,14 +49,7 @@ async def replan_checkins(session: Session, ctx: Context, incident: Incident, *,
     """The incident moved to another site: the check-ins not yet sent are planned again
     from the report in that site's business time (one already sent is not repeated)."""
     assert incident.id is not None
-    waiting = {j.id: j.payload.get("step") for j in await schedule.jobs_for(session=session, incident_id=incident.id)
-               if j.kind == CHECKIN and j.state == "pending"}
-    if not waiting:
-        return
-    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=(CHECKIN,))
-    # read again: a check-in the sweeper claimed meanwhile was not cancelled, and is sent
-    steps = {waiting[j.id] for j in await schedule.jobs_for(session=session, incident_id=incident.id)
-             if j.id in waiting and j.state == "cancelled"}
+    steps = set(await schedule.cancel_pending_steps(session=session, incident_id=incident.id, kinds=(CHECKIN,)))
     rows = [replace(row, key=f"{row.key}:{generation}") for row in plan_checkins(ctx, incident)
             if row.payload["step"] in steps]
     await schedule.schedule_many(session=session, rows=rows)
