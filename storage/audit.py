@@ -7,9 +7,11 @@ the last one included, breaks the chain.
 
 What the hash covers: the event's ids-only content — the incident's human id, the
 position, kind, actor, option, time (UTC, microseconds) and the ``detail`` ids — as
-canonical JSON (sorted keys, no spaces, UTF-8). Events never hold free text and never
-ciphertext, so the chain needs no key: key rotation, re-encryption and re-hashing of
-customer references leave it valid, and ``haven audit verify`` runs without a key.
+canonical JSON (sorted keys, no spaces, UTF-8). The chained content never holds free
+text nor ciphertext, so the chain needs no key: key rotation, re-encryption and
+re-hashing of customer references leave it valid, and ``haven audit verify`` runs
+without a key. The one free text of the trail, a re-triage note, is the event's
+encrypted ``note`` column, outside the hash (its ``detail`` says ``"note": true``).
 The report's text is protected by Fernet's authentication and kept as versions
 (:mod:`storage.versions`), whose numbers, authors and times the ``details_added``
 events carry.
@@ -66,8 +68,10 @@ async def append_event(
     at: datetime,
     option: str | None = None,
     detail: dict[str, Any] | None = None,
+    note: str | None = None,
 ) -> Event:
-    """Append an event to the incident's chain (ids and kinds only; never free text).
+    """Append an event to the incident's chain (ids and kinds only; free text only as
+    ``note``, encrypted and outside the hash).
 
     The first statement increments the incident's event count, which locks its row
     until the caller commits (SQLite: the one writer), so concurrent appends queue."""
@@ -85,7 +89,7 @@ async def append_event(
         .execution_options(synchronize_session=False)
     )
     event = Event(incident_id=incident_id, kind=kind, actor=actor, at=utc_naive(at), option=option,
-                  detail=dict(detail or {}), seq=seq, hash=digest)
+                  detail=dict(detail or {}), seq=seq, hash=digest, note=note)
     session.add(event)
     await session.flush()
     return event

@@ -228,15 +228,17 @@ async def add_event(
     option: str | None = None,
     detail: dict[str, Any] | None = None,
     flush: bool = True,
+    note: str | None = None,
 ) -> Event:
     """Append an audit event to the incident's hash chain (ids and kinds only; never
-    free text in ``detail``). See :mod:`storage.audit`. ``flush`` is accepted for callers
+    free text in ``detail``: a ``note`` is stored encrypted beside it, outside the hash).
+    See :mod:`storage.audit`. ``flush`` is accepted for callers
     that batch; a chained event is always written at once (it advances the incident's
     head under its row lock). A caller holding the incident locked in its session may use
     :func:`storage.audit.append_loaded` to batch instead."""
     del flush
     return await audit.append_event(session=session, incident_id=incident_id, kind=kind, actor=actor,
-                                    at=at, option=option, detail=detail)
+                                    at=at, option=option, detail=detail, note=note)
 
 
 async def events_for(*, session: AsyncSession, incident_id: int) -> list[Event]:

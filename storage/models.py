@@ -1,7 +1,8 @@
 """SQLModel tables. Every datetime is naive UTC (:class:`storage.columns.UTCNaiveDateTime`).
 
 Free text columns (description, exact words, demands, location, evidence, customer
-reference, outbox payloads) are :class:`storage.crypto.EncryptedText`: they hold
+reference, reported for, register lift reasons, re-triage notes, outbox payloads) are
+:class:`storage.crypto.EncryptedText` (``haven rotate-key`` finds them all by that type): they hold
 ciphertext when an encryption key is configured and are decrypted transparently on
 load with the cipher of the :class:`storage.db.Database` that runs the query.
 """
@@ -69,7 +70,11 @@ class Incident(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Append-only audit trail. Never free text: ids, kinds and options only."""
+    """Append-only audit trail: ids, kinds and options only in what the hash covers.
+
+    ``note`` is the one free text an event may carry (a re-triage note): encrypted, kept
+    beside the chained content (``detail`` says ``"note": true``), so re-encrypting it
+    never touches the chain."""
 
     __tablename__ = "events"
 
@@ -82,6 +87,7 @@ class Event(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     seq: int | None = None  # position in the incident's chain, 1-based (storage.audit)
     hash: str | None = Field(default=None, max_length=64)  # SHA-256(previous hash + canonical content)
+    note: str | None = Field(default=None, sa_column=Column(EncryptedText))  # not in the hash
 
 
 class Choice(SQLModel, table=True):

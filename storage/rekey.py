@@ -1,8 +1,10 @@
 """Re-encrypt stored free text under the newest key, and re-hash customer references.
 
 Key rotation (``haven rotate-key``): put the new key first in ``HAVEN_ENCRYPTION_KEY``
-(keep the old one after it) and run :func:`rekey`: every encrypted value (incidents,
-report versions, the register, outbox payloads) moves to the newest key and every
+(keep the old one after it) and run :func:`rekey`: every encrypted value — every column
+of type :class:`storage.crypto.EncryptedText` in the tables' metadata (incidents, report
+versions, the register, re-triage notes on events, outbox payloads, and any added
+later) — moves to the newest key and every
 stored customer hash (incidents and the register) is re-derived for the newest key —
 the key set that remains once the old key is dropped — and that key's fingerprint is
 recorded (:mod:`storage.fingerprint`, :mod:`storage.customer_keys`). Then restart with the new key alone.
@@ -12,17 +14,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, Text, func, select, type_coerce, update
+from sqlalchemy import Table, Text, func, or_, select, type_coerce, update
+from sqlmodel import SQLModel
 
-from storage.crypto import TOKEN_PREFIX
+from storage import hr_models, models
+from storage.crypto import TOKEN_PREFIX, EncryptedText
 from storage.db import Database
 from storage.fingerprint import record_fingerprint
-from storage.models import Incident, OutboxMessage, RegisterEntry, ReportVersion
+from storage.models import Incident, OutboxMessage
 
-VERSION_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref")
-INCIDENT_TEXT = (*VERSION_TEXT, "reported_for")
-REGISTER_TEXT = ("customer_ref", "lift_reason")
 _BATCH = 200
+_TABLES = (models, hr_models)  # imported so that every table is in the metadata
+
+
+def encrypted_columns() -> list[tuple[Table, tuple[str, ...]]]:
+    """Every table with encrypted columns, and their names, from the models' metadata."""
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        names = tuple(c.name for c in table.columns if isinstance(c.type, EncryptedText))
+        if names:
+            assert "id" in table.c, f"{table.name}: rotation walks a table by its integer id"
+            found.append((table, names))
+    return found
 
 
 async def _rekey_table(db: Database, table: Table, names: tuple[str, ...]) -> int:
@@ -30,12 +43,12 @@ async def _rekey_table(db: Database, table: Table, names: tuple[str, ...]) -> in
     changed = 0
     last_id = 0
     raw = [type_coerce(table.c[name], Text).label(name) for name in names]
-    extra = [table.c.customer_hash] if "customer_hash" in table.c else []
+    extra = [table.c.customer_hash] if "customer_hash" in table.c and "customer_ref" in names else []
     while True:
         async with db.session() as session:
             query: Any = (  # a Select of labelled, coerced columns: no sqlmodel overload fits
                 select(table.c.id, *raw, *extra)
-                .where(table.c.id > last_id)
+                .where(table.c.id > last_id, or_(*(table.c[name].is_not(None) for name in names)))
                 .order_by(table.c.id)
                 .limit(_BATCH)
             )
@@ -70,13 +83,9 @@ def _new_values(db: Database, row: Any, names: tuple[str, ...]) -> dict[Any, Any
 async def rekey(db: Database) -> int:
     """Rotate every encrypted value to the newest key, re-hash every customer reference
     for it and record its fingerprint; returns rows changed."""
-    tables: list[tuple[Any, tuple[str, ...]]] = [
-        (Incident, INCIDENT_TEXT), (ReportVersion, VERSION_TEXT), (RegisterEntry, REGISTER_TEXT),
-        (OutboxMessage, ("payload",)),
-    ]
     changed = 0
-    for model, names in tables:
-        changed += await _rekey_table(db, model.__table__, names)
+    for table, names in encrypted_columns():
+        changed += await _rekey_table(db, table, names)
     await record_fingerprint(db)
     return changed
 

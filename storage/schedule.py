@@ -223,3 +223,16 @@ async def finish_jobs(
         .values(state="done", done_at=utc_naive(at or utc_now()), lease_until=None)
     )
     return int(result.rowcount)
+
+
+async def cancel_pending_steps(*, session: AsyncSession, incident_id: int, kinds: Collection[str]) -> list[Any]:
+    """:func:`cancel_jobs`, returning the ``step`` of each row it cancelled (what was
+    still to run), so a re-plan never repeats a row the sweeper claimed meanwhile."""
+    result = await session.exec(
+        update(Job)
+        .where(col(Job.incident_id) == incident_id, col(Job.kind).in_(list(kinds)), col(Job.state) == "pending")
+        .values(state="cancelled")
+        .returning(col(Job.payload))
+        .execution_options(synchronize_session=False)
+    )
+    return [(payload or {}).get("step") for payload in result.scalars().all()]

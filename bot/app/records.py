@@ -79,7 +79,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
     data["triage"] = list(incident.triage or ())
     data["events"] = [
         {"kind": e.kind, "actor": e.actor, "at": iso(e.at), **({"option": e.option} if e.option else {}),
-         **({"detail": _readable(db, e.detail)} if e.detail else {})}
+         **({"detail": _readable(e.detail, e.note)} if e.detail else {})}
         for e in events
     ]
     data["talk_requests"] = [
@@ -99,11 +99,9 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
     return data
 
 
-def _readable(db: Database, detail: dict[str, Any]) -> dict[str, Any]:
-    """An event's detail with a re-triage note (stored encrypted) decrypted."""
-    if isinstance(detail.get("note"), str):
-        return {**detail, "note": db.cipher.decrypt(detail["note"])}
-    return detail
+def _readable(detail: dict[str, Any], note: str | None) -> dict[str, Any]:
+    """An event's detail with its re-triage note (the event's encrypted ``note``, decrypted on load)."""
+    return {**detail, "note": note} if "note" in detail else detail
 
 
 def _version(version: ReportVersion) -> dict[str, Any]:

@@ -79,34 +79,49 @@ async def replan(session: Session, ctx: Context, incident: Incident) -> None:
     await schedule.schedule_many(session=session, rows=rows)
 
 
-async def replan_from(session: Session, ctx: Context, incident: Incident, *, at: datetime,
-                      generation: str) -> None:
-    """A supervisor re-triaged: every pending deadline is planned again from ``at`` with
-    the new severity; a step already sent (a re-notification, the page, a reminder) is
-    not repeated. Check-ins keep their schedule."""
+async def replan_from(session: Session, ctx: Context, incident: Incident, *, at: datetime | None,
+                      generation: str, not_before: datetime | None = None) -> None:
+    """Every pending deadline is planned again with the incident's severity and site; a
+    step already sent (a re-notification, the page, a reminder) is not repeated.
+    Check-ins keep their schedule (see :func:`bot.flows.followups.replan_checkins`).
+
+    ``at``: a re-triage plans from its own moment; None plans from where the deadlines
+    first ran (the report; the acknowledgement for resolution reminders), as a site
+    change does with the new site's calendar. ``not_before``: a re-notification falling
+    before it is dropped (the alert was just posted), an overdue page or reminder goes
+    out then."""
     assert incident.id is not None
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
     events = await repo.events_for(session=session, incident_id=incident.id)
     sent = [(e.kind, str((e.detail or {}).get("to", ""))) for e in events]
     severity = severity_of(ctx, incident)
     ack = severity.ack_within
+    reported = at or incident.reported_at
+    acknowledged = at or incident.acknowledged_at or reported
+
+    def due(start: datetime, duration: timedelta) -> datetime:
+        when = deadline(ctx, incident, start, duration)
+        return max(when, not_before) if not_before else when
+
     rows: list[NewJob] = []
     if incident.status == Status.OPEN:
         done = sum(1 for kind, _ in sent if kind == "renotified")
-        rows += [_job(incident, JobKind.RENOTIFY, k, deadline(ctx, incident, at, k * ack), generation=generation)
-                 for k in range(done + 1, severity.renotify + 1)]
+        for k in range(done + 1, severity.renotify + 1):
+            when = deadline(ctx, incident, reported, k * ack)
+            if not not_before or when > not_before:
+                rows.append(_job(incident, JobKind.RENOTIFY, k, when, generation=generation))
         if severity.page and not any(kind == "paged" for kind, _ in sent):
-            due = deadline(ctx, incident, at, (severity.renotify + 1) * ack)
-            rows.append(_job(incident, JobKind.PAGE, 1, due, generation=generation))
+            rows.append(_job(incident, JobKind.PAGE, 1, due(reported, (severity.renotify + 1) * ack),
+                             generation=generation))
     elif incident.status == Status.ACKNOWLEDGED:
         if ("reminded", "owner") not in sent:
-            due = deadline(ctx, incident, at, severity.resolve_within)
-            rows.append(_job(incident, JobKind.REMIND_OWNER, 1, due, generation=generation))
+            rows.append(_job(incident, JobKind.REMIND_OWNER, 1, due(acknowledged, severity.resolve_within),
+                             generation=generation))
         if ("reminded", "channel") not in sent:
-            due = deadline(ctx, incident, at, severity.resolve_within + ack)
-            rows.append(_job(incident, JobKind.REMIND_CHANNEL, 1, due, generation=generation))
+            rows.append(_job(incident, JobKind.REMIND_CHANNEL, 1, due(acknowledged, severity.resolve_within + ack),
+                             generation=generation))
     if incident.status != Status.RESOLVED and severity.responders >= 2 and not incident.second_responder_id:
-        rows.append(_job(incident, JobKind.ASK_JOIN, 1, deadline(ctx, incident, at, ack), generation=generation))
+        rows.append(_job(incident, JobKind.ASK_JOIN, 1, due(reported, ack), generation=generation))
     await schedule.schedule_many(session=session, rows=rows)
 
 

@@ -8,6 +8,7 @@ forward into business time; answers are stored on the row and audited.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.delivery import priority
 from bot.flows import care, routes
@@ -42,6 +43,16 @@ def plan_checkins(ctx: Context, incident: Incident) -> list[NewJob]:
     return [NewJob(incident_id=incident.id, kind=CHECKIN, key=f"{incident.ref}:checkin:{i}", due_at=due,
                    payload={"step": i})
             for i, due in enumerate(calendar.checkin_times(incident.reported_at), start=1)]
+
+
+async def replan_checkins(session: Session, ctx: Context, incident: Incident, *, generation: str) -> None:
+    """The incident moved to another site: the check-ins not yet sent are planned again
+    from the report in that site's business time (one already sent is not repeated)."""
+    assert incident.id is not None
+    steps = set(await schedule.cancel_pending_steps(session=session, incident_id=incident.id, kinds=(CHECKIN,)))
+    rows = [replace(row, key=f"{row.key}:{generation}") for row in plan_checkins(ctx, incident)
+            if row.payload["step"] in steps]
+    await schedule.schedule_many(session=session, rows=rows)
 
 
 def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:

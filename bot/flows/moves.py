@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.flows import escalation, routes
+from bot.flows import escalation, followups, routes
 from bot.flows.context import Context, alert_posts, enqueue
 from bot.flows.hr_route import alert_here, to_hr
 from bot.flows.decisions import PressResult, refuse
@@ -28,6 +28,7 @@ from storage.db import Session
 from storage.models import Incident
 
 log = logging.getLogger("haven.moves")
+SITE_CHANGED = "site_changed"
 
 
 async def move_to_hr(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
@@ -73,17 +74,30 @@ async def change_site(ctx: Context, actor: Actor, ref: str, site_id: str) -> Mes
         previous = routes.site_of(ctx, incident)
         await store.set_site(session=session, incident_id=incident.id, site=site.id, route=incident.route)
         fresh = await _fresh(session, incident)
+        await _replan_for_site(session, ctx, fresh)
         moved = notice(Kind.DECISION, ctx.channel_locale, "sites.moved_to_site", ref=ref,
                        site=site.labels.get(ctx.channel_locale))
         for post in old:
             await enqueue(session, ctx, fresh, Audience(post.audience), moved, op="update", reply_to=post.id)
         await alert_here(session, ctx, fresh)
-        await repo.add_event(session=session, incident_id=incident.id, kind="site_changed", actor=actor.user_id,
+        await repo.add_event(session=session, incident_id=incident.id, kind=SITE_CHANGED, actor=actor.user_id,
                              at=ctx.now(), detail={"from": previous, "to": site.id})
         await session.commit()
     ctx.wake()
     log.info("%s moved from site %s to %s", ref, previous, site.id)
     return notice(Kind.REPORTER_UPDATE, locale, "sites.site_changed", ref=ref, site=label)
+
+
+async def _replan_for_site(session: Session, ctx: Context, incident: Incident) -> None:
+    """Business time is the site's (spec 8.2): pending deadlines, reminders and check-ins
+    are planned again from the report with the new site's calendar (steps already sent
+    are not repeated; a re-notification already overdue there is dropped, the alert being
+    just posted; an overdue page or reminder goes out now)."""
+    assert incident.id is not None
+    moves = sum(1 for e in await repo.events_for(session=session, incident_id=incident.id) if e.kind == SITE_CHANGED)
+    generation = f"site{moves + 1}"
+    await escalation.replan_from(session, ctx, incident, at=None, generation=generation, not_before=ctx.now())
+    await followups.replan_checkins(session, ctx, incident, generation=generation)
 
 
 async def route_supervisors(ctx: Context, press: PressIn, incident: Incident) -> PressResult:

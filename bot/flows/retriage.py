@@ -88,8 +88,8 @@ async def _apply(ctx: Context, user: str, incident: Incident, answers: Retriage)
         await repo.add_event(session=session, incident_id=incident.id, kind=TRIAGED, actor=user, at=now, detail={
             "from": {"category": before[0], "severity": before[1]},
             "to": {"category": answers.category, "severity": answers.severity},
-            "note": ctx.db.cipher.encrypt(answers.note) if answers.note else None,
-        })
+            "note": True if answers.note else None,  # the text: encrypted, outside the chain
+        }, note=answers.note or None)
         fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
         assert fresh is not None
         await escalation.replan_from(session, ctx, fresh, at=now, generation=f"triage{count + 1}")
