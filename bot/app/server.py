@@ -133,7 +133,7 @@ async def _startup(app: web.Application) -> None:
               + (" or HAVEN_SLACK_HR_CHANNEL is set" if platform == "slack" else ""), flush=True)
     runtime.dispatcher.start()
     ticker = Ticker(tick=runtime.sweeper.tick, tick_seconds=runtime.settings.tick_seconds,
-                    daily=lambda: purge(runtime.ctx))
+                    daily=lambda: purge(runtime.ctx), next_due=runtime.sweeper.next_due_in)
     ticker.start()
     app[TICKER] = ticker
     runtime.dispatcher.wake()  # deliver whatever a previous run left behind
