@@ -4,6 +4,7 @@ bot module besides ``cli`` that wires platform adapters in."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -137,6 +138,16 @@ async def _startup(app: web.Application) -> None:
     ticker.start()
     app[TICKER] = ticker
     runtime.dispatcher.wake()  # deliver whatever a previous run left behind
+    settle_heap()
+
+
+def settle_heap() -> None:
+    """Move everything start-up made (modules, the policy, mappers, the app) out of the
+    cycle collector's generations. A full collection then walks only what the server
+    made since: without this, each one stopped the event loop for 100-250 ms on the
+    project's machine, every few seconds under load, and was the tail of report → alert."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _cleanup(app: web.Application) -> None:
