@@ -59,6 +59,17 @@ def first_event(*, incident_id: int, ref: str, kind: str, actor: str, at: dateti
             "at": utc_naive(at), "detail": dict(detail or {}), "seq": 1, "hash": link(GENESIS, content)}
 
 
+def next_event(*, incident_id: int, ref: str, count: int, head: str | None, kind: str, actor: str,
+               at: datetime, option: str | None = None, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The row of the event that follows ``count`` events ending in ``head`` (for
+    multi-row inserts of a locked incident's events); its ``seq`` and ``hash`` are the
+    incident's new ``event_count`` and ``chain_head``."""
+    seq = count + 1
+    content = canonical(ref=ref, seq=seq, kind=kind, actor=actor, option=option, at=at, detail=detail)
+    return {"incident_id": incident_id, "kind": kind, "actor": actor, "option": option,
+            "at": utc_naive(at), "detail": dict(detail or {}), "seq": seq, "hash": link(head, content)}
+
+
 async def append_event(
     *,
     session: AsyncSession,

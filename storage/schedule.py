@@ -8,18 +8,51 @@ scheduling twice is harmless. Claims are exactly once (see :func:`claim_jobs`).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, literal_column, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage._claim import relax_commit
 from storage._sql import dialect_name, insert_ignoring_conflicts
 from storage.db import Database, utc_naive, utc_now
 from storage.kinds import JobKind
 from storage.models import Incident, Job
+
+
+_JOBS = Job.metadata.tables["jobs"]
+# A literal, not a parameter, so both planners can prove the partial index
+# ``ix_jobs_pending`` (``WHERE state = 'pending'``) covers the claim.
+_PENDING: Any = literal_column("'pending'")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    """A claimed ``jobs`` row as plain values (a claim builds no ORM objects)."""
+
+    id: int
+    incident_id: int | None
+    kind: str
+    key: str
+    due_at: datetime
+    state: str
+    lease_until: datetime | None
+    claimed_by: str | None
+    attempts: int
+    answer: str | None
+    answered_at: datetime | None
+    done_at: datetime | None
+    payload: dict[str, Any]
+
+    def model(self) -> Job:
+        """The same row as a detached :class:`Job` (for the flows that take one)."""
+        return Job(**asdict(self))
+
+
+_CLAIMED_COLUMNS = [_JOBS.c[name] for name in ClaimedJob.__dataclass_fields__]
 
 
 @dataclass(frozen=True)
@@ -78,38 +111,47 @@ def _insert_job(session: AsyncSession) -> Any:
 
 async def claim_jobs(
     *, db: Database, now: datetime, worker: str, lease: timedelta, limit: int = 100
-) -> list[Job]:
+) -> list[ClaimedJob]:
     """Claim due jobs for ``worker`` (own transaction), each exactly once, oldest due first.
 
     One statement: ``UPDATE jobs … WHERE id IN (SELECT id … WHERE state = 'pending' AND
-    due_at <= now ORDER BY due_at, id LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING *``.
+    due_at <= now ORDER BY due_at, id LIMIT n [FOR UPDATE SKIP LOCKED]) RETURNING …``.
     On PostgreSQL the sub-select skips rows another worker holds and re-checks the state
     of each row it locks; on SQLite the transaction holds the write lock (``BEGIN
     IMMEDIATE``). The outer ``UPDATE`` goes by primary key, so the planner is never
     tempted to walk every pending row through ``ix_jobs_due`` (``state = 'pending'``
-    matches nearly the whole table when many check-ins wait).
+    matches nearly the whole table when many check-ins wait). The statement runs on a
+    Core connection and returns plain rows: no session, no ORM objects per claim; on
+    PostgreSQL its commit does not wait for the WAL flush (:func:`storage._claim.relax_commit`).
     """
     now = utc_naive(now)
     due = (
-        select(col(Job.id))
-        .where(col(Job.state) == "pending", col(Job.due_at) <= now)
-        .order_by(col(Job.due_at), col(Job.id))
+        select(_JOBS.c.id)
+        .where(_JOBS.c.state == _PENDING, _JOBS.c.due_at <= now)
+        .order_by(_JOBS.c.due_at, _JOBS.c.id)
         .limit(limit)
     )
     if db.dialect == "postgresql":
         due = due.with_for_update(skip_locked=True)
     statement = (
-        update(Job)
-        .where(col(Job.id).in_(due))
-        .values(state="claimed", lease_until=now + lease, claimed_by=worker, attempts=Job.attempts + 1)
-        .returning(Job)
-        .execution_options(synchronize_session=False)
+        update(_JOBS)
+        .where(_JOBS.c.id.in_(due.scalar_subquery()))
+        .values(state="claimed", lease_until=now + lease, claimed_by=worker, attempts=_JOBS.c.attempts + 1)
+        .returning(*_CLAIMED_COLUMNS)
     )
-    async with db.session() as session:
-        rows = list((await session.exec(statement)).scalars().all())
-        await session.commit()
-    rows.sort(key=lambda job: (job.due_at, job.id or 0))
+    async with db.engine.begin() as connection:
+        await relax_commit(connection)
+        rows = [ClaimedJob(*row) for row in (await connection.execute(statement)).all()]
+    rows.sort(key=lambda job: (job.due_at, job.id))
     return rows
+
+
+async def next_due(*, db: Database) -> datetime | None:
+    """The earliest ``due_at`` of a pending job, or None (one step of ``ix_jobs_pending``)."""
+    async with db.engine.connect() as connection:
+        query = select(func.min(_JOBS.c.due_at)).where(_JOBS.c.state == _PENDING)
+        due: datetime | None = (await connection.execute(query)).scalar()
+    return due
 
 
 async def finish_job(

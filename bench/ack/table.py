@@ -81,7 +81,7 @@ def render(results: list[Result], *, concurrency: int, rate: float) -> str:
     return "\n".join(lines)
 
 
-def verdict(results: list[Result], *, alert_target_ms: float = 250.0) -> list[str]:
+def verdict(results: list[Result], *, alert_target_ms: float = 100.0) -> list[str]:
     """The issue's targets, met or missed and by how much."""
     by = {r.name: r for r in results}
     haven, base = by.get("haven"), by.get("bolt")

@@ -8,7 +8,9 @@ With 100,000 pending check-ins in a fresh database it measures:
   tick's case) and when claiming batches of 100 out of 1,000 due rows;
 * due → delivery lag for 1,000 check-ins falling due at once, in process with the real
   Ticker (``HAVEN_TICK_SECONDS``, default 1 s), Sweeper and Dispatcher and a messenger
-  that answers at once; and due → outbox row settled in the ``haven serve`` process
+  that answers at once. The policy clock runs in real time and reaches the due instant by
+  itself, at a random phase against the ticks (as in production: nothing tells the sweep
+  that time moved); and due → outbox row settled in the ``haven serve`` process
   (no chat platform there, so the rows are dead-lettered: the same sweep and dispatch
   work minus a platform round-trip).
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import sys
 import tempfile
 import time
@@ -34,7 +37,6 @@ from sqlmodel import col, func, select
 
 from bench.checkins.seed import seed
 from bot.model.clock import iso
-from tests.support.clock import FakeClock
 from bot.app.config import Settings
 from bot.delivery.sweep import JOB_LEASE
 from bot.model.messages import Audience, Message
@@ -69,26 +71,40 @@ def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
     return float("nan")
 
 
+CLAIM_ROUNDS = 20  # bursts of ``due`` rows claimed 100 at a time: 200 samples, so the p99 is not just the maximum
+
+
+def claim_bursts(due: int) -> list[tuple[datetime, int]]:
+    """The bursts the claim timings take, one a minute before ``T0`` (each claimed in turn)."""
+    return [(T0 - timedelta(minutes=CLAIM_ROUNDS + 1 - k), due) for k in range(CLAIM_ROUNDS)]
+
+
 async def claim_timings(db: Database, due: int) -> tuple[list[float], list[float]]:
+    """Claims with nothing due, then each burst of ``due`` rows claimed 100 at a time at its
+    due time (the bursts before it are claimed already: ``due`` rows due, no more); the
+    claimed rows are marked done at the end, as a sweep would."""
+    bursts = claim_bursts(due)
     idle = []
     for _ in range(500):
         began = time.perf_counter()
-        got = await schedule.claim_jobs(db=db, now=T0 - timedelta(seconds=1), worker="bench", lease=JOB_LEASE)
+        got = await schedule.claim_jobs(db=db, now=bursts[0][0] - timedelta(seconds=1), worker="bench",
+                                        lease=JOB_LEASE)
         idle.append(time.perf_counter() - began)
         assert not got
     busy = []
-    for _ in range(5):
-        claimed: list[int] = []
-        while len(claimed) < due:
+    for when, count in bursts:
+        claimed = 0
+        while claimed < count:
             began = time.perf_counter()
-            got = await schedule.claim_jobs(db=db, now=T0, worker="bench", lease=JOB_LEASE, limit=100)
+            got = await schedule.claim_jobs(db=db, now=when, worker="bench", lease=JOB_LEASE, limit=100)
             busy.append(time.perf_counter() - began)
-            claimed += [j.id for j in got if j.id is not None]
+            claimed += len(got)
             assert got
-        async with db.session() as session:  # put them back for the next round
-            await session.exec(update(Job).where(col(Job.id).in_(claimed))  # type: ignore[call-overload]
-                               .values(state="pending", claimed_by=None, lease_until=None, attempts=0))
-            await session.commit()
+        assert claimed == count
+    async with db.session() as session:
+        await session.exec(update(Job).where(col(Job.claimed_by) == "bench")  # type: ignore[call-overload]
+                           .values(state="done", lease_until=None))
+        await session.commit()
     return idle, busy
 
 
@@ -126,6 +142,17 @@ async def serve_run(url: str, tmp: Path, due: int) -> dict[str, str]:
 
 
 @dataclass
+class FlowingClock:
+    """Haven's policy clock running in real time: it reads ``at`` at monotonic ``since``."""
+
+    at: datetime
+    since: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        return self.at + timedelta(seconds=time.monotonic() - self.since)
+
+
+@dataclass
 class TimedMessenger:
     """Answers at once and notes when each message arrived."""
 
@@ -133,7 +160,7 @@ class TimedMessenger:
     outbox_ids: set[int] = field(default_factory=set)
 
     async def post(self, target: Target, message: Message, *, meta: Meta, thread: PostRef | None = None) -> PostRef:
-        self.arrived.append(time.perf_counter())
+        self.arrived.append(time.monotonic())
         self.outbox_ids.add(meta.outbox_id)
         return PostRef({"ts": str(meta.outbox_id)})
 
@@ -145,24 +172,25 @@ class TimedMessenger:
 
 
 async def delivery_lag(url: str, due: int) -> str:
-    clock = FakeClock(T1 - timedelta(seconds=5))
+    lead = 1.3 + random.random()  # seconds until the burst falls due: a random phase against the ticks
+    clock = FlowingClock(T1 - timedelta(seconds=lead))
     runtime = build_runtime(Settings.model_validate({"HAVEN_DATABASE_URL": url}), clock=clock)
     messenger = TimedMessenger()
     runtime.ctx.messengers[PLATFORM] = messenger
     runtime.dispatcher.start()
-    ticker = Ticker(tick=runtime.sweeper.tick, tick_seconds=runtime.settings.tick_seconds)
+    ticker = Ticker(tick=runtime.sweeper.tick, tick_seconds=runtime.settings.tick_seconds,
+                    next_due=runtime.sweeper.next_due_in)
     ticker.start()
     try:
-        await asyncio.sleep(1.3)  # a random phase against the ticks
-        clock.set(T1)
-        began = time.perf_counter()
+        began = clock.since + lead  # the monotonic instant the policy clock reads T1
+        await asyncio.sleep(max(0.0, began - time.monotonic()))
         deadline = began + 120
-        while len(messenger.arrived) < due and time.perf_counter() < deadline:
+        while len(messenger.arrived) < due and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         assert len(messenger.outbox_ids) == len(messenger.arrived), "a message was delivered twice"
         return ms([a - began for a in messenger.arrived]) + ("" if len(messenger.arrived) >= due else " INCOMPLETE")
     finally:
-        ticker.stop()
+        await ticker.aclose()
         await runtime.close()
 
 
@@ -173,7 +201,8 @@ async def bench(kind: str, checkins: int, due: int) -> dict[str, str]:
         try:
             db = Database(url)
             began = time.perf_counter()
-            await seed(db, checkins=checkins, bursts=[(T0, due), (T1, due)], now=T0 - timedelta(hours=1),
+            await seed(db, checkins=checkins, bursts=[*claim_bursts(due), (T0, due), (T1, due)],
+                       now=T0 - timedelta(hours=1),
                        platform=PLATFORM)
             seeded = time.perf_counter() - began
             async with db.session() as session:

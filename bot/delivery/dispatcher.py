@@ -39,7 +39,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.delivery import sender as delivery
 from bot.flows import intake
@@ -62,6 +62,7 @@ DIGEST_AFTER = 3.0  # fold alerts into a digest when the last would wait longer 
 IDLE_WAIT = 5.0  # longest sleep between rounds when nothing wakes the dispatcher
 YIELD_LIMIT = 0.02  # longest a round waits for reports being acknowledged (a burst) to commit
 BEAT = 3.0  # seconds between heartbeats
+FOLD_EVERY = timedelta(seconds=1)  # held alerts fall due at minute ends: look for them at most once a second
 STALE = timedelta(seconds=10)  # a worker silent this long is dead: its sends are re-queued
 
 
@@ -87,6 +88,7 @@ class Dispatcher:
         self._beating_now = asyncio.Lock()  # the heartbeat task and drain() never beat at once
         self._stopping = False
         self._recorder: GroupCommit[delivery.Delivered, int] = GroupCommit(self._record, limit=200)
+        self._folded_at: datetime | None = None  # outbox time of the last look for held alerts
 
     def wake(self) -> None:
         self._event.set()
@@ -125,8 +127,9 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while not self._stopping:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._event.wait(), timeout=await self._idle())
+            if not self._event.is_set():  # woken during the last round: no need to ask when to wake
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._event.wait(), timeout=await self._idle())
             self._event.clear()
             if self._stopping:
                 break
@@ -150,8 +153,11 @@ class Dispatcher:
         total = 0
         if time.monotonic() - self._beaten >= BEAT:  # no heartbeat task (the console), or it lags
             await self.beat()
-        if await fold_held(self.ctx, now=self.ctx.wall_now()):
-            self._event.set()  # new digests: another round right after this one
+        now = self.ctx.wall_now()
+        if self._folded_at is None or not timedelta(0) <= now - self._folded_at < FOLD_EVERY:
+            self._folded_at = now
+            if await fold_held(self.ctx, now=now):
+                self._event.set()  # new digests: another round right after this one
         for _ in range(rounds):
             await self._yield_to_intake()
             batch = await outbox.claim_messages(

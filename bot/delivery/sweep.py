@@ -12,14 +12,17 @@ from bot.flows import register, register_review
 from bot.flows.context import Context
 from bot.flows.lifecycle import JobKind
 from bot.model.messages import Audience
+from storage.models import Job
+from storage import checkins as bursts
 from storage import incidents as repo
+from storage import intake as bulk
 from storage import outbox
 from storage import schedule
-from storage.models import Job
+from storage.schedule import ClaimedJob
 
 log = logging.getLogger("haven.jobs")
 JOB_LEASE = timedelta(seconds=60)
-BATCH = 100
+BATCH = 250
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
 
@@ -53,6 +56,11 @@ class Sweeper:
             self.ctx.wake()  # deliver this batch while the next one is claimed
         return done
 
+    async def next_due_in(self) -> float | None:
+        """Seconds until the next pending job falls due (0 when one is due), or None."""
+        due = await schedule.next_due(db=self.ctx.db)
+        return None if due is None else max(0.0, (due - self.ctx.now()).total_seconds())
+
     async def watchdog(self) -> int:
         """Re-queue job and outbox rows whose lease expired, and outbox rows of workers
         whose heartbeat stopped (they died mid-send)."""
@@ -68,30 +76,30 @@ class Sweeper:
             self.ctx.metrics.watchdog_rescued.inc(rescued + orphaned)
         return rescued + orphaned
 
-    async def _run_batch(self, jobs: list[Job]) -> int:
+    async def _run_batch(self, jobs: list[ClaimedJob]) -> int:
         """Check-ins of a batch in one transaction (the common burst); everything else,
         and any check-in batch that fails or lost a lease, one job per transaction."""
         checkins = [j for j in jobs if j.kind == followups.CHECKIN and j.incident_id is not None]
         done = await self._run_checkins(checkins) if len(checkins) > 1 else 0
-        batched = {id(j) for j in checkins}
-        rest = [j for j in jobs if id(j) not in batched] if done else jobs
+        batched = {j.id for j in checkins}
+        rest = [j for j in jobs if j.id not in batched] if done else jobs
         for job in rest:
             done += await self._run(job)
         return done
 
-    async def _run_checkins(self, jobs: list[Job]) -> int:
-        """All or nothing: the DMs, the events and every row's compare-and-set finish."""
-        ids = [j.id for j in jobs if j.id is not None]
+    async def _run_checkins(self, jobs: list[ClaimedJob]) -> int:
+        """All or nothing: the DMs, the events and every row's compare-and-set finish,
+        written with a few multi-row statements (:mod:`storage.checkins`)."""
+        ids = [j.id for j in jobs]
         try:
             async with self.ctx.db.session() as session:
-                incidents = await schedule.lock_incidents(
+                recipients = await bursts.lock_recipients(
                     session=session, incident_ids=[j.incident_id for j in jobs if j.incident_id is not None])
-                stopped = await schedule.checkins_stopped(session=session, incident_ids=list(incidents))
-                for job in jobs:
-                    incident = incidents.get(job.incident_id or 0)
-                    if incident is not None and incident.id not in stopped:
-                        await followups.add_checkin(session, self.ctx, job, incident)
-                await session.flush()
+                stopped = await schedule.checkins_stopped(session=session, incident_ids=list(recipients))
+                messages, events, heads = followups.checkin_rows(self.ctx, jobs, recipients, stopped)
+                await outbox.enqueue_many(session=session, rows=messages)
+                await bulk.add_events(session=session, rows=events)
+                await bursts.advance_chains(session=session, heads=heads)
                 finished = await schedule.finish_jobs(session=session, job_ids=ids, worker=self.worker,
                                                       at=self.ctx.now())
                 if finished != len(ids):
@@ -105,7 +113,8 @@ class Sweeper:
             log.exception("a batch of %d check-ins failed; running them one by one", len(ids))
             return 0
 
-    async def _run(self, job: Job) -> int:
+    async def _run(self, claimed: ClaimedJob) -> int:
+        job = claimed.model()
         assert job.id is not None
         try:
             reachable = await self._escalation_reachable(job) if job.kind in (JobKind.PAGE, JobKind.TALK_PAGE) else True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from bot.delivery import priority
 from bot.flows import care, routes
@@ -24,9 +25,10 @@ from bot.model.views import notice
 from storage import audit
 from storage import incidents as repo
 from storage import outbox, schedule
+from storage.checkins import Recipient
 from storage.db import Session
 from storage.models import Incident, Job
-from storage.schedule import NewJob
+from storage.schedule import ClaimedJob, NewJob
 
 log = logging.getLogger("haven.followups")
 CHECKIN = JobKind.CHECKIN
@@ -55,9 +57,9 @@ async def replan_checkins(session: Session, ctx: Context, incident: Incident, *,
     await schedule.schedule_many(session=session, rows=rows)
 
 
-def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:
+def checkin_message(ctx: Context, incident: Incident | Recipient, job_id: int) -> Message:
     """The check-in DM; each button's value is ``INC-…:<check-in id>``."""
-    locale = ctx.locale_of(incident)
+    locale = incident.reporter_locale or ctx.default_locale
     value = f"{incident.ref}:{job_id}"
     return Message(
         kind=Kind.CHECKIN,
@@ -70,6 +72,31 @@ def checkin_message(ctx: Context, incident: Incident, job_id: int) -> Message:
         incident=incident.ref,
         locale=locale,
     )
+
+
+def checkin_rows(ctx: Context, jobs: list[ClaimedJob], recipients: dict[int, Recipient],
+                 stopped: set[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int, str]]]:
+    """A burst of check-ins as rows: the DMs (outbox), the ``checkin_sent`` events and each
+    incident's new chain head, the same rows :func:`add_checkin` writes one by one. A job
+    whose incident is gone, or whose reporter said stop, writes nothing."""
+    messages: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    heads: dict[int, tuple[int, str | None]] = {}
+    wall, now = ctx.wall_now(), ctx.now()
+    for job in jobs:
+        who = recipients.get(job.incident_id or 0)
+        if who is None or who.id in stopped:
+            continue
+        messages.append(outbox.message_row(
+            incident_id=who.id, platform=who.platform, kind=str(Kind.CHECKIN), audience=str(Audience.USER),
+            user_id=who.reporter_id, payload=checkin_message(ctx, who, job.id).to_json(), due_at=wall,
+            priority=priority.DIRECT))
+        count, head = heads.get(who.id, (who.event_count, who.chain_head))
+        event = audit.next_event(incident_id=who.id, ref=who.ref, count=count, head=head, kind="checkin_sent",
+                                 actor="haven", at=now, detail={"checkin": job.id, "step": job.payload.get("step")})
+        events.append(event)
+        heads[who.id] = (event["seq"], event["hash"])
+    return messages, events, [(i, n, h) for i, (n, h) in heads.items() if h is not None]
 
 
 async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incident) -> None:

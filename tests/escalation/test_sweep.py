@@ -124,3 +124,30 @@ async def test_ticker_sweeps_at_once_and_schedules_retention_daily() -> None:
         assert sweep.misfire_grace_time is None and sweep.coalesce and sweep.max_instances == 1
     finally:
         ticker.stop()
+
+
+async def test_ticker_sweeps_again_when_the_next_row_falls_due_not_one_interval_later() -> None:
+    ticks: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def tick() -> None:
+        ticks.append(loop.time())
+
+    async def next_due() -> float | None:  # a row falls due 0.2 s after the first sweep, none after it
+        return 0.2 if len(ticks) == 1 else None
+
+    ticker = Ticker(tick=tick, tick_seconds=3600, next_due=next_due)
+    ticker.start()
+    try:
+        for _ in range(200):
+            if len(ticks) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        assert len(ticks) == 2, "the sweep wakes for the due row, not an hour later"
+        assert 0.15 <= ticks[1] - ticks[0] < 1.5
+        await asyncio.sleep(0.3)
+        assert len(ticks) == 2, "with nothing due the interval applies again"
+        sweep = ticker.jobs()["haven-sweep"]
+        assert sweep is not None and sweep - datetime.now(UTC) > timedelta(minutes=59)
+    finally:
+        ticker.stop()
