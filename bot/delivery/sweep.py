@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.flows import care, escalation, routes
+from bot.flows import care, escalation, escalation_steps, routes
 from bot.flows import followups
 from bot.delivery.dispatcher import STALE, worker_name
 from bot.flows import register, register_review
@@ -127,7 +127,7 @@ class Sweeper:
                 elif incident is None:
                     log.info("job %s (%s) has no incident any more; closing it", job.id, job.kind)
                 elif job.kind in escalation.KINDS:
-                    await escalation.run(session, self.ctx, job, incident, escalation_reachable=reachable)
+                    await escalation_steps.run(session, self.ctx, job, incident, escalation_reachable=reachable)
                 elif job.kind == followups.CHECKIN:
                     await followups.run_checkin(session, self.ctx, job, incident)
                 elif job.kind in care.KINDS:

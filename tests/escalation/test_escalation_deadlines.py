@@ -133,3 +133,26 @@ async def test_in_danger_makes_a_normal_incident_escalate_on_critical_time(world
     assert [s.meta.incident for s in world.sent(Kind.RENOTIFY)] == [ref]
     await world.at(t0 + 10 * MINUTE)
     assert len(world.sent("page")) == 1
+
+
+async def test_a_step_planned_twice_by_a_racing_replan_runs_once(world: World) -> None:
+    """A re-plan (re-triage, a site change) that raced a job the sweeper had just claimed
+    may plan the same step again: the trail says it ran, so the copy does nothing."""
+    from storage import incidents, schedule
+    from storage.schedule import NewJob
+
+    t0 = world.clock.now()
+    ref = await world.form("violence")  # critical: re-notified at 5 min, paged at 10
+    async with world.runtime.db.session() as session:
+        incident = await incidents.get_incident(session=session, ref=ref)
+        assert incident is not None
+        incident_id = incident.id
+        await schedule.schedule_many(session=session, rows=[
+            NewJob(incident_id=incident_id, kind=kind, key=f"{ref}:{kind}:1:again", due_at=t0 + 10 * MINUTE + SECOND,
+                   payload={"step": 1}) for kind in ("renotify", "page")])
+        await session.commit()
+    await world.at(t0 + 10 * MINUTE)
+    await world.at(t0 + 11 * MINUTE)
+    assert len(world.sent("renotify")) == 1 and len(world.sent("page")) == 1
+    events = await world.events(ref)
+    assert events.count("renotified") == 1 and events.count("paged") == 1
