@@ -36,6 +36,7 @@ class Recipient:
     reporter_locale: str
     event_count: int
     chain_head: str | None
+    route: str  # line | hr | held: whether the check-in may offer HR instead
 
 
 _COLUMNS = [_INCIDENTS.c[name] for name in Recipient.__dataclass_fields__]

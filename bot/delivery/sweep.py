@@ -92,11 +92,12 @@ class Sweeper:
         written with a few multi-row statements (:mod:`storage.checkins`)."""
         ids = [j.id for j in jobs]
         try:
+            hr = await self._hr_platforms()
             async with self.ctx.db.session() as session:
                 recipients = await bursts.lock_recipients(
                     session=session, incident_ids=[j.incident_id for j in jobs if j.incident_id is not None])
                 stopped = await schedule.checkins_stopped(session=session, incident_ids=list(recipients))
-                messages, events, heads = followups.checkin_rows(self.ctx, jobs, recipients, stopped)
+                messages, events, heads = followups.checkin_rows(self.ctx, jobs, recipients, stopped, hr=hr)
                 await outbox.enqueue_many(session=session, rows=messages)
                 await bulk.add_events(session=session, rows=events)
                 await bursts.advance_chains(session=session, heads=heads)
@@ -118,6 +119,7 @@ class Sweeper:
         assert job.id is not None
         try:
             reachable = await self._escalation_reachable(job) if job.kind in (JobKind.PAGE, JobKind.TALK_PAGE) else True
+            hr = await self._hr_platforms() if job.kind == followups.CHECKIN else frozenset()
             async with self.ctx.db.session() as session:
                 incident = None
                 if job.incident_id is not None:
@@ -129,7 +131,7 @@ class Sweeper:
                 elif job.kind in escalation.KINDS:
                     await escalation_steps.run(session, self.ctx, job, incident, escalation_reachable=reachable)
                 elif job.kind == followups.CHECKIN:
-                    await followups.run_checkin(session, self.ctx, job, incident)
+                    await followups.run_checkin(session, self.ctx, job, incident, hr=incident.platform in hr)
                 elif job.kind in care.KINDS:
                     await care.run(session, self.ctx, job, incident, reachable=reachable)
                 else:
@@ -146,6 +148,18 @@ class Sweeper:
             log.exception("job %s (%s) failed (attempt %d); retrying in %s", job.id, job.kind, job.attempts, delay)
             await schedule.retry_job(db=self.ctx.db, job_id=job.id, due_at=self.ctx.now() + delay)
             return 0
+
+    async def _hr_platforms(self) -> frozenset[str]:
+        """The platforms with an HR channel (a check-in may then offer ``talk_hr``); asked
+        before a transaction opens, like :meth:`_escalation_reachable`."""
+        found = set()
+        for platform in self.ctx.messengers:
+            try:
+                if await routes.reachable(self.ctx, platform, Audience.HR, None):
+                    found.add(platform)
+            except Exception:  # unknown: offer only what surely works
+                log.warning("could not tell whether %s has an HR channel", platform)
+        return frozenset(found)
 
     async def _escalation_reachable(self, job: Job) -> bool:
         """Whether the incident's platform has the channel a page goes to (the escalation

@@ -57,28 +57,29 @@ async def replan_checkins(session: Session, ctx: Context, incident: Incident, *,
     await schedule.schedule_many(session=session, rows=rows)
 
 
-def checkin_message(ctx: Context, incident: Incident | Recipient, job_id: int) -> Message:
-    """The check-in DM; each button's value is ``INC-…:<check-in id>``."""
+def checkin_message(ctx: Context, incident: Incident | Recipient, job_id: int, *, hr: bool = False) -> Message:
+    """The check-in DM; each answer button's value is ``INC-…:<check-in id>``. ``hr``: an
+    HR channel exists on the platform, so a report on the line route also offers ``talk_hr``."""
     locale = incident.reporter_locale or ctx.default_locale
     value = f"{incident.ref}:{job_id}"
-    return Message(
-        kind=Kind.CHECKIN,
-        text=t(locale, "checkin.text", ref=incident.ref),
-        buttons=(
-            Button(Action.FOLLOWUP_OK, t(locale, "button.followup_ok"), value, style="primary"),
-            Button(Action.FOLLOWUP_TALK, t(locale, "button.followup_talk"), value),
-            Button(Action.FOLLOWUP_STOP, t(locale, "button.followup_stop"), value),
-        ),
-        incident=incident.ref,
-        locale=locale,
+    buttons: tuple[Button, ...] = (
+        Button(Action.FOLLOWUP_OK, t(locale, "button.followup_ok"), value, style="primary"),
+        Button(Action.FOLLOWUP_TALK, t(locale, "button.followup_talk"), value),
     )
+    if hr and incident.route == routes.LINE:
+        buttons += (Button(Action.TALK_HR, t(locale, "button.talk_hr"), incident.ref),)
+    buttons += (Button(Action.FOLLOWUP_STOP, t(locale, "button.followup_stop"), value),)
+    return Message(kind=Kind.CHECKIN, text=t(locale, "checkin.text", ref=incident.ref), buttons=buttons,
+                   incident=incident.ref, locale=locale)
 
 
-def checkin_rows(ctx: Context, jobs: list[ClaimedJob], recipients: dict[int, Recipient],
-                 stopped: set[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int, str]]]:
+def checkin_rows(ctx: Context, jobs: list[ClaimedJob], recipients: dict[int, Recipient], stopped: set[int],
+                 *, hr: frozenset[str] = frozenset(),
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int, str]]]:
     """A burst of check-ins as rows: the DMs (outbox), the ``checkin_sent`` events and each
     incident's new chain head, the same rows :func:`add_checkin` writes one by one. A job
-    whose incident is gone, or whose reporter said stop, writes nothing."""
+    whose incident is gone, or whose reporter said stop, writes nothing. ``hr``: the
+    platforms with an HR channel."""
     messages: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     heads: dict[int, tuple[int, str | None]] = {}
@@ -89,7 +90,8 @@ def checkin_rows(ctx: Context, jobs: list[ClaimedJob], recipients: dict[int, Rec
             continue
         messages.append(outbox.message_row(
             incident_id=who.id, platform=who.platform, kind=str(Kind.CHECKIN), audience=str(Audience.USER),
-            user_id=who.reporter_id, payload=checkin_message(ctx, who, job.id).to_json(), due_at=wall,
+            user_id=who.reporter_id, payload=checkin_message(ctx, who, job.id, hr=who.platform in hr).to_json(),
+            due_at=wall,
             priority=priority.DIRECT))
         count, head = heads.get(who.id, (who.event_count, who.chain_head))
         event = audit.next_event(incident_id=who.id, ref=who.ref, count=count, head=head, kind="checkin_sent",
@@ -99,17 +101,17 @@ def checkin_rows(ctx: Context, jobs: list[ClaimedJob], recipients: dict[int, Rec
     return messages, events, [(i, n, h) for i, (n, h) in heads.items() if h is not None]
 
 
-async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
+async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incident, *, hr: bool = False) -> None:
     """Send one check-in by DM, unless the reporter said stop (even on a check-in whose
     row was claimed before the stop cancelled the rest)."""
     assert incident.id is not None
     if incident.id in await schedule.checkins_stopped(session=session, incident_ids=[incident.id]):
         return
-    await add_checkin(session, ctx, job, incident)
+    await add_checkin(session, ctx, job, incident, hr=hr)
     await session.flush()
 
 
-async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incident) -> None:
+async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incident, *, hr: bool = False) -> None:
     """Queue the check-in DM and its ``checkin_sent`` event in the session, unflushed, so
     the sweeper can queue a whole batch with one flush (the same rows as
     :func:`bot.flows.context.enqueue` and :func:`storage.incidents.add_event` write).
@@ -119,7 +121,7 @@ async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incide
     await outbox.enqueue(
         session=session, incident_id=incident.id, platform=incident.platform, kind=str(Kind.CHECKIN),
         audience=str(Audience.USER), user_id=incident.reporter_id,
-        payload=checkin_message(ctx, incident, job.id).to_json(), due_at=ctx.wall_now(), flush=False,
+        payload=checkin_message(ctx, incident, job.id, hr=hr).to_json(), due_at=ctx.wall_now(), flush=False,
         priority=priority.DIRECT,
     )
     audit.append_loaded(session=session, incident=incident, kind="checkin_sent", actor="haven", at=ctx.now(),

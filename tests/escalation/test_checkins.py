@@ -123,3 +123,18 @@ async def test_checkins_go_on_after_the_incident_is_resolved(world: World) -> No
     await world.at(jst(2027, 2, 1, 12, 0))
     assert len(checkins(world)) == 3
     assert t0 < world.clock.now()
+
+
+async def test_a_burst_of_checkins_offers_hr_where_an_hr_channel_exists(world: World) -> None:
+    """Many check-ins due at once are written as one batch; each offers HR when the
+    platform has an HR channel, and only on the line route."""
+    world.messenger.reachable_audiences.add(Audience.HR)
+    line = [await world.quick(f"he insulted me, time {i}", user=f"emp{i}") for i in range(3)]
+    to_hr = await world.form("denigration", user="emp9", to_hr="true")
+    dues = [datetime.fromisoformat((await world.show(ref))["checkins"][0]["due_at"].removesuffix("Z"))
+            for ref in [*line, to_hr]]
+    await world.at(max(dues))
+    sent = {s.message.incident: [b.action for b in s.message.buttons] for s in checkins(world)}  # type: ignore[attr-defined]
+    assert set(sent) == {*line, to_hr}
+    assert all("talk_hr" in sent[ref] for ref in line)
+    assert "talk_hr" not in sent[to_hr], "already with HR"

@@ -303,3 +303,39 @@ async def test_an_hr_member_listed_in_haven_hr_users_acts_on_the_hr_route_too(fa
     finally:
         await haven.close()
         await server.close()
+
+
+def checkins_to_employee(haven: Haven) -> list[list[str]]:
+    found = []
+    for call in haven.fake.calls_to("chat.postMessage"):
+        actions = [e["action_id"] for b in call.args.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+        if call.args["channel"] == EMPLOYEE and "followup_ok" in actions:
+            found.append(actions)
+    return found
+
+
+async def test_a_check_in_offers_hr_once_an_hr_channel_exists(with_hr: Haven) -> None:
+    from tests.support.serve import eventually
+
+    await submit(with_hr, "denigration", "he kept insulting me at the till")
+    await with_hr.fake.wait_for("chat.postMessage", 2)
+    await with_hr.interact(press_payload("acknowledge", REF, user="USUP1"))
+    for _ in range(3):  # the first check-in falls due within three days, business time
+        await tick_after(with_hr, timedelta(days=1))
+    [actions, *_] = await eventually(lambda: checkins_to_employee(with_hr))
+    assert actions == ["followup_ok", "followup_talk", "talk_hr", "followup_stop"]
+
+    await with_hr.interact(press_payload("talk_hr", REF, user=EMPLOYEE, channel="D0EMPLOYEE"))
+    await eventually(lambda: talk_posts(with_hr, HR))
+    assert "talk" not in line_traffic(with_hr).lower()
+
+
+async def test_without_an_hr_channel_a_check_in_offers_no_hr(haven: Haven) -> None:
+    from tests.support.serve import eventually
+
+    await submit(haven, "denigration", "he kept insulting me at the till")
+    await haven.fake.wait_for("chat.postMessage", 2)
+    for _ in range(3):
+        await tick_after(haven, timedelta(days=1))
+    [actions, *_] = await eventually(lambda: checkins_to_employee(haven))
+    assert actions == ["followup_ok", "followup_talk", "followup_stop"]
