@@ -116,7 +116,10 @@ async def replan_from(session: Session, ctx: Context, incident: Incident, *, at:
             rows.append(job_row(incident, JobKind.REMIND_CHANNEL, 1, due(acknowledged, severity.resolve_within + ack),
                              generation=generation))
     if incident.status != Status.RESOLVED and severity.responders >= 2 and not incident.second_responder_id:
-        rows.append(job_row(incident, JobKind.ASK_JOIN, 1, due(reported, ack), generation=generation))
+        when = due(reported, ack)
+        if at is None and not_before is not None and when <= not_before:  # moved: the new alert shows Join
+            when = deadline(ctx, incident, not_before, ack)
+        rows.append(job_row(incident, JobKind.ASK_JOIN, 1, when, generation=generation))
     await schedule.schedule_many(session=session, rows=rows)
 
 

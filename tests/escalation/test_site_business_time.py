@@ -99,3 +99,17 @@ async def test_moving_back_plans_again_with_the_first_sites_hours(world: World) 
     await _move(world, ref, "store_shibuya")
     assert (await _pending(world, ref))["renotify"] == _at(jst(2026, 12, 5, 13, 0))
     assert (await world.events(ref)).count("site_changed") == 2
+
+
+async def test_a_move_does_not_ask_at_once_for_a_second_responder_the_new_alert_already_offers(world: World) -> None:
+    world.clock.set(jst(2026, 12, 1, 12, 0))
+    ref = await world.form("violence", site="head_office")  # critical: two responders, ack within 5 min
+    assert (await _pending(world, ref))["ask_join"] == _at(jst(2026, 12, 1, 12, 5))
+    world.clock.set(jst(2026, 12, 1, 12, 7))  # the ask is overdue (not yet swept) when the report moves
+    await _move(world, ref, "store_shibuya")
+    assert (await _pending(world, ref))["ask_join"] == _at(jst(2026, 12, 1, 12, 12)), \
+        "the new channel's alert carries Join: ask again one ack_within later"
+    await world.at(jst(2026, 12, 1, 12, 12) - SECOND)
+    assert world.sent("ask_join") == []
+    await world.at(jst(2026, 12, 1, 12, 12))
+    assert len(world.sent("ask_join")) == 1
