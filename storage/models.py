@@ -319,7 +319,7 @@ class Worker(SQLModel, table=True):
     """A process that sends outbox rows, and when it last said it was alive (wall time).
 
     Rows a worker left in ``sending`` are re-queued as soon as its heartbeat is stale,
-    without waiting for their lease (:func:`storage.outbox.rescue_orphaned`)."""
+    without waiting for their lease (:func:`storage.outbox_upkeep.rescue_orphaned`)."""
 
     __tablename__ = "workers"
 

@@ -22,7 +22,7 @@ from policy.calendar import BusinessCalendar
 from policy.model import Policy
 from policy.rules import repeated_window_start
 from storage import incidents as repo
-from storage import outbox
+from storage import outbox, outbox_upkeep
 from storage.db import Database, Session
 from storage.models import Incident, OutboxMessage
 
@@ -167,7 +167,7 @@ async def alert_posts(session: Session, incident: Incident, ctx: Context | None 
     """The alert and page posts of an incident (what decisions update in place); with
     ``ctx``, only those where the incident lives now (a moved alert's old card is not)."""
     assert incident.id is not None
-    rows = await outbox.messages_for(session=session, incident_id=incident.id)
+    rows = await outbox_upkeep.messages_for(session=session, incident_id=incident.id)
     return [
         r for r in rows
         if r.op == "post" and r.kind in (Kind.ALERT, Kind.PAGE) and r.state != "dead"

@@ -21,7 +21,7 @@ from bot.model.ports import LookupFailed
 from bot.model.views import notice, option_done, option_label
 from policy.rules import blocked_by, options_for
 from storage import incidents as repo
-from storage import outbox
+from storage import outbox_upkeep
 from storage.db import Session
 from storage.models import Incident
 
@@ -270,7 +270,7 @@ async def _update_request(session: Session, ctx: Context, incident: Incident, pr
                           outcome: Message) -> None:
     """Replace the approval request's buttons with its outcome."""
     assert incident.id is not None
-    for row in await outbox.messages_for(session=session, incident_id=incident.id):
+    for row in await outbox_upkeep.messages_for(session=session, incident_id=incident.id):
         if row.kind != Kind.APPROVAL_REQUEST or row.op != "post":
             continue
         request = Message.from_json(row.payload)

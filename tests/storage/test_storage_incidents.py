@@ -281,7 +281,7 @@ async def test_purgeable_respects_retention_and_legal_hold(
 async def test_delete_incident_removes_everything_about_it(
     db: Database, make_incident: MakeIncident
 ) -> None:
-    from storage import outbox
+    from storage import outbox, outbox_upkeep
     from storage import schedule
 
     gone = await make_incident()
@@ -312,10 +312,10 @@ async def test_delete_incident_removes_everything_about_it(
         assert await incidents.events_for(session=session, incident_id=gone.id) == []
         assert await incidents.chosen_options(session=session, incident_id=gone.id) == {}
         assert await schedule.jobs_for(session=session, incident_id=gone.id) == []
-        assert await outbox.messages_for(session=session, incident_id=gone.id) == []
+        assert await outbox_upkeep.messages_for(session=session, incident_id=gone.id) == []
         assert await incidents.get_incident(session=session, ref=kept.ref) is not None
         assert len(await incidents.events_for(session=session, incident_id=kept.id)) == 1
-        assert len(await outbox.messages_for(session=session, incident_id=kept.id)) == 1
+        assert len(await outbox_upkeep.messages_for(session=session, incident_id=kept.id)) == 1
 
 
 async def test_count_open(db: Database, make_incident: MakeIncident) -> None:
