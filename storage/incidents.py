@@ -20,7 +20,7 @@ from storage import audit
 from storage._sql import insert_ignoring_conflicts
 from storage.db import utc_naive
 from storage.kinds import Status
-from storage.models import Choice, Counter, Event, Incident, Proposal
+from storage.incident_models import Choice, Counter, Event, Incident, Proposal
 
 
 async def next_ref(*, session: AsyncSession, year: int) -> str:

@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._claim import claim
 from storage.db import Database, utc_naive
-from storage.models import OutboxMessage
+from storage.delivery_models import OutboxMessage
 
 _ERROR_LIMIT = 500
 _OUTBOX = OutboxMessage.metadata.tables["outbox"]

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database, utc_naive
-from storage.models import OutboxMessage, Worker
+from storage.delivery_models import OutboxMessage, Worker
 from storage.outbox import PENDING
 
 # A literal, not a parameter, so SQLite and PostgreSQL can prove the partial index

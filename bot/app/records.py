@@ -21,7 +21,7 @@ from storage import schedule
 from storage import versions
 from storage.customer_keys import StaleHashes, check_hashes
 from storage.db import Database
-from storage.models import Incident, ReportVersion
+from storage.incident_models import Incident, ReportVersion
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
 FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")

@@ -34,7 +34,8 @@ from storage import incidents as repo
 from storage import outbox
 from storage.db import Session
 from storage.digests import DIGESTED
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 
 __all__ = ["DIGESTED", "DIGEST_MAX", "digest_message", "fold", "fold_held", "folded_into", "lists", "without"]
 

@@ -51,7 +51,7 @@ from bot.delivery.pacing import Key, Pacer, pace_key, pace_of
 from bot.delivery.priority import URGENT
 from bot.model.ports import DeliveryError
 from storage import outbox, outbox_upkeep, workers
-from storage.models import OutboxMessage
+from storage.delivery_models import OutboxMessage
 import contextlib
 
 log = logging.getLogger("haven.outbox")

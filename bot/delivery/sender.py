@@ -23,7 +23,7 @@ from bot.model.views import alert
 from storage import digests as folded
 from storage import incidents as repo
 from storage import outbox, outbox_upkeep
-from storage.models import OutboxMessage
+from storage.delivery_models import OutboxMessage
 
 log = logging.getLogger("haven.outbox")
 GIVE_UP_AFTER = timedelta(hours=48)  # transient failures keep retrying at least 24 h

@@ -12,7 +12,7 @@ from bot.flows import register, register_review
 from bot.flows.context import Context
 from bot.flows.lifecycle import JobKind
 from bot.model.messages import Audience
-from storage.models import Job
+from storage.delivery_models import Job
 from storage import checkins as bursts
 from storage import incidents as repo
 from storage import intake as bulk

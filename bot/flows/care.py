@@ -30,7 +30,8 @@ from storage import incidents as repo
 from storage.db import Session
 from storage import outbox_upkeep
 from storage import schedule
-from storage.models import Incident, Job, TalkRequest
+from storage.delivery_models import Job
+from storage.incident_models import Incident, TalkRequest
 from storage.schedule import NewJob
 
 log = logging.getLogger("haven.care")

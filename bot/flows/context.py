@@ -24,7 +24,8 @@ from policy.rules import repeated_window_start
 from storage import incidents as repo
 from storage import outbox, outbox_upkeep
 from storage.db import Database, Session
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.core")
 

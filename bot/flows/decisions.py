@@ -23,7 +23,7 @@ from policy.rules import blocked_by, options_for
 from storage import incidents as repo
 from storage import outbox_upkeep
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.decisions")
 ACKNOWLEDGE = "acknowledge"

@@ -19,7 +19,8 @@ from bot.model.views import alert
 from storage import incidents as repo
 from storage import schedule
 from storage.db import Session
-from storage.models import Incident, Job
+from storage.delivery_models import Job
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.escalation")
 

@@ -11,7 +11,7 @@ from bot.model.inbound import PressIn
 from bot.model.messages import Action
 from storage import incidents as repo
 from storage.db import Session
-from storage.models import Incident, Proposal
+from storage.incident_models import Incident, Proposal
 
 RELEASE_HOLD = str(Action.RELEASE_HOLD)
 

@@ -11,7 +11,7 @@ from bot.model.views import alert, notice
 from storage import incidents as repo
 from storage import sites as store
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 async def to_hr(session: Session, ctx: Context, incident: Incident, *, actor: str) -> None:

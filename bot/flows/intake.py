@@ -27,7 +27,7 @@ from storage import intake as bulk
 from storage import outbox, schedule
 from storage.db import DuplicateKey, Session
 from storage.flood import reports_since
-from storage.models import Incident
+from storage.incident_models import Incident
 from storage import sites as sites_repo
 from storage.schedule import NewJob
 

@@ -14,7 +14,8 @@ from bot.delivery.group_commit import GroupCommit
 from bot.model.inbound import Actor, ReportIn
 from bot.model.messages import Audience
 from bot.app.records import detail
-from storage.models import Incident, Job, OutboxMessage
+from storage.delivery_models import Job, OutboxMessage
+from storage.incident_models import Incident
 from tests.support.recording import PLATFORM
 
 

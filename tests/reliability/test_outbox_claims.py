@@ -13,7 +13,8 @@ from bot.app.records import detail
 from storage import incidents
 from storage import outbox, outbox_upkeep
 from storage.db import Database
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 from tests.reliability.conftest import World
 from tests.support.recording import PLATFORM
 

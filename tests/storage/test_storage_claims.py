@@ -16,7 +16,7 @@ from tests.storage._storage_support import T0, MakeIncident
 from storage import outbox, outbox_upkeep
 from storage import schedule
 from storage.db import Database
-from storage.models import Job, OutboxMessage
+from storage.delivery_models import Job, OutboxMessage
 
 LEASE = timedelta(minutes=1)
 REPO = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from storage import outbox, outbox_upkeep
 from storage.crypto import Cipher, CipherError
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Incident
+from storage.incident_models import Incident
 from storage.rekey import rekey
 
 CANARY = "CANARY-7f3a-he-threatened-me"

@@ -8,7 +8,7 @@ from tests.storage._storage_support import T0, MakeIncident
 from storage import incidents
 from storage import retention as purging
 from storage.db import Database
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 async def test_next_ref_counts_per_year_and_rolls_over(db: Database) -> None:
