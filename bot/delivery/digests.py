@@ -28,7 +28,7 @@ from bot.flows.context import Context
 from bot.flows.lifecycle import Status
 from bot.model.i18n import t
 from bot.model.messages import Button, Fact, Kind, Message
-from bot.model.views import excerpt, option_label
+from bot.model.alert import excerpt, option_label
 from storage import digests as store
 from storage import incidents as repo
 from storage import outbox

@@ -19,7 +19,7 @@ from bot.delivery.digests import DIGESTED, folded_into
 from bot.model.i18n import t
 from bot.model.messages import Audience, Kind, Message
 from bot.model.ports import DeliveryError, Meta, PostRef, Target
-from bot.model.views import alert
+from bot.model.alert import alert
 from storage import digests as folded
 from storage import incidents as repo
 from storage import outbox, outbox_upkeep

@@ -17,7 +17,7 @@ from bot.model.messages import Audience, Kind, Message
 from bot.delivery.priority import priority
 from bot.flows.metrics import Metrics
 from bot.model.ports import Clock, Directory, Messenger
-from bot.model.views import HistoryLine, IncidentView, alert
+from bot.model.alert import HistoryLine, IncidentView, alert
 from policy.calendar import BusinessCalendar
 from policy.model import Policy
 from policy.rules import repeated_window_start

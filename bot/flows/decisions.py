@@ -18,7 +18,8 @@ from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
 from bot.model.ports import LookupFailed
-from bot.model.views import notice, option_done, option_label
+from bot.model.alert import option_done, option_label
+from bot.model.views import notice
 from policy.rules import blocked_by, options_for
 from storage import incidents as repo
 from storage import outbox_upkeep

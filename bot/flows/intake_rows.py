@@ -20,7 +20,7 @@ from bot.flows.context import Context, earlier_refs, view_of
 from bot.model.forms import Submission
 from bot.model.inbound import Actor
 from bot.model.messages import Audience
-from bot.model.views import HistoryLine, alert
+from bot.model.alert import HistoryLine, alert
 from policy.rules import assess
 from policy.triage import triage
 from storage import audit
