@@ -21,6 +21,7 @@ from bot.model.alert import HistoryLine, IncidentView, alert
 from policy.calendar import BusinessCalendar
 from policy.model import Policy
 from policy.rules import repeated_window_start
+from storage import choices
 from storage import incidents as repo
 from storage import outbox, outbox_upkeep
 from storage.db import Database, Session
@@ -76,7 +77,7 @@ async def load_view(session: Session, ctx: Context, incident: Incident) -> Incid
     """Read an incident with its trail and choices, free text decrypted."""
     assert incident.id is not None
     events = await repo.events_for(session=session, incident_id=incident.id)
-    chosen = await repo.chosen_options(session=session, incident_id=incident.id)
+    chosen = await choices.chosen_options(session=session, incident_id=incident.id)
     earlier = tuple(await earlier_refs(session, ctx, incident.customer_hash,
                                       at=incident.reported_at, before=incident.ref))
     history = tuple(HistoryLine(e.kind, e.actor, e.at, e.option, change=_change(e.detail)) for e in events)
