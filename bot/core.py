@@ -20,6 +20,7 @@ from bot.model.i18n import t
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, refuse, supervisor_press
 from bot.flows.followups import REPORTER_ACTIONS, reporter_press
+from bot.flows.intake_rows import Logged
 from bot.flows.home import home
 from bot.flows.links import DatabaseLinks, current_alert
 from bot.flows.notify import tell_user
@@ -153,12 +154,12 @@ class Haven:
             return ReportOutcome(wellbeing=first, receipt=failed)
         return ReportOutcome(wellbeing=first, ref=logged.ref, receipt=self._receipt(logged, actor.locale))
 
-    def _receipt(self, logged: intake.Logged, locale: str) -> Message:
+    def _receipt(self, logged: Logged, locale: str) -> Message:
         site = self.ctx.policy.site(logged.site) if logged.site else None
         return receipt(logged.ref, locale, alerted=logged.alerted, route=logged.route,
                        site=site.labels.get(locale) if site else None, hr_talk=logged.hr_ready)
 
-    def _follow(self, task: asyncio.Future[intake.Logged], actor: Actor) -> None:
+    def _follow(self, task: asyncio.Future[Logged], actor: Actor) -> None:
         """The commit is slow: confirm (or admit failure) by DM when it finishes."""
         async def confirm() -> None:
             try:

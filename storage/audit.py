@@ -30,7 +30,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
-from storage.models import Event, Incident
+from storage.incident_models import Event, Incident
 
 GENESIS = ""
 

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
-from storage.models import TalkRequest
+from storage.incident_models import TalkRequest
 
 OPEN = "open"
 

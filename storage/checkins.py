@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import dialect_name
-from storage.models import Incident
+from storage.incident_models import Incident
 
 _INCIDENTS = Incident.metadata.tables["incidents"]
 

@@ -22,7 +22,8 @@ from sqlmodel import col, select
 
 from storage.db import Database
 from storage.fingerprint import FINGERPRINT, record_fingerprint, stored_fingerprint
-from storage.models import Incident, RegisterEntry
+from storage.incident_models import Incident
+from storage.register_models import RegisterEntry
 from storage.rekey import rekey
 
 __all__ = ["FINGERPRINT", "StaleHashes", "check_hashes", "has_hashes", "record_fingerprint", "stored_fingerprint"]

@@ -10,7 +10,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 @dataclass(frozen=True)

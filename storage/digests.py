@@ -15,7 +15,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import Database, utc_naive
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 from storage.outbox import HELD, PENDING
 
 DIGESTED = "digested"

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
-from storage.models import Event, Incident
+from storage.incident_models import Event, Incident
 
 
 async def incidents_between(*, session: AsyncSession, start: datetime | None, end: datetime | None,

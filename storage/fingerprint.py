@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from storage.db import Database
-from storage.models import Setting
+from storage.register_models import Setting
 
 FINGERPRINT = "customer_hash_key"
 

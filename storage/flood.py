@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 async def reports_since(

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
-from storage.models import Event, Incident
+from storage.incident_models import Event, Incident
 
 _INCIDENTS = Incident.metadata.tables["incidents"]
 _EVENTS = Event.metadata.tables["events"]

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import insert_ignoring_conflicts, upsert
 from storage.db import utc_naive
-from storage.models import ConversationRef, Dedup
+from storage.delivery_models import ConversationRef, Dedup
 
 
 async def save_ref(

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
-from storage.models import RegisterEntry, RegisterEvent
+from storage.register_models import RegisterEntry, RegisterEvent
 
 ACTIVE = "active"
 LIFTED = "lifted"

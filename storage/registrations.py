@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import upsert
 from storage.db import utc_naive
-from storage.models import ChannelRegistration
+from storage.delivery_models import ChannelRegistration
 
 
 @dataclass(frozen=True)

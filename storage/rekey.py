@@ -21,7 +21,8 @@ from storage import hr_models, models
 from storage.crypto import TOKEN_PREFIX, EncryptedText
 from storage.db import Database
 from storage.fingerprint import record_fingerprint
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 
 _BATCH = 200
 _TABLES = (models, hr_models)  # imported so that every table is in the metadata

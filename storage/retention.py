@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
 from storage.kinds import Status
-from storage.models import Choice, Event, Incident, Job, OutboxMessage, Proposal, ReportVersion, TalkRequest
+from storage.delivery_models import Job, OutboxMessage
+from storage.incident_models import Choice, Event, Incident, Proposal, ReportVersion, TalkRequest
 
 
 async def purgeable(

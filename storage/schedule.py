@@ -20,7 +20,8 @@ from storage._claim import relax_commit
 from storage._sql import dialect_name, insert_ignoring_conflicts
 from storage.db import Database, utc_naive, utc_now
 from storage.kinds import JobKind
-from storage.models import Incident, Job
+from storage.delivery_models import Job
+from storage.incident_models import Incident
 
 
 _JOBS = Job.metadata.tables["jobs"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 async def last_site(*, session: AsyncSession, platform: str, reporter_id: str) -> str | None:

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utc_naive
-from storage.models import Incident, ReportVersion
+from storage.incident_models import Incident, ReportVersion
 
 CONTENT = ("category", "contact_channel", "occurred_at", "held_minutes", "description", "exact_words",
            "demands", "location", "evidence", "customer_ref")

@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import col
 
 from storage.db import Database, utc_naive
-from storage.models import Worker
+from storage.delivery_models import Worker
 
 FORGET_AFTER = timedelta(days=1)  # heartbeat rows of workers gone this long are deleted
 

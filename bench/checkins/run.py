@@ -45,7 +45,7 @@ from bot.app.runtime import build_runtime
 from bot.delivery.scheduler import Ticker
 from storage import schedule
 from storage.db import Database
-from storage.models import Job, OutboxMessage
+from storage.delivery_models import Job, OutboxMessage
 from tests.support.databases import drop_test_database, make_test_database_url
 from tests.support.serve import free_port, haven_env, start_haven
 

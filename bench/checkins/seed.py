@@ -8,7 +8,8 @@ from sqlalchemy import insert
 
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Incident, Job
+from storage.delivery_models import Job
+from storage.incident_models import Incident
 
 CHUNK = 5_000
 PER_INCIDENT = 3

@@ -28,7 +28,7 @@ from bot.app.desk_wiring import build_desk
 from bot.app.runtime import build_runtime, migrate
 from bot.hr.app import mount
 from storage.hr_desk import Identity
-from storage.models import Incident
+from storage.incident_models import Incident
 from tests.support.databases import drop_test_database, make_test_database_url
 
 START = datetime(2025, 12, 1)

@@ -21,7 +21,7 @@ from typing import Any
 from policy.model import Policy
 from storage import export as queries
 from storage.db import Database
-from storage.models import Event, Incident
+from storage.incident_models import Event, Incident
 
 COLUMNS = (
     "id", "site", "status", "severity", "category", "triage", "flags", "platform", "reporter_id",

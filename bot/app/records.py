@@ -16,12 +16,12 @@ from bot.app.cli_records import check_out_path, readable
 from bot.app.runtime import build_runtime, open_database, policy_from
 from storage import audit, care
 from storage import incidents as repo
-from storage import outbox
+from storage import outbox_upkeep
 from storage import schedule
 from storage import versions
 from storage.customer_keys import StaleHashes, check_hashes
 from storage.db import Database
-from storage.models import Incident, ReportVersion
+from storage.incident_models import Incident, ReportVersion
 
 LIST_KEYS = ("id", "status", "severity", "category", "flags", "platform", "reporter_id", "reported_at")
 FREE_TEXT = ("description", "exact_words", "demands", "location", "evidence", "customer_ref", "reported_for")
@@ -54,7 +54,7 @@ async def detail(db: Database, ref: str) -> dict[str, Any] | None:
             return None
         events = await repo.events_for(session=session, incident_id=incident.id)
         jobs = await schedule.jobs_for(session=session, incident_id=incident.id)
-        rows = await outbox.messages_for(session=session, incident_id=incident.id)
+        rows = await outbox_upkeep.messages_for(session=session, incident_id=incident.id)
         talks = await care.talks_for(session=session, incident_id=incident.id)
         kept = await versions.versions_for(session=session, incident=incident)
     data = summary(incident)

@@ -22,7 +22,7 @@ from bot.model.inbound import normalize
 from policy.model import Policy
 from storage import register as store
 
-from storage.models import RegisterEntry
+from storage.register_models import RegisterEntry
 
 
 def _actor() -> str:

@@ -28,13 +28,14 @@ from bot.flows.context import Context
 from bot.flows.lifecycle import Status
 from bot.model.i18n import t
 from bot.model.messages import Button, Fact, Kind, Message
-from bot.model.views import excerpt, option_label
+from bot.model.alert import excerpt, option_label
 from storage import digests as store
 from storage import incidents as repo
 from storage import outbox
 from storage.db import Session
 from storage.digests import DIGESTED
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 
 __all__ = ["DIGESTED", "DIGEST_MAX", "digest_message", "fold", "fold_held", "folded_into", "lists", "without"]
 

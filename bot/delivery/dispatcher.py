@@ -50,8 +50,8 @@ from bot.model.messages import Kind
 from bot.delivery.pacing import Key, Pacer, pace_key, pace_of
 from bot.delivery.priority import URGENT
 from bot.model.ports import DeliveryError
-from storage import outbox, workers
-from storage.models import OutboxMessage
+from storage import outbox, outbox_upkeep, workers
+from storage.delivery_models import OutboxMessage
 import contextlib
 
 log = logging.getLogger("haven.outbox")
@@ -141,7 +141,7 @@ class Dispatcher:
     async def _idle(self) -> float:
         """How long to sleep: until the next pending row is due (capped)."""
         try:
-            due = await outbox.next_due(db=self.ctx.db)
+            due = await outbox_upkeep.next_due(db=self.ctx.db)
         except Exception:
             return IDLE_WAIT
         if due is None:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from storage.models import OutboxMessage
+from storage.delivery_models import OutboxMessage
 
 DEFAULT_PACE: dict[str, float] = {"slack": 1.0, "teams": 7.0}
 Key = tuple[str, ...]

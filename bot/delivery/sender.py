@@ -19,11 +19,11 @@ from bot.delivery.digests import DIGESTED, folded_into
 from bot.model.i18n import t
 from bot.model.messages import Audience, Kind, Message
 from bot.model.ports import DeliveryError, Meta, PostRef, Target
-from bot.model.views import alert
+from bot.model.alert import alert
 from storage import digests as folded
 from storage import incidents as repo
-from storage import outbox
-from storage.models import OutboxMessage
+from storage import outbox, outbox_upkeep
+from storage.delivery_models import OutboxMessage
 
 log = logging.getLogger("haven.outbox")
 GIVE_UP_AFTER = timedelta(hours=48)  # transient failures keep retrying at least 24 h
@@ -158,7 +158,7 @@ async def _parent(ctx: Context, row: OutboxMessage) -> OutboxMessage | None:
     if row.reply_to is None:
         return None
     async with ctx.db.session() as session:
-        parent = await outbox.get_message(session=session, message_id=row.reply_to)
+        parent = await outbox_upkeep.get_message(session=session, message_id=row.reply_to)
     if parent is None or parent.state not in ("sent", DIGESTED):
         return None
     return parent
@@ -170,7 +170,7 @@ async def _digest_ref(ctx: Context, folded: OutboxMessage) -> PostRef | None:
     if digest_id is None:
         return None
     async with ctx.db.session() as session:
-        digest = await outbox.get_message(session=session, message_id=int(digest_id))
+        digest = await outbox_upkeep.get_message(session=session, message_id=int(digest_id))
     return _thread_of(digest) if digest is not None else None
 
 

@@ -12,11 +12,11 @@ from bot.flows import register, register_review
 from bot.flows.context import Context
 from bot.flows.lifecycle import JobKind
 from bot.model.messages import Audience
-from storage.models import Job
+from storage.delivery_models import Job
 from storage import checkins as bursts
 from storage import incidents as repo
 from storage import intake as bulk
-from storage import outbox
+from storage import outbox, outbox_upkeep
 from storage import schedule
 from storage.schedule import ClaimedJob
 
@@ -65,7 +65,7 @@ class Sweeper:
         """Re-queue job and outbox rows whose lease expired, and outbox rows of workers
         whose heartbeat stopped (they died mid-send)."""
         rescued = await schedule.rescue_expired_jobs(db=self.ctx.db, now=self.ctx.now())
-        expired, orphaned = await outbox.rescue_stuck(db=self.ctx.db, now=self.ctx.wall_now(), stale=STALE)
+        expired, orphaned = await outbox_upkeep.rescue_stuck(db=self.ctx.db, now=self.ctx.wall_now(), stale=STALE)
         rescued += expired
         if rescued:
             log.warning("watchdog re-queued %d rows whose lease expired", rescued)

@@ -28,9 +28,10 @@ from bot.model.views import local_time, notice
 from storage import care as talks
 from storage import incidents as repo
 from storage.db import Session
-from storage import outbox
+from storage import outbox_upkeep
 from storage import schedule
-from storage.models import Incident, Job, TalkRequest
+from storage.delivery_models import Job
+from storage.incident_models import Incident, TalkRequest
 from storage.schedule import NewJob
 
 log = logging.getLogger("haven.care")
@@ -195,7 +196,7 @@ async def _close(session: Session, ctx: Context, incident: Incident, talk: TalkR
     await repo.add_event(session=session, incident_id=incident.id, kind=kind, actor=actor, at=ctx.now(),
                          detail={"talk": talk.id})
     value = _value(incident, talk)
-    for row in await outbox.messages_for(session=session, incident_id=incident.id):
+    for row in await outbox_upkeep.messages_for(session=session, incident_id=incident.id):
         posted = row.kind == Kind.TALK_REQUEST and row.op == "post" and row.state != "dead"
         if posted and any(b.value == value for b in Message.from_json(row.payload).buttons):
             await enqueue(session, ctx, incident, Audience(row.audience), outcome, op="update",

@@ -17,14 +17,16 @@ from bot.model.messages import Audience, Kind, Message
 from bot.delivery.priority import priority
 from bot.flows.metrics import Metrics
 from bot.model.ports import Clock, Directory, Messenger
-from bot.model.views import HistoryLine, IncidentView, alert
+from bot.model.alert import HistoryLine, IncidentView, alert
 from policy.calendar import BusinessCalendar
 from policy.model import Policy
 from policy.rules import repeated_window_start
+from storage import choices
 from storage import incidents as repo
-from storage import outbox
+from storage import outbox, outbox_upkeep
 from storage.db import Database, Session
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.core")
 
@@ -75,7 +77,7 @@ async def load_view(session: Session, ctx: Context, incident: Incident) -> Incid
     """Read an incident with its trail and choices, free text decrypted."""
     assert incident.id is not None
     events = await repo.events_for(session=session, incident_id=incident.id)
-    chosen = await repo.chosen_options(session=session, incident_id=incident.id)
+    chosen = await choices.chosen_options(session=session, incident_id=incident.id)
     earlier = tuple(await earlier_refs(session, ctx, incident.customer_hash,
                                       at=incident.reported_at, before=incident.ref))
     history = tuple(HistoryLine(e.kind, e.actor, e.at, e.option, change=_change(e.detail)) for e in events)
@@ -167,7 +169,7 @@ async def alert_posts(session: Session, incident: Incident, ctx: Context | None 
     """The alert and page posts of an incident (what decisions update in place); with
     ``ctx``, only those where the incident lives now (a moved alert's old card is not)."""
     assert incident.id is not None
-    rows = await outbox.messages_for(session=session, incident_id=incident.id)
+    rows = await outbox_upkeep.messages_for(session=session, incident_id=incident.id)
     return [
         r for r in rows
         if r.op == "post" and r.kind in (Kind.ALERT, Kind.PAGE) and r.state != "dead"

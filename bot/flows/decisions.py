@@ -18,12 +18,14 @@ from bot.model.i18n import t
 from bot.model.inbound import PressIn, split_value
 from bot.model.messages import Action, Audience, Button, Form, Kind, Message, Reply, mention
 from bot.model.ports import LookupFailed
-from bot.model.views import notice, option_done, option_label
+from bot.model.alert import option_done, option_label
+from bot.model.views import notice
 from policy.rules import blocked_by, options_for
+from storage import choices
 from storage import incidents as repo
-from storage import outbox
+from storage import outbox_upkeep
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.decisions")
 ACKNOWLEDGE = "acknowledge"
@@ -124,7 +126,7 @@ async def _choose(ctx: Context, press: PressIn, incident: Incident) -> PressResu
     async with ctx.db.session() as session:
         assert incident.id is not None
         now = ctx.now()
-        chosen = await repo.chosen_options(session=session, incident_id=incident.id)
+        chosen = await choices.chosen_options(session=session, incident_id=incident.id)
         if option_id in chosen:
             return refuse(ctx, press, "already_chosen", "refusal.already_chosen", ref=incident.ref)
         offered = {o.id for o in options_for(ctx.policy, severity=incident.severity, status=incident.status)}
@@ -138,8 +140,8 @@ async def _choose(ctx: Context, press: PressIn, incident: Incident) -> PressResu
                           option=option_label(ctx.policy, option_id, locale),
                           required=", ".join(option_label(ctx.policy, r, locale) for r in waiting))
         state = "proposed" if option.needs_approval else "done"
-        if not await repo.record_choice(session=session, incident_id=incident.id, option=option_id,
-                                        actor=user, at=now, state=state):
+        if not await choices.record_choice(session=session, incident_id=incident.id, option=option_id,
+                                           actor=user, at=now, state=state):
             return refuse(ctx, press, "already_chosen", "refusal.already_chosen", ref=incident.ref)
         if option.needs_approval:
             await _propose(session, ctx, press, incident)
@@ -195,8 +197,8 @@ async def _propose_release(ctx: Context, press: PressIn, incident: Incident) -> 
 async def _propose(session: Session, ctx: Context, press: PressIn, incident: Incident) -> None:
     assert incident.id is not None
     now = ctx.now()
-    proposal = await repo.create_proposal(session=session, incident_id=incident.id,
-                                          option=press.action, proposer=press.actor.user_id, at=now)
+    proposal = await choices.create_proposal(session=session, incident_id=incident.id,
+                                             option=press.action, proposer=press.actor.user_id, at=now)
     await repo.add_event(session=session, incident_id=incident.id, kind="proposed",
                          actor=press.actor.user_id, at=now, option=press.action)
     locale = ctx.channel_locale
@@ -220,7 +222,7 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
     _, proposal_id = split_value(press.value)
     user = press.actor.user_id
     async with ctx.db.session() as session:
-        proposal = await repo.get_proposal(session=session, proposal_id=proposal_id) if proposal_id else None
+        proposal = await choices.get_proposal(session=session, proposal_id=proposal_id) if proposal_id else None
         if proposal is None or proposal.incident_id != incident.id:
             return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
         if proposal.proposer == user:
@@ -233,7 +235,7 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         now = ctx.now()
         state = "approved" if approved else "rejected"
         assert proposal.id is not None
-        if not await repo.decide_proposal(session=session, proposal_id=proposal.id, state=state, actor=user, at=now):
+        if not await choices.decide_proposal(session=session, proposal_id=proposal.id, state=state, actor=user, at=now):
             return refuse(ctx, press, "proposal_decided", "refusal.proposal_decided")
         assert incident.id is not None
         await repo.add_event(session=session, incident_id=incident.id, kind=state, actor=user, at=now,
@@ -241,8 +243,8 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
         locale = ctx.channel_locale
         label = option_label(ctx.policy, proposal.option, locale)
         if approved:
-            await repo.update_choice_state(session=session, incident_id=incident.id, option=proposal.option,
-                                           state="done")
+            await choices.update_choice_state(session=session, incident_id=incident.id, option=proposal.option,
+                                              state="done")
             if proposal.option == holds.RELEASE_HOLD:
                 await holds.release(session, ctx, incident, proposal, user)
             else:
@@ -251,7 +253,7 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
             await _tell_reporter(session, ctx, incident, "reporter.update",
                                  what=option_done(ctx.policy, proposal.option, ctx.locale_of(incident)))
         else:
-            await repo.delete_choice(session=session, incident_id=incident.id, option=proposal.option)
+            await choices.delete_choice(session=session, incident_id=incident.id, option=proposal.option)
             told = notice(Kind.DECISION, locale, "decision.rejected_to_proposer", ref=incident.ref,
                           actor=mention(user), option=label)
             await enqueue(session, ctx, incident, Audience.USER, told, user_id=proposal.proposer)
@@ -270,7 +272,7 @@ async def _update_request(session: Session, ctx: Context, incident: Incident, pr
                           outcome: Message) -> None:
     """Replace the approval request's buttons with its outcome."""
     assert incident.id is not None
-    for row in await outbox.messages_for(session=session, incident_id=incident.id):
+    for row in await outbox_upkeep.messages_for(session=session, incident_id=incident.id):
         if row.kind != Kind.APPROVAL_REQUEST or row.op != "post":
             continue
         request = Message.from_json(row.payload)

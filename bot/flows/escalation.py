@@ -20,7 +20,7 @@ from policy.handling import Severity
 from storage import incidents as repo
 from storage import schedule
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 from storage.schedule import NewJob
 
 log = logging.getLogger("haven.escalation")

@@ -15,11 +15,12 @@ from bot.flows.escalation import deadline, job_row, severity_of
 from bot.flows.lifecycle import JobKind, Status, Step, can
 from bot.model.i18n import t
 from bot.model.messages import Action, Audience, Kind, Message, mention
-from bot.model.views import alert
+from bot.model.alert import alert
 from storage import incidents as repo
 from storage import schedule
 from storage.db import Session
-from storage.models import Incident, Job
+from storage.delivery_models import Job
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.escalation")
 

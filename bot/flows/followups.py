@@ -27,7 +27,8 @@ from storage import incidents as repo
 from storage import outbox, schedule
 from storage.checkins import Recipient
 from storage.db import Session
-from storage.models import Incident, Job
+from storage.delivery_models import Job
+from storage.incident_models import Incident
 from storage.schedule import ClaimedJob, NewJob
 
 log = logging.getLogger("haven.followups")

@@ -9,9 +9,10 @@ from __future__ import annotations
 from bot.flows.context import Context
 from bot.model.inbound import PressIn
 from bot.model.messages import Action
+from storage import choices
 from storage import incidents as repo
 from storage.db import Session
-from storage.models import Incident, Proposal
+from storage.incident_models import Incident, Proposal
 
 RELEASE_HOLD = str(Action.RELEASE_HOLD)
 
@@ -28,7 +29,7 @@ async def may_propose(session: Session, press: PressIn, incident: Incident) -> s
         return "own_case"
     if not incident.legal_hold:
         return "not_held"
-    if await repo.pending_proposal(session=session, incident_id=incident.id, option=RELEASE_HOLD):
+    if await choices.pending_proposal(session=session, incident_id=incident.id, option=RELEASE_HOLD):
         return "already_proposed"
     return None
 

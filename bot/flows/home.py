@@ -20,7 +20,7 @@ from bot.model.ports import LookupFailed
 from bot.model.views import local_time, wellbeing
 from bot.flows.lifecycle import Status
 from storage import incidents as repo
-from storage.models import Incident
+from storage.incident_models import Incident
 
 MAX_LISTED = 20
 

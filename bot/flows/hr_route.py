@@ -7,11 +7,12 @@ from __future__ import annotations
 from bot.flows import routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
 from bot.model.messages import Audience, Kind, Message
-from bot.model.views import alert, notice
+from bot.model.alert import alert
+from bot.model.views import notice
 from storage import incidents as repo
 from storage import sites as store
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 async def to_hr(session: Session, ctx: Context, incident: Incident, *, actor: str) -> None:

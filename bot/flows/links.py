@@ -15,7 +15,7 @@ from typing import Any
 from bot.flows.context import Context, load_view
 from bot.flows import routes
 from bot.model.messages import Audience, Kind, Message
-from bot.model.views import alert
+from bot.model.alert import alert
 from storage import incidents as repo
 from storage import links as store
 

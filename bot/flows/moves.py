@@ -25,7 +25,7 @@ from storage import incidents as repo
 from storage import schedule
 from storage import sites as store
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.moves")
 SITE_CHANGED = "site_changed"

@@ -20,7 +20,7 @@ from bot.flows import routes
 from bot.flows.context import Context
 from bot.model.messages import Action, Audience
 from bot.model.ports import Directory, LookupFailed, Target
-from storage.models import Incident
+from storage.incident_models import Incident
 
 DECIDING = frozenset({"acknowledge", "resolve", "release_hold", Action.APPROVE, Action.REJECT})
 """The actions that decide an incident: never by the person it concerns."""

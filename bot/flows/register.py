@@ -28,7 +28,8 @@ from storage import incidents as repo
 from storage.db import Session
 from storage import register as store
 from storage import schedule
-from storage.models import Incident, Proposal, RegisterEntry
+from storage.incident_models import Incident, Proposal
+from storage.register_models import RegisterEntry
 
 log = logging.getLogger("haven.register")
 REVIEW = "register_review"

@@ -18,7 +18,8 @@ from bot.model.messages import Action, Audience, Button, Kind, Message, mention
 from bot.model.ports import LookupFailed
 from storage import register as store
 from storage.db import Session
-from storage.models import Job, RegisterEntry
+from storage.delivery_models import Job
+from storage.register_models import RegisterEntry
 
 log = logging.getLogger("haven.register")
 CHOICES = {Action.REGISTER_EXTEND: "extend", Action.REGISTER_LIFT: "lift", Action.REGISTER_WIDEN: "widen"}

@@ -8,7 +8,7 @@ from bot.model.forms import report_form
 from bot.model.inbound import Actor
 from bot.model.messages import Form, Message
 from bot.model.views import wellbeing
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 def new_form(ctx: Context, locale: str, intro: Message, *, prefill: dict[str, str] | None = None) -> Form:

@@ -22,7 +22,7 @@ from storage import incidents as repo
 from storage import schedule
 from storage import versions
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 
 IN_DANGER = "in_danger"
 DETAIL_FIELDS = ("description", "exact_words", "demands", "location", "evidence",

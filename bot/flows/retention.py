@@ -15,7 +15,7 @@ from bot.flows.lifecycle import Status
 from bot.model.i18n import t
 from bot.model.messages import Audience, Kind, Message
 from storage import incidents as repo
-from storage import outbox
+from storage import outbox_upkeep
 from storage import register
 from storage import retention as store
 from storage.db import Session
@@ -67,14 +67,14 @@ async def _redact_posts(session: Session, ctx: Context, incident_id: int, ref: s
     A post stays in the outbox (without its incident) only as the address of the edit.
     Every digest that listed the incident loses the incident's line.
     """
-    rows = await outbox.messages_for(session=session, incident_id=incident_id)
+    rows = await outbox_upkeep.messages_for(session=session, incident_id=incident_id)
     notice_text = t(ctx.channel_locale, "retention.redacted")
     for post in rows:
         if post.op != "post" or post.state != "sent" or not post.sent_ref:
             continue
         notice = Message(kind=Kind(post.kind), text=notice_text, locale=ctx.channel_locale)
         assert post.id is not None
-        await outbox.rewrite_payload(session=session, message_id=post.id, payload=notice.to_json(), detach=True)
+        await outbox_upkeep.rewrite_payload(session=session, message_id=post.id, payload=notice.to_json(), detach=True)
         await enqueue(session, ctx, None, Audience(post.audience), notice, platform=post.platform,
                       user_id=post.user_id, reply_to=post.id, op="update")
     await _redact_digests(session, ctx, ref, notice_text)
@@ -84,13 +84,13 @@ async def _redact_digests(session: Session, ctx: Context, ref: str, notice: str)
     """Rewrite each digest listing ``ref`` without its excerpt; edit the posts already out.
 
     Digests are few (one per burst), so they are scanned (payloads are encrypted)."""
-    for digest in await outbox.posts_of_kind(session=session, kind=str(Kind.DIGEST)):
+    for digest in await outbox_upkeep.posts_of_kind(session=session, kind=str(Kind.DIGEST)):
         message = Message.from_json(digest.payload)
         if ref not in lists(message):
             continue
         redacted = without(message, ref, notice)
         assert digest.id is not None
-        await outbox.rewrite_payload(session=session, message_id=digest.id, payload=redacted.to_json())
+        await outbox_upkeep.rewrite_payload(session=session, message_id=digest.id, payload=redacted.to_json())
         if digest.state == "sent":  # a digest not yet out simply carries the new text
             await enqueue(session, ctx, None, Audience(digest.audience), redacted, platform=digest.platform,
                           user_id=digest.user_id, reply_to=digest.id, op="update")

@@ -22,7 +22,7 @@ from bot.model.triage_form import Retriage, check_triage, triage_form
 from bot.model.views import notice
 from storage import incidents as repo
 from storage.db import Session
-from storage.models import Incident
+from storage.incident_models import Incident
 
 log = logging.getLogger("haven.triage")
 TRIAGED = "triaged"

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.model.messages import Audience
 from storage import registrations as store
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 
 if TYPE_CHECKING:
     from bot.flows.context import Context

@@ -11,7 +11,7 @@ from bot.model.inbound import Actor, FormIn, PressIn
 from bot.model.messages import SITE_FORM, Action, Choice, Form, FormField, Kind, Message
 from bot.model.views import notice
 from storage import sites as store
-from storage.models import Incident
+from storage.incident_models import Incident
 
 REPORTER_ACTIONS = frozenset({Action.CHANGE_SITE, Action.ROUTE_SUPERVISORS})
 

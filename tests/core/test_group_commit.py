@@ -9,12 +9,13 @@ from dataclasses import replace
 import pytest
 from sqlmodel import col, func, select
 
-from bot.flows import intake
+from bot.flows import intake, intake_rows
 from bot.delivery.group_commit import GroupCommit
 from bot.model.inbound import Actor, ReportIn
 from bot.model.messages import Audience
 from bot.app.records import detail
-from storage.models import Incident, Job, OutboxMessage
+from storage.delivery_models import Job, OutboxMessage
+from storage.incident_models import Incident
 from tests.support.recording import PLATFORM
 
 
@@ -66,7 +67,7 @@ async def test_a_failing_report_fails_alone_and_nobody_gets_its_id(world) -> Non
     good = intake.quick_submission(runtime.ctx, "fine")
     bad = replace(good, category="no-such-category")  # assessing it raises inside the batch
 
-    async def log(i: int) -> intake.Logged | BaseException:
+    async def log(i: int) -> intake_rows.Logged | BaseException:
         try:
             report = bad if i == 3 else replace(good, description=f"r{i}")
             return await intake.log_report(runtime.ctx, reporter(i), report, intake_key=f"t{i}")
@@ -76,7 +77,7 @@ async def test_a_failing_report_fails_alone_and_nobody_gets_its_id(world) -> Non
     results = await asyncio.gather(*(log(i) for i in range(8)))
     assert isinstance(results[3], Exception)
     logged = {i: r for i, r in enumerate(results) if i != 3}
-    assert all(isinstance(r, intake.Logged) and r.created for r in logged.values())
+    assert all(isinstance(r, intake_rows.Logged) and r.created for r in logged.values())
     assert len({r.ref for r in logged.values()}) == 7
     for i, result in logged.items():
         data = await detail(runtime.db, result.ref)

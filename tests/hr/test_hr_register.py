@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from bot.model.messages import Audience
 from storage import register as store
 from storage.hr_desk import Identity
-from storage.models import RegisterEntry
+from storage.register_models import RegisterEntry
 from tests.hr.conftest import EMPLOYEE, HR, DeskWorld, seed
 
 SECOND_HR = Identity(platform="test", user_id="UHR2")

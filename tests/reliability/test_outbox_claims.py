@@ -11,9 +11,10 @@ from bot.model.messages import Audience
 from bot.model.ports import DeliveryError
 from bot.app.records import detail
 from storage import incidents
-from storage import outbox
+from storage import outbox, outbox_upkeep
 from storage.db import Database
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 from tests.reliability.conftest import World
 from tests.support.recording import PLATFORM
 
@@ -32,7 +33,7 @@ async def _queue(db: Database) -> int:
 
 async def _row(db: Database, message_id: int) -> OutboxMessage:
     async with db.session() as session:
-        row = await outbox.get_message(session=session, message_id=message_id)
+        row = await outbox_upkeep.get_message(session=session, message_id=message_id)
     assert row is not None
     return row
 
@@ -42,7 +43,7 @@ async def _stolen(db: Database) -> tuple[int, datetime]:
     message_id = await _queue(db)
     assert [m.id for m in await outbox.claim_messages(db=db, now=T0, worker="late", lease=LEASE)] == [message_id]
     later = T0 + LEASE + timedelta(seconds=1)
-    assert await outbox.rescue_expired(db=db, now=later) == 1
+    assert await outbox_upkeep.rescue_expired(db=db, now=later) == 1
     again = await outbox.claim_messages(db=db, now=later, worker="fresh", lease=LEASE)
     assert [(m.id, m.claimed_by) for m in again] == [(message_id, "fresh")]
     return message_id, later
@@ -59,7 +60,7 @@ async def test_a_late_retry_or_dead_letter_never_undoes_another_workers_delivery
     assert not await outbox.mark_sent(db=db, message_id=message_id, ref={"ts": "1"}, at=later, worker="late")
     row = await _row(db, message_id)
     assert (row.state, row.sent_ref, row.last_error, row.dead_at) == ("sent", {"ts": "2"}, None, None)
-    assert await outbox.pending_count(db=db) == 0, "a late retry would send it a second time"
+    assert await outbox_upkeep.pending_count(db=db) == 0, "a late retry would send it a second time"
 
 
 async def test_a_late_outcome_does_not_touch_a_row_another_worker_holds(db: Database) -> None:
@@ -87,7 +88,7 @@ async def test_a_late_failure_counts_no_metric_and_writes_no_dead_letter_event(w
     now = world.wall.now()
     (late_row,) = await outbox.claim_messages(db=runtime.db, now=now, worker="late", lease=LEASE)
     world.wall.advance(LEASE + timedelta(seconds=1))
-    assert await outbox.rescue_expired(db=runtime.db, now=world.wall.now()) == 1
+    assert await outbox_upkeep.rescue_expired(db=runtime.db, now=world.wall.now()) == 1
     await runtime.dispatcher.drain()  # another worker sends it
     assert [s.meta.outbox_id for s in world.messenger.sent] == [late_row.id]
 

@@ -21,7 +21,8 @@ from bot.app.records import detail
 from bot.flows.retention import purge
 from storage.crypto import Cipher
 from storage.db import Database
-from storage.models import Incident, OutboxMessage
+from storage.delivery_models import OutboxMessage
+from storage.incident_models import Incident
 from storage.rekey import rekey
 from tests.reliability.support import blocks_text, slack_haven, supervisor_posts
 from tests.slack.support import (

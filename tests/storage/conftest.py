@@ -9,7 +9,7 @@ from tests.storage._storage_support import T0, MakeIncident
 
 from storage import incidents
 from storage.db import Database
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 @pytest.fixture

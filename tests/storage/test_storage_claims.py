@@ -13,10 +13,10 @@ from pathlib import Path
 
 from tests.storage._storage_support import T0, MakeIncident
 
-from storage import outbox
+from storage import outbox, outbox_upkeep
 from storage import schedule
 from storage.db import Database
-from storage.models import Job, OutboxMessage
+from storage.delivery_models import Job, OutboxMessage
 
 LEASE = timedelta(minutes=1)
 REPO = Path(__file__).resolve().parents[2]
@@ -179,8 +179,8 @@ async def test_mark_sent_records_the_platform_reference(
     await outbox.mark_sent(db=db, message_id=message_id, ref={"channel": "C1", "ts": "1.2"},
                            at=T0 + timedelta(seconds=1))
     async with db.session() as session:
-        message = await outbox.get_message(session=session, message_id=message_id)
-        listed = await outbox.messages_for(session=session, incident_id=made.id)
+        message = await outbox_upkeep.get_message(session=session, message_id=message_id)
+        listed = await outbox_upkeep.messages_for(session=session, incident_id=made.id)
     assert isinstance(message, OutboxMessage)
     assert (message.state, message.sent_ref, message.sent_at) == (
         "sent", {"channel": "C1", "ts": "1.2"}, T0 + timedelta(seconds=1))
@@ -190,21 +190,21 @@ async def test_mark_sent_records_the_platform_reference(
 async def test_expired_message_leases_are_rescued(db: Database) -> None:
     ids = await _enqueue(db, None, 3)
     await outbox.claim_messages(db=db, now=T0, worker="dead-worker", lease=LEASE)
-    assert await outbox.rescue_expired(db=db, now=T0 + LEASE) == 0  # not yet expired
-    assert await outbox.rescue_expired(db=db, now=T0 + LEASE + timedelta(seconds=1)) == 3
-    assert await outbox.pending_count(db=db) == 3
+    assert await outbox_upkeep.rescue_expired(db=db, now=T0 + LEASE) == 0  # not yet expired
+    assert await outbox_upkeep.rescue_expired(db=db, now=T0 + LEASE + timedelta(seconds=1)) == 3
+    assert await outbox_upkeep.pending_count(db=db) == 3
     again = await outbox.claim_messages(db=db, now=T0 + timedelta(minutes=2), worker="w",
                                         lease=LEASE)
     assert sorted(m.id for m in again) == ids and all(m.attempts == 2 for m in again)
 
 
 async def test_pending_count_and_next_due(db: Database) -> None:
-    assert await outbox.pending_count(db=db) == 0
-    assert await outbox.next_due(db=db) is None
+    assert await outbox_upkeep.pending_count(db=db) == 0
+    assert await outbox_upkeep.next_due(db=db) is None
     await _enqueue(db, None, 1, due_at=T0 + timedelta(minutes=5))
     await _enqueue(db, None, 1, due_at=T0 + timedelta(minutes=2))
-    assert await outbox.pending_count(db=db) == 2
-    assert await outbox.next_due(db=db) == T0 + timedelta(minutes=2)
+    assert await outbox_upkeep.pending_count(db=db) == 2
+    assert await outbox_upkeep.next_due(db=db) == T0 + timedelta(minutes=2)
 
 
 async def test_schedule_is_idempotent_on_key(db: Database, make_incident: MakeIncident) -> None:

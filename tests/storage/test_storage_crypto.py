@@ -10,11 +10,11 @@ from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from storage import incidents
-from storage import outbox
+from storage import outbox, outbox_upkeep
 from storage.crypto import Cipher, CipherError
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Incident
+from storage.incident_models import Incident
 from storage.rekey import rekey
 
 CANARY = "CANARY-7f3a-he-threatened-me"
@@ -122,7 +122,7 @@ async def test_canary_never_reaches_the_sqlite_files(tmp_path: Path) -> None:
         assert CANARY.encode() not in (tmp_path / "h.db").read_bytes()
         async with db.session() as session:
             loaded = await incidents.get_incident(session=session, ref=made.ref)
-            (message,) = await outbox.messages_for(session=session, incident_id=made.id)
+            (message,) = await outbox_upkeep.messages_for(session=session, incident_id=made.id)
         assert loaded is not None and loaded.description == CANARY == loaded.customer_ref
         assert CANARY in message.payload
     finally:
@@ -160,7 +160,7 @@ async def test_rotation_keeps_rows_readable_and_rekey_moves_them(fresh_database_
     try:
         async with only_new.session() as session:
             loaded = await incidents.get_incident(session=session, ref=made.ref)
-            (message,) = await outbox.messages_for(session=session, incident_id=made.id)
+            (message,) = await outbox_upkeep.messages_for(session=session, incident_id=made.id)
         assert loaded is not None and loaded.description == CANARY and CANARY in message.payload
         assert await rekey(only_new) == 0  # already under the remaining key
     finally:

@@ -14,7 +14,7 @@ from storage import incidents
 from storage import links
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Event, Incident
+from storage.incident_models import Event, Incident
 
 
 def test_database_does_no_io_and_resolves_relative_sqlite_paths(

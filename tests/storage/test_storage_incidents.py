@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from tests.storage._storage_support import T0, MakeIncident
 
-from storage import incidents
+from storage import choices, incidents
 from storage import retention as purging
 from storage.db import Database
-from storage.models import Incident
+from storage.incident_models import Incident
 
 
 async def test_next_ref_counts_per_year_and_rolls_over(db: Database) -> None:
@@ -156,10 +156,10 @@ async def test_record_choice_once_keeps_transaction_usable(
 ) -> None:
     made = await make_incident()
     async with db.session() as session:
-        first = await incidents.record_choice(
+        first = await choices.record_choice(
             session=session, incident_id=made.id, option="consult_attorney", actor="S1", at=T0
         )
-        again = await incidents.record_choice(
+        again = await choices.record_choice(
             session=session, incident_id=made.id, option="consult_attorney", actor="S2", at=T0
         )
         # the transaction still works after the refused duplicate
@@ -168,7 +168,7 @@ async def test_record_choice_once_keeps_transaction_usable(
         await session.commit()
     assert (first, again) == (True, False)
     async with db.session() as session:
-        assert await incidents.chosen_options(session=session, incident_id=made.id) == {
+        assert await choices.chosen_options(session=session, incident_id=made.id) == {
             "consult_attorney": "done"
         }
         assert len(await incidents.events_for(session=session, incident_id=made.id)) == 1
@@ -181,7 +181,7 @@ async def test_concurrent_record_choice_has_one_winner(
 
     async def press(user: str) -> bool:
         async with db.session() as session:
-            won = await incidents.record_choice(
+            won = await choices.record_choice(
                 session=session, incident_id=made.id, option="contact_police", actor=user, at=T0
             )
             await session.commit()
@@ -194,19 +194,19 @@ async def test_concurrent_record_choice_has_one_winner(
 async def test_choice_state_update_and_delete(db: Database, make_incident: MakeIncident) -> None:
     made = await make_incident()
     async with db.session() as session:
-        await incidents.record_choice(session=session, incident_id=made.id,
-                                      option="discontinue_service", actor="S1", at=T0,
-                                      state="proposed")
-        await incidents.update_choice_state(session=session, incident_id=made.id,
-                                            option="discontinue_service", state="rejected")
-        assert await incidents.chosen_options(session=session, incident_id=made.id) == {
+        await choices.record_choice(session=session, incident_id=made.id,
+                                    option="discontinue_service", actor="S1", at=T0,
+                                    state="proposed")
+        await choices.update_choice_state(session=session, incident_id=made.id,
+                                          option="discontinue_service", state="rejected")
+        assert await choices.chosen_options(session=session, incident_id=made.id) == {
             "discontinue_service": "rejected"
         }
-        await incidents.delete_choice(session=session, incident_id=made.id,
-                                      option="discontinue_service")
-        assert await incidents.chosen_options(session=session, incident_id=made.id) == {}
-        assert await incidents.record_choice(session=session, incident_id=made.id,
-                                             option="discontinue_service", actor="S2", at=T0)
+        await choices.delete_choice(session=session, incident_id=made.id,
+                                    option="discontinue_service")
+        assert await choices.chosen_options(session=session, incident_id=made.id) == {}
+        assert await choices.record_choice(session=session, incident_id=made.id,
+                                           option="discontinue_service", actor="S2", at=T0)
         await session.commit()
 
 
@@ -229,23 +229,23 @@ async def test_decide_proposal_is_compare_and_set(
 ) -> None:
     made = await make_incident()
     async with db.session() as session:
-        proposal = await incidents.create_proposal(session=session, incident_id=made.id,
-                                                   option="discontinue_service", proposer="S1",
-                                                   at=T0)
+        proposal = await choices.create_proposal(session=session, incident_id=made.id,
+                                                 option="discontinue_service", proposer="S1",
+                                                 at=T0)
         await session.commit()
     assert proposal.id is not None and proposal.state == "pending"
 
     async def decide(state: str, actor: str) -> bool:
         async with db.session() as session:
-            won = await incidents.decide_proposal(session=session, proposal_id=proposal.id,
-                                                  state=state, actor=actor, at=T0)
+            won = await choices.decide_proposal(session=session, proposal_id=proposal.id,
+                                                state=state, actor=actor, at=T0)
             await session.commit()
             return won
 
     results = await asyncio.gather(decide("approved", "S2"), decide("rejected", "S3"))
     assert results.count(True) == 1
     async with db.session() as session:
-        loaded = await incidents.get_proposal(session=session, proposal_id=proposal.id)
+        loaded = await choices.get_proposal(session=session, proposal_id=proposal.id)
     assert loaded is not None
     expected = ("approved", "S2") if results[0] else ("rejected", "S3")
     assert (loaded.state, loaded.decided_by) == expected
@@ -281,7 +281,7 @@ async def test_purgeable_respects_retention_and_legal_hold(
 async def test_delete_incident_removes_everything_about_it(
     db: Database, make_incident: MakeIncident
 ) -> None:
-    from storage import outbox
+    from storage import outbox, outbox_upkeep
     from storage import schedule
 
     gone = await make_incident()
@@ -290,10 +290,10 @@ async def test_delete_incident_removes_everything_about_it(
         async with db.session() as session:
             await incidents.add_event(session=session, incident_id=made.id, kind="reported",
                                       actor="U1", at=T0)
-            await incidents.record_choice(session=session, incident_id=made.id,
-                                          option="acknowledge", actor="S1", at=T0)
-            await incidents.create_proposal(session=session, incident_id=made.id,
-                                            option="discontinue_service", proposer="S1", at=T0)
+            await choices.record_choice(session=session, incident_id=made.id,
+                                        option="acknowledge", actor="S1", at=T0)
+            await choices.create_proposal(session=session, incident_id=made.id,
+                                          option="discontinue_service", proposer="S1", at=T0)
             await schedule.schedule(session=session, incident_id=made.id, kind="renotify",
                                     key=f"{made.ref}:renotify:1", due_at=T0)
             await outbox.enqueue(session=session, incident_id=made.id, platform="slack",
@@ -310,12 +310,12 @@ async def test_delete_incident_removes_everything_about_it(
     async with db.session() as session:
         assert await incidents.get_incident(session=session, ref=gone.ref) is None
         assert await incidents.events_for(session=session, incident_id=gone.id) == []
-        assert await incidents.chosen_options(session=session, incident_id=gone.id) == {}
+        assert await choices.chosen_options(session=session, incident_id=gone.id) == {}
         assert await schedule.jobs_for(session=session, incident_id=gone.id) == []
-        assert await outbox.messages_for(session=session, incident_id=gone.id) == []
+        assert await outbox_upkeep.messages_for(session=session, incident_id=gone.id) == []
         assert await incidents.get_incident(session=session, ref=kept.ref) is not None
         assert len(await incidents.events_for(session=session, incident_id=kept.id)) == 1
-        assert len(await outbox.messages_for(session=session, incident_id=kept.id)) == 1
+        assert len(await outbox_upkeep.messages_for(session=session, incident_id=kept.id)) == 1
 
 
 async def test_count_open(db: Database, make_incident: MakeIncident) -> None:

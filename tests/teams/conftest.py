@@ -23,7 +23,7 @@ from bot.app.config import Settings
 from bot.app.runtime import Runtime, build_runtime, migrate
 from bot.app.server import create_app
 from storage.db import utc_now
-from storage.models import OutboxMessage
+from storage.delivery_models import OutboxMessage
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.teams import activities as act
 
