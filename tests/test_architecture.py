@@ -8,7 +8,9 @@ relative ones resolved, imports under ``if TYPE_CHECKING:`` left out (they never
 - only ``bot/app`` (composition roots) and ``bot/hr`` import a platform SDK or aiohttp, and
   only ``bot/app`` wires adapters in;
 - the Bot Framework SDK (botbuilder) is imported nowhere but ``adapters/teams``;
-- no import cycles between our modules.
+- no import cycles between our modules;
+- no module imports another's private (``_name``) names;
+- a module says what it holds and stays under :data:`MAX_LINES` lines (split by responsibility).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ MAY_USE_PLATFORM_SDKS = ("bot/app/", "bot/hr/")
 COMPOSITION_ROOTS = ("bot/app/",)
 ADAPTERS_MAY_IMPORT = ("bot.core", "bot.model")
 HIDDEN = {"ctx", "runtime", "db"}
+MAX_LINES = 300
 
 
 def files(package: str, root: Path = ROOT) -> list[Path]:
@@ -151,6 +154,22 @@ def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
 
 def rel(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
+
+
+def private_imports(path: Path, root: Path = ROOT) -> list[str]:
+    """``module._name`` for each private name ``path`` imports from another of our modules."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = _base(path, node, root)
+            if top(base) in OURS and base != module_of(path, root):
+                found += [f"{base}.{a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+    return found
+
+
+def our_modules() -> list[Path]:
+    return [path for package in OURS for path in files(package) if "migrations" not in path.parts]
 
 
 # -- the rules ---------------------------------------------------------------------------
@@ -278,3 +297,24 @@ def test_the_checker_reports_a_cycle_with_its_path() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycle_in(graph) == ["a", "b", "c", "a"]
     assert cycle_in({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    found = {rel(path): names for path in [*our_modules(), *files("tests"), *files("bench")]
+             if (names := private_imports(path))}
+    assert found == {}, "make the name public (and say what it is) or keep it where it lives"
+
+
+def test_every_module_stays_under_the_split_size_and_says_what_it_holds() -> None:
+    long = {rel(p): n for p in our_modules() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}, f"split by responsibility before {MAX_LINES} lines"
+    silent = [rel(p) for p in our_modules() if p.stat().st_size and ast.get_docstring(ast.parse(p.read_text(
+        encoding="utf-8"))) is None]
+    assert silent == [], "a module's docstring says what it holds"
+
+
+def test_the_checker_sees_a_private_import(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "one.py").write_text("from bot.two import _hidden\nfrom bot.two import shown\n")
+    (tmp_path / "bot" / "two.py").write_text("_hidden = 1\nshown = 2\n")
+    assert private_imports(tmp_path / "bot" / "one.py", tmp_path) == ["bot.two._hidden"]

@@ -118,7 +118,7 @@ def _job(job: Any) -> dict[str, Any]:
             "attempts": job.attempts, "done_at": _when(job.done_at)}
 
 
-async def _open(settings: Settings, *, read_only: bool = False, hashes: bool = True) -> Database:
+async def open_records(settings: Settings, *, read_only: bool = False, hashes: bool = True) -> Database:
     """Connected, migrated and the key checked (one ConfigError line otherwise); unless
     read-only or ``hashes`` is False (``rotate-key`` itself), the customer hashes must be
     made under the configured key (:mod:`storage.customer_keys`)."""
@@ -138,7 +138,7 @@ async def incidents_command(settings: Settings, args: argparse.Namespace, *, out
     """Read-only: beside a running server these never take the write lock."""
     if args.incidents_command == "export":
         return await export_command(settings, args, out=out)
-    db = await _open(settings, read_only=True)
+    db = await open_records(settings, read_only=True)
     try:
         if args.incidents_command == "show":
             ref = args.id.strip().upper()
@@ -174,7 +174,7 @@ async def export_command(settings: Settings, args: argparse.Namespace, *, out: T
                                     status=args.status)
     except export.ExportError as exc:
         raise UsageError(str(exc)) from None
-    db = await _open(settings, read_only=True)
+    db = await open_records(settings, read_only=True)
     try:
         rows = await export.build_rows(db, policy, where)
     finally:
@@ -191,7 +191,7 @@ async def export_command(settings: Settings, args: argparse.Namespace, *, out: T
 
 
 async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> int:
-    db = await _open(settings)
+    db = await open_records(settings)
     await db.dispose()
     runtime = build_runtime(settings)
     try:
@@ -213,7 +213,7 @@ async def purge_command(settings: Settings, *, dry_run: bool, out: TextIO) -> in
 async def rotate_command(settings: Settings, *, out: TextIO) -> int:
     from storage.rekey import rekey
 
-    db = await _open(settings, hashes=False)  # an encrypted database without its key is refused first
+    db = await open_records(settings, hashes=False)  # an encrypted database without its key is refused first
     if not settings.encryption_key:
         await db.dispose()
         raise Refused("HAVEN_ENCRYPTION_KEY is not set: nothing to rotate")

@@ -14,7 +14,7 @@ from datetime import UTC
 from typing import Any, TextIO
 
 from bot.app.config import Settings
-from bot.app.records import _open
+from bot.app.records import open_records
 from bot.app.runtime import policy_from
 from bot.model.clock import clock_from
 from bot.model.inbound import normalize
@@ -46,7 +46,7 @@ async def register_command(settings: Settings, args: argparse.Namespace, *, out:
     if args.register_command == "lift":
         return await lift_command(settings, args.id, args.reason, out=out, err=err)
     policy = policy_from(settings)
-    db = await _open(settings)
+    db = await open_records(settings)
     try:
         async with db.session() as session:
             entries = await store.list_entries(session=session, include_lifted=True)
@@ -77,7 +77,7 @@ async def lift_command(settings: Settings, raw_id: str, reason: str, *, out: Tex
     if not why:
         err.write("haven: --reason must say why the entry is lifted\n")
         return 2
-    db = await _open(settings)
+    db = await open_records(settings)
     try:
         async with db.session() as session:
             actor, now = _actor(), clock_from(settings.clock_file).now()
