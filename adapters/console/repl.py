@@ -26,7 +26,7 @@ from bot.model.settings import ConsoleSettings
 Settle = Callable[[], Awaitable[None]]
 Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]  # one incident's record, described in a locale
 
-_AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S+)\s*$")
+_AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S(?:.*\S)?)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
 _CHECK = re.compile(r"^:check(?:\s+(.*))?$", re.DOTALL)
 QUIT = (":quit", ":q", ":exit")

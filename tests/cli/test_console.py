@@ -117,6 +117,17 @@ def test_a_japanese_name_is_mentioned_and_shown_as_typed(tmp_path: Path) -> None
     assert "‹" not in out and "<@" not in out and "u-e4" not in out
 
 
+def test_a_name_with_spaces_is_one_person(tmp_path: Path) -> None:
+    lines = [":as employee Hanako Suzuki", "/abuse he threatened me on the phone",
+             ":as supervisor Taro  Sato ", "6", ":show INC-2026-000001"]
+    result = run_console(tmp_path, lines, "en")
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Unknown command" not in out
+    assert "@Taro  Sato took over" in out
+    assert "reported  Hanako Suzuki" in out
+
+
 def test_show_speaks_japanese_in_local_time(tmp_path: Path) -> None:
     result = run_console(tmp_path, [*FLOW], "ja")
     out = result.stdout
