@@ -17,8 +17,10 @@ from bot.model.messages import Action, Audience
 from storage import register as store
 
 ACTIONS = {Action.REGISTER_EXTEND, Action.REGISTER_LIFT, Action.REGISTER_WIDEN, Action.APPROVE, Action.REJECT}
-DONE: dict[str, str] = {Action.APPROVE: "approved", Action.REJECT: "rejected", Action.REGISTER_EXTEND: "proposed",
-        Action.REGISTER_LIFT: "proposed", Action.REGISTER_WIDEN: "proposed"}  # the notice after the redirect
+DONE: dict[str, str] = {  # what the register page confirms after the redirect (?done=…)
+    Action.APPROVE: "approved", Action.REJECT: "rejected",
+    Action.REGISTER_EXTEND: "proposed", Action.REGISTER_LIFT: "proposed", Action.REGISTER_WIDEN: "proposed",
+}
 
 
 def _scope(desk: Desk, scope: str, locale: str) -> str:
