@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from bot.model.clock import DayOutOfRange, parse_day
 from policy.model import Policy
 from storage import export as queries
 from storage.db import Database
@@ -70,7 +71,9 @@ def _day(option: str, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return parse_day(value.strip())
+    except DayOutOfRange as exc:
+        raise ExportError(f"{option}: {exc}") from None
     except ValueError:
         raise ExportError(f"{option}: {value!r} is not a date as YYYY-MM-DD") from None
 

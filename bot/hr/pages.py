@@ -3,78 +3,38 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from bot.hr.text import render
+from bot.hr import filters
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk
+from bot.hr.text import render
 from storage import desk_queries
 from storage import incidents as repo
-from storage.desk_queries import IncidentFilter
 
 REF = re.compile(r"^INC-\d{4}-\d{6}$")
-STATUSES = ("open", "acknowledged", "resolved")
 
 
 def _desk(request: web.Request) -> Desk:
     return request.app[DESK]
 
 
-def _day(text: str, desk: Desk, name: str) -> datetime | None:
-    """``YYYY-MM-DD`` (a local day) → naive UTC at its local midnight; bad input is a 400."""
-    if not text:
-        return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise web.HTTPBadRequest(text=f"{name}: expected a date as YYYY-MM-DD") from None
-    local = datetime.combine(day, time(0), tzinfo=desk.policy.zone)
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def _choice(value: str, allowed: set[str], name: str) -> str | None:
-    if not value:
-        return None
-    if value not in allowed:
-        raise web.HTTPBadRequest(text=f"{name}: unknown value")
-    return value
-
-
-def filters_of(request: web.Request, desk: Desk) -> tuple[IncidentFilter, dict[str, str]]:
-    q = request.query
-    policy = desk.policy
-    chosen = {k: q.get(k, "") for k in ("status", "severity", "category", "site", "from", "to")}
-    until = _day(chosen["to"], desk, "to")
-    filters = IncidentFilter(
-        status=_choice(chosen["status"], set(STATUSES), "status"),
-        severity=_choice(chosen["severity"], {s.id for s in policy.severities}, "severity"),
-        category=_choice(chosen["category"], {c.id for c in policy.categories}, "category"),
-        site=_choice(chosen["site"], {s.id for s in policy.sites}, "site"),
-        reported_from=_day(chosen["from"], desk, "from"),
-        reported_to=until + timedelta(days=1) if until else None,
-    )
-    return filters, chosen
-
-
-def _page(request: web.Request) -> int:
-    try:
-        page = int(request.query.get("page", "1"))
-    except ValueError:
-        raise web.HTTPBadRequest(text="page: expected a whole number") from None
-    if not 1 <= page <= 100_000:
-        raise web.HTTPBadRequest(text="page: out of range")
-    return page
-
-
 async def incident_list(request: web.Request) -> web.StreamResponse:
+    """The list, filtered and paged; a page past the last one shows the last one."""
     desk = _desk(request)
-    filters, chosen = filters_of(request, desk)
-    page = _page(request)
+    picked = filters.chosen(request, desk)
+    where = filters.incident_filter(picked, desk)
+    page = filters.page_asked(request)
     async with desk.db.session() as session:
         rows, total = await desk_queries.search_incidents(
-            session=session, filters=filters, limit=desk.page_size, offset=(page - 1) * desk.page_size)
+            session=session, filters=where, limit=desk.page_size, offset=(page - 1) * desk.page_size)
+        pages = max(1, -(-total // desk.page_size))
+        if page > pages:
+            page = pages
+            rows, total = await desk_queries.search_incidents(
+                session=session, filters=where, limit=desk.page_size, offset=(page - 1) * desk.page_size)
     locale = request[LOCALE]
     items = [{
         "ref": i.ref, "status": i.status, "severity": i.severity, "category": i.category,
@@ -83,11 +43,11 @@ async def incident_list(request: web.Request) -> web.StreamResponse:
         "reported_at": desk.local(i.reported_at), "owner": i.owner_id or "",
         "legal_hold": i.legal_hold,
     } for i in rows]
-    pages = max(1, -(-total // desk.page_size))
-    query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
     return render("incidents.html", request, {
-        "items": items, "total": total, "page": page, "pages": pages, "chosen": chosen, "query": query,
-        "statuses": STATUSES,
+        "items": items, "total": total, "page": page, "pages": pages, "chosen": picked.values,
+        "prev_query": picked.query(page=page - 1, lang=locale), "next_query": picked.query(page=page + 1, lang=locale),
+        "export_query": picked.query(filters.EXPORT_FIELDS),
+        "statuses": filters.STATUSES,
         "severities": [(s.id, s.labels.get(locale)) for s in desk.policy.severities],
         "categories": [(c.id, c.labels.get(locale)) for c in desk.policy.categories],
         "sites": [(s.id, s.labels.get(locale)) for s in desk.policy.sites],
@@ -103,7 +63,7 @@ def label(items: Any, wanted: str, locale: str) -> str:
 
 
 async def incident_page(request: web.Request) -> web.StreamResponse:
-    """The whole record; every view is an ``hr_viewed`` event on the incident's trail."""
+    """The whole record; every view (a ``GET``) is an ``hr_viewed`` event on the incident's trail."""
     desk = _desk(request)
     ref = request.match_info["ref"].upper()
     if not REF.match(ref):
@@ -124,6 +84,18 @@ async def incident_page(request: web.Request) -> web.StreamResponse:
         "severity_label": label(desk.policy.severities, record["severity"], request[LOCALE]),
         "category_label": label(desk.policy.categories, record["category"], request[LOCALE]),
     })
+
+
+async def record_head(request: web.Request) -> web.StreamResponse:
+    """``HEAD`` on a record or its evidence pack: whether it exists, with no body and no
+    ``hr_viewed`` event (only a real ``GET`` shows the record, so only that is audited)."""
+    ref = request.match_info["ref"].upper()
+    if not REF.match(ref):
+        raise web.HTTPNotFound()
+    async with _desk(request).db.session() as session:
+        if await repo.get_incident(session=session, ref=ref) is None:
+            raise web.HTTPNotFound()
+    return web.Response()
 
 
 def local_iso(desk: Desk) -> Any:

@@ -17,6 +17,10 @@ from bot.model.messages import Action, Audience
 from storage import register as store
 
 ACTIONS = {Action.REGISTER_EXTEND, Action.REGISTER_LIFT, Action.REGISTER_WIDEN, Action.APPROVE, Action.REJECT}
+DONE: dict[str, str] = {  # what the register page confirms after the redirect (?done=…)
+    Action.APPROVE: "approved", Action.REJECT: "rejected",
+    Action.REGISTER_EXTEND: "proposed", Action.REGISTER_LIFT: "proposed", Action.REGISTER_WIDEN: "proposed",
+}
 
 
 def _scope(desk: Desk, scope: str, locale: str) -> str:
@@ -41,12 +45,15 @@ async def _entries(desk: Desk, locale: str) -> list[dict[str, object]]:
 
 async def register_page(request: web.Request, *, notice: str | None = None, status: int = 200) -> web.StreamResponse:
     desk = request.app[DESK]
+    done = request.query.get("done", "") if request.method == "GET" else ""
     return render("register.html", request, {
         "viewer": request[VIEWER], "entries": await _entries(desk, request[LOCALE]), "notice": notice,
-    }, status=status)
+        "done": t(request[LOCALE], f"hr.register.done.{done}") if done in DONE.values() else None,
+    }, status=status, here=None if request.method == "GET" else "/hr/register")
 
 
 async def show(request: web.Request) -> web.StreamResponse:
+    """The register; ``?done=proposed|approved|rejected`` (after a POST) confirms what was done."""
     return await register_page(request)
 
 
@@ -67,4 +74,4 @@ async def act(request: web.Request) -> web.StreamResponse:
     refusal = next((r.message.text for r in result.replies if r.private), None)
     if refusal:
         return await register_page(request, notice=refusal, status=409)
-    raise web.HTTPSeeOther(f"/hr/register?lang={request[LOCALE]}")
+    raise web.HTTPSeeOther(f"/hr/register?lang={request[LOCALE]}&done={DONE.get(str(action), 'proposed')}")

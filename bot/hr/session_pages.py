@@ -21,7 +21,7 @@ def refuse(request: web.Request, *, reason: str = "hr.signin.needed") -> web.Str
     """401: the sign-in page for a browser, a short text for anything else; never data."""
     if "text/html" not in request.headers.get("Accept", ""):
         return web.Response(status=401, text="sign in to the HR desk from chat (/haven hr)")
-    return render("signin.html", request, {"reason": reason}, status=401)
+    return render("signin.html", request, {"reason": reason}, status=401, here="/hr/signin")  # no echo of the path
 
 
 async def signin(request: web.Request) -> web.StreamResponse:
@@ -33,11 +33,15 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    """Spend the one-time link; the new session id replaces whatever cookie was there."""
+    """Spend the one-time link; the new session id replaces whatever cookie was there. A
+    link that works for someone who is not HR is spent, and they are told they have no access."""
     desk = _desk(request)
     signed = await desk.signin.sign_in(request.query.get("token", ""))
-    if signed is None or not await desk.access.is_hr(signed[0]):
-        return render("signin.html", request, {"reason": "hr.signin.bad_link"}, status=401)
+    if signed is None:
+        return render("signin.html", request, {"reason": "hr.signin.bad_link"}, status=401, here="/hr/signin")
+    if not await desk.access.is_hr(signed[0]):  # a real link, for someone who is not (or no longer) HR
+        await desk.signin.sign_out(signed[1].session_id)
+        return render("signin.html", request, {"reason": "hr.signin.not_hr"}, status=401, here="/hr/signin")
     old = request.cookies.get(COOKIE)
     if old:
         await desk.signin.sign_out(old)

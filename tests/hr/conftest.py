@@ -10,7 +10,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.app.listen import Gate
 from bot.app.runtime import Runtime
+from bot.app.server import never_500
 from bot.hr.access import HrAccess
 from bot.hr.app import mount
 from bot.app.desk_wiring import build_desk
@@ -71,7 +73,7 @@ async def desk_world(fresh_database_url: str) -> AsyncIterator[DeskWorld]:
                                                monotonic=lambda: wall.now().timestamp()),
                       signin=SignIn(db=runtime.db, clock=wall, public_url="https://haven.example.com"))
     desk.secure_cookie = False
-    app = web.Application()
+    app = web.Application(middlewares=[never_500, Gate(64).middleware])  # as haven serve wraps it
     mount(app, desk)
     client = TestClient(TestServer(app))
     await client.start_server()

@@ -114,3 +114,34 @@ def test_hr_link_refuses_someone_who_is_not_hr(desk: tuple[HavenProcess, dict[st
     assert result.stderr.strip() == "haven: hr-link: UEMP1 is not in HAVEN_HR_USERS"
     off_loopback = cli({**env, "HAVEN_HOST": "0.0.0.0"}, "hr-link", "--user", "UHR1")
     assert off_loopback.returncode == 2 and "loopback" in off_loopback.stderr
+
+
+async def test_switching_language_keeps_the_filters_and_odd_posts_are_4xx(
+        desk: tuple[HavenProcess, dict[str, str]]) -> None:
+    haven, env = desk
+    async with chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(link(env))
+        await page.select_option("select[name=status]", "open")
+        await page.click("button[type=submit]:has-text('Apply')")
+        assert await page.get_attribute("nav a:has-text('Export')", "href") == "/hr/export.csv?status=open"
+        japanese = page.locator("a[hreflang=ja]")
+        assert await japanese.get_attribute("lang") == "ja"
+        await japanese.click()
+        assert "status=open" in page.url and "lang=ja" in page.url
+        assert await page.locator("h1").inner_text() == "事案一覧"
+        assert await page.locator("select[name=status]").input_value() == "open"
+        csrf = await page.locator("input[name=csrf]").first.get_attribute("value")
+        assert csrf
+        multipart = await page.request.post(f"{haven.url}/hr/logout", multipart={"csrf": csrf})
+        assert multipart.status == 415
+        garbled = await page.request.post(f"{haven.url}/hr/logout", data=b"csrf=\xff",
+                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert garbled.status == 400
+        for query in ("from=0001-01-01", "to=9999-12-31", "from=2026-12-02&to=2026-12-01"):
+            for path in ("/hr/incidents", "/hr/export.csv"):
+                answer = await page.request.get(f"{haven.url}{path}?{query}&lang=ja")
+                assert answer.status == 400, (path, query)
+        await page.reload()
+        assert await page.locator("h1").inner_text() == "事案一覧"  # still signed in: the odd posts did nothing
+    assert "Traceback" not in haven.output()

@@ -45,15 +45,18 @@ async def test_widening_from_the_desk_needs_a_second_hr_member(desk_world: DeskW
     csrf = await desk_world.signed_in()
     page = await (await desk_world.client.get("/hr/register")).text()
     assert "Shibuya store" in page and 'value="register_widen"' in page
-    assert await post(desk_world, entry, csrf, "register_widen") == 303
-    page = await (await desk_world.client.get("/hr/register")).text()
+    proposed = await desk_world.client.post(f"/hr/register/{entry}", data={"csrf": csrf, "action": "register_widen"})
+    page = await proposed.text()
+    assert proposed.status == 200 and "Your proposal was recorded" in page
     assert "proposes to apply this entry to every site" in page
+    assert "Your proposal" not in await (await desk_world.client.get("/hr/register")).text()
     assert await post(desk_world, entry, csrf, "approve") == 409, "nobody approves their own proposal"
     assert (await stored(desk_world, entry)).scope == "store_shibuya"
 
     desk_world.client.session.cookie_jar.clear()
     csrf2 = await desk_world.signed_in(SECOND_HR)
-    assert await post(desk_world, entry, csrf2, "approve") == 303
+    approved = await desk_world.client.post(f"/hr/register/{entry}?lang=ja", data={"csrf": csrf2, "action": "approve"})
+    assert "承認しました" in await approved.text()
     assert (await stored(desk_world, entry)).scope == store.ALL_SITES
     page = await (await desk_world.client.get("/hr/register")).text()
     assert "All sites" in page and 'value="register_widen"' not in page
@@ -103,3 +106,20 @@ async def test_an_hr_user_known_only_from_the_list_decides_from_the_desk(desk_wo
     desk_world.client.session.cookie_jar.clear()
     response = await desk_world.client.get("/hr/" + await desk_world.link(EMPLOYEE), allow_redirects=False)
     assert response.status == 401, "off the list and not in the channel: not HR anywhere"
+
+
+async def test_a_rejection_is_confirmed_and_an_unknown_flag_shows_nothing(desk_world: DeskWorld) -> None:
+    entry = await add_site_entry(desk_world)
+    desk_world.hr_members.add(SECOND_HR.user_id)
+    desk_world.directory.supervisors |= {HR.user_id, SECOND_HR.user_id}
+    csrf = await desk_world.signed_in()
+    assert await post(desk_world, entry, csrf, "register_lift") == 303
+    desk_world.client.session.cookie_jar.clear()
+    csrf2 = await desk_world.signed_in(SECOND_HR)
+    response = await desk_world.client.post(f"/hr/register/{entry}", data={"csrf": csrf2, "action": "reject"},
+                                            allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/hr/register?lang=en&done=rejected"
+    page = await (await desk_world.client.get(response.headers["Location"])).text()
+    assert "You rejected the proposal" in page
+    forged = await (await desk_world.client.get("/hr/register?done=%3Cb%3Ehi")).text()
+    assert "<b>hi" not in forged and 'class="notice"' not in forged

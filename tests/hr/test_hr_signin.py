@@ -86,6 +86,18 @@ async def test_employee_with_a_valid_chat_identity_is_not_let_in(desk_world: Des
                                            allow_redirects=False)
     assert response.status == 401
     assert "Set-Cookie" not in response.headers
+    body = await response.text()
+    assert "This account has no access to the HR desk" in body
+    assert "expired" not in body and "already been used" not in body
+
+
+async def test_a_link_for_someone_not_hr_says_so_in_japanese(desk_world: DeskWorld) -> None:
+    response = await desk_world.client.get("/hr/" + await desk_world.link(EMPLOYEE) + "&lang=ja", headers=HTML,
+                                           allow_redirects=False)
+    assert response.status == 401
+    assert "このアカウントには人事デスクへのアクセス権がありません" in await response.text()
+    again = await desk_world.client.get("/hr/" + await desk_world.link(EMPLOYEE), headers=HTML, allow_redirects=False)
+    assert "INC-" not in await again.text()
 
 
 async def test_removed_from_hr_loses_access_within_a_minute(desk_world: DeskWorld) -> None:

@@ -76,6 +76,10 @@ def test_bad_filters_name_the_option() -> None:
     policy = load_policy(None)
     cases = [
         ({"start": "tomorrow"}, "--from: 'tomorrow' is not a date as YYYY-MM-DD"),
+        ({"start": "20261130"}, "--from: '20261130' is not a date as YYYY-MM-DD"),
+        ({"end": "2026-W48-1"}, "--to: '2026-W48-1' is not a date as YYYY-MM-DD"),
+        ({"start": "0001-01-01"}, "--from: 0001-01-01 is out of range (1900-01-01 to 9998-12-31)"),
+        ({"end": "9999-12-31"}, "--to: 9999-12-31 is out of range (1900-01-01 to 9998-12-31)"),
         ({"start": "2026-12-02", "end": "2026-12-01"}, "--from 2026-12-02 is after --to 2026-12-01"),
         ({"status": "closed"}, "--status: 'closed' is not one of open, acknowledged, resolved"),
         ({"site": "nowhere"}, "--site: 'nowhere'"),
