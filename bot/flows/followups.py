@@ -70,7 +70,8 @@ def checkin_message(ctx: Context, incident: Incident | Recipient, job_id: int, *
     if hr and incident.route == routes.LINE:
         buttons += (Button(Action.TALK_HR, t(locale, "button.talk_hr"), incident.ref),)
     buttons += (Button(Action.FOLLOWUP_STOP, t(locale, "button.followup_stop"), value),)
-    return Message(kind=Kind.CHECKIN, text=t(locale, "checkin.text", ref=incident.ref), buttons=buttons,
+    key = "checkin.text" if incident.route == routes.LINE else "checkin.text_hr"  # HR route: not the supervisors
+    return Message(kind=Kind.CHECKIN, text=t(locale, key, ref=incident.ref), buttons=buttons,
                    incident=incident.ref, locale=locale)
 
 
@@ -138,6 +139,8 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
         return PressResult(form=await details_form(ctx, press.actor, incident))
     if press.action == Action.IN_DANGER:
         await mark_in_danger(ctx, press.actor, incident)
+        if incident.route == routes.HELD:  # nobody could be alerted: say so, and what they can do
+            return _private(care.held_notice(locale, "reporter.in_danger_held", incident))
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
     if press.action == Action.TALK_NOW:
         return _private(await talk_request(ctx, press, incident))
