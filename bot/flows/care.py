@@ -8,7 +8,10 @@ who will reach out and when it was accepted, and may withdraw (``talk_cancel``).
 Who answers is a :class:`TalkRoute`: the line supervisors (the incident's owner by DM
 first, else its site's channel; paged in the escalation channel), or HR (``talk_hr``, once
 an HR channel exists): asked, re-notified and paged in the HR channel only, answered by
-HR members only; no line channel hears of it.
+HR members only; no line channel hears of it. On an incident on the HR route every
+request takes the HR route (a line owner cannot act there). While the report is held for
+HR (no HR channel), a request is kept and sent to nobody, and the employee is told so; it
+goes out, with deadlines from then, when the report is released (:func:`release`).
 """
 
 from __future__ import annotations
