@@ -121,7 +121,7 @@ async def release(session: Session, ctx: Context, incident: Incident) -> None:
     from now, and the employee is told."""
     assert incident.id is not None
     talk = await talks.open_talk(session=session, incident_id=incident.id)
-    if talk is None or talk.route != routes.HELD or talk.id is None:
+    if talk is None or talk.route != routes.HELD or talk.id is None or incident.route == routes.HELD:
         return
     route = HR if routes.on_hr_route(incident) else SUPERVISORS
     await talks.set_route(session=session, talk_id=talk.id, route=route)
