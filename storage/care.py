@@ -56,3 +56,9 @@ async def close_talk(*, session: AsyncSession, talk_id: int, state: str, actor: 
         .values(**values)
     )
     return result.rowcount == 1
+
+
+async def set_route(*, session: AsyncSession, talk_id: int, route: str) -> None:
+    """An open request kept while its report was held now goes to ``route``."""
+    await session.exec(update(TalkRequest).where(col(TalkRequest.id) == talk_id, col(TalkRequest.state) == OPEN)
+                       .values(route=route))

@@ -12,6 +12,7 @@ commits.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,10 @@ from sqlalchemy import bindparam, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage._sql import dialect_name
+from storage.db import utc_naive
+from storage.delivery_models import Job
 from storage.incident_models import Incident
+from storage.kinds import JobKind
 
 _INCIDENTS = Incident.metadata.tables["incidents"]
 
@@ -63,3 +67,18 @@ async def advance_chains(*, session: AsyncSession, heads: Sequence[tuple[int, in
         .values(event_count=bindparam("count"), chain_head=bindparam("head"))
     )
     await session.exec(statement, params=[{"incident_id": i, "count": n, "head": h} for i, n, h in heads])
+
+
+_JOBS = Job.metadata.tables["jobs"]
+
+
+async def newest_due(*, session: AsyncSession, incident_ids: Collection[int], now: datetime) -> dict[int, int]:
+    """Each incident's latest check-in due by ``now`` (not cancelled; pending, claimed or
+    sent): its job id. After a catch-up only that one is sent; older ones are skipped."""
+    if not incident_ids:
+        return {}
+    query = (select(_JOBS.c.incident_id, _JOBS.c.id)
+             .where(_JOBS.c.incident_id.in_(sorted(set(incident_ids))), _JOBS.c.kind == str(JobKind.CHECKIN),
+                    _JOBS.c.state != "cancelled", _JOBS.c.due_at <= utc_naive(now))
+             .order_by(_JOBS.c.due_at, _JOBS.c.id))
+    return {incident: job for incident, job in (await session.exec(query)).all()}  # type: ignore[call-overload]

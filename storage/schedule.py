@@ -1,6 +1,6 @@
 """Scheduled work as rows: re-notifications, pages, reminders, check-ins.
 
-States: ``pending`` → ``claimed`` (leased to a worker) → ``done``; or ``cancelled``.
+States: ``pending`` → ``claimed`` (leased to a worker) → ``done`` (or ``skipped``); or ``cancelled``.
 A job is identified by an idempotency ``key`` (e.g. ``INC-2026-000001:renotify:1``), so
 scheduling twice is harmless. Claims are exactly once (see :func:`claim_jobs`).
 """
@@ -156,13 +156,14 @@ async def next_due(*, db: Database) -> datetime | None:
 
 
 async def finish_job(
-    *, session: AsyncSession, job_id: int, worker: str, at: datetime | None = None
+    *, session: AsyncSession, job_id: int, worker: str, at: datetime | None = None, state: str = "done"
 ) -> bool:
-    """Mark a job done. True iff ``worker`` still held the claim (its lease was not rescued)."""
+    """Mark a job done (or ``skipped``: a check-in overtaken by a later one). True iff
+    ``worker`` still held the claim (its lease was not rescued)."""
     result = await session.exec(
         update(Job)
         .where(col(Job.id) == job_id, col(Job.claimed_by) == worker, col(Job.state) == "claimed")
-        .values(state="done", done_at=utc_naive(at or utc_now()), lease_until=None)
+        .values(state=state, done_at=utc_naive(at or utc_now()), lease_until=None)
     )
     return result.rowcount == 1
 
@@ -256,14 +257,14 @@ async def checkins_stopped(*, session: AsyncSession, incident_ids: Collection[in
 
 
 async def finish_jobs(
-    *, session: AsyncSession, job_ids: Collection[int], worker: str, at: datetime | None = None
+    *, session: AsyncSession, job_ids: Collection[int], worker: str, at: datetime | None = None, state: str = "done"
 ) -> int:
     """:func:`finish_job` for a batch; returns how many ``worker`` still held (all of
     them, or the caller must roll back)."""
     result = await session.exec(
         update(Job)
         .where(col(Job.id).in_(list(job_ids)), col(Job.claimed_by) == worker, col(Job.state) == "claimed")
-        .values(state="done", done_at=utc_naive(at or utc_now()), lease_until=None)
+        .values(state=state, done_at=utc_naive(at or utc_now()), lease_until=None)
     )
     return int(result.rowcount)
 

@@ -97,12 +97,16 @@ class Sweeper:
                 recipients = await bursts.lock_recipients(
                     session=session, incident_ids=[j.incident_id for j in jobs if j.incident_id is not None])
                 stopped = await schedule.checkins_stopped(session=session, incident_ids=list(recipients))
-                messages, events, heads = followups.checkin_rows(self.ctx, jobs, recipients, stopped, hr=hr)
-                await outbox.enqueue_many(session=session, rows=messages)
-                await bulk.add_events(session=session, rows=events)
-                await bursts.advance_chains(session=session, heads=heads)
-                finished = await schedule.finish_jobs(session=session, job_ids=ids, worker=self.worker,
-                                                      at=self.ctx.now())
+                newest = await bursts.newest_due(session=session, incident_ids=list(recipients), now=self.ctx.now())
+                burst = followups.checkin_rows(self.ctx, jobs, recipients, stopped, hr=hr, newest=newest)
+                await outbox.enqueue_many(session=session, rows=burst.messages)
+                await bulk.add_events(session=session, rows=burst.events)
+                await bursts.advance_chains(session=session, heads=burst.heads)
+                skipped = set(burst.skipped)
+                finished = await schedule.finish_jobs(session=session, job_ids=[i for i in ids if i not in skipped],
+                                                      worker=self.worker, at=self.ctx.now())
+                finished += await schedule.finish_jobs(session=session, job_ids=skipped, worker=self.worker,
+                                                       at=self.ctx.now(), state=followups.SKIPPED_STATE)
                 if finished != len(ids):
                     await session.rollback()
                     log.warning("%d of %d check-ins lost their lease; running the batch one by one",
@@ -121,7 +125,7 @@ class Sweeper:
             reachable = await self._escalation_reachable(job) if job.kind in (JobKind.PAGE, JobKind.TALK_PAGE) else True
             hr = await self._hr_platforms() if job.kind == followups.CHECKIN else frozenset()
             async with self.ctx.db.session() as session:
-                incident = None
+                incident, state = None, "done"
                 if job.incident_id is not None:
                     incident = await schedule.lock_incident(session=session, incident_id=job.incident_id)
                 if job.kind == register.REVIEW:
@@ -131,13 +135,14 @@ class Sweeper:
                 elif job.kind in escalation.KINDS:
                     await escalation_steps.run(session, self.ctx, job, incident, escalation_reachable=reachable)
                 elif job.kind == followups.CHECKIN:
-                    await followups.run_checkin(session, self.ctx, job, incident, hr=incident.platform in hr)
+                    state = await followups.run_checkin(session, self.ctx, job, incident,
+                                                        hr=incident.platform in hr) or state
                 elif job.kind in care.KINDS:
                     await care.run(session, self.ctx, job, incident, reachable=reachable)
                 else:
                     log.error("job %s has unknown kind %s; closing it", job.id, job.kind)
                 if not await schedule.finish_job(session=session, job_id=job.id, worker=self.worker,
-                                                 at=self.ctx.now()):
+                                                 at=self.ctx.now(), state=state):
                     await session.rollback()
                     log.warning("job %s lost its lease before finishing; another worker owns it", job.id)
                     return 0

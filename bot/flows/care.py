@@ -8,7 +8,10 @@ who will reach out and when it was accepted, and may withdraw (``talk_cancel``).
 Who answers is a :class:`TalkRoute`: the line supervisors (the incident's owner by DM
 first, else its site's channel; paged in the escalation channel), or HR (``talk_hr``, once
 an HR channel exists): asked, re-notified and paged in the HR channel only, answered by
-HR members only; no line channel hears of it.
+HR members only; no line channel hears of it. On an incident on the HR route every
+request takes the HR route (a line owner cannot act there). While the report is held for
+HR (no HR channel), a request is kept and sent to nobody, and the employee is told so; it
+goes out, with deadlines from then, when the report is released (:func:`release`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.flows import permissions
+from bot.flows import permissions, routes
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, check_supervisor, refuse
 from bot.flows.lifecycle import JobKind
@@ -83,16 +86,60 @@ def _accept_button(locale: str, value: str) -> tuple[Button, ...]:
 async def request_talk(session: Session, ctx: Context, incident: Incident, *, actor: str,
                        route: str = SUPERVISORS) -> Message:
     """Open a talk request (in the caller's transaction) unless one is open; returns the
-    reporter's private answer, with the button to withdraw."""
+    reporter's private answer, with the button to withdraw. On the HR route it goes to HR
+    (a line owner cannot act there); held for HR, it is kept and sent to nobody until the
+    report is released (:func:`release`)."""
     assert incident.id is not None
     locale = ctx.locale_of(incident)
+    held = incident.route == routes.HELD
+    if routes.on_hr_route(incident):
+        route = HR
     talk = await talks.open_talk(session=session, incident_id=incident.id)
     if talk is not None:
+        if held:
+            return held_notice(locale, "reporter.talk_held", incident, talk)
         return _with_cancel(notice(Kind.REPORTER_UPDATE, locale, route_of(talk).already, ref=incident.ref),
                             incident, talk)
+    now = ctx.now()
+    talk = await talks.create_talk(session=session, incident_id=incident.id, route=routes.HELD if held else route,
+                                   requested_by=actor, at=now)
+    if held:
+        log.info("%s: talk request kept while the report is held for HR", incident.ref)
+        await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested", actor=actor, at=now,
+                             detail={"talk": talk.id, "route": routes.HELD, "to": "nobody"})
+        return held_notice(locale, "reporter.talk_held", incident, talk)
+    to = await _ask(session, ctx, incident, talk, ROUTES[route])
+    await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested", actor=actor, at=now,
+                         detail={"talk": talk.id, "route": route, "to": to})
+    answer = _told(ctx, incident, ROUTES[route].told)
+    return _with_cancel(answer, incident, talk)
+
+
+async def release(session: Session, ctx: Context, incident: Incident) -> None:
+    """The report held for HR was released (``route_supervisors``, or an HR channel now
+    exists): its kept request to talk goes to the new route's channel, with its deadlines
+    from now, and the employee is told."""
+    assert incident.id is not None
+    talk = await talks.open_talk(session=session, incident_id=incident.id)
+    if talk is None or talk.route != routes.HELD or talk.id is None or incident.route == routes.HELD:
+        return
+    route = HR if routes.on_hr_route(incident) else SUPERVISORS
+    await talks.set_route(session=session, talk_id=talk.id, route=route)
+    talk.route = route
+    to = await _ask(session, ctx, incident, talk, ROUTES[route], generation="released")
+    await repo.add_event(session=session, incident_id=incident.id, kind="talk_released", actor="haven",
+                         at=ctx.now(), detail={"talk": talk.id, "route": route, "to": to})
+    told = _told(ctx, incident, f"{ROUTES[route].told}_released")
+    await enqueue(session, ctx, incident, Audience.USER, _with_cancel(told, incident, talk),
+                  user_id=incident.reporter_id)
+
+
+async def _ask(session: Session, ctx: Context, incident: Incident, talk: TalkRequest, path: TalkRoute,
+               *, generation: str = "") -> str:
+    """Post the request (the owner by DM first, else the route's channel) and plan its
+    deadlines from now; returns whom it asked (``owner`` or ``channel``)."""
+    assert incident.id is not None
     now, within = ctx.now(), ctx.policy.care.respond_within
-    talk = await talks.create_talk(session=session, incident_id=incident.id, route=route, requested_by=actor, at=now)
-    path = ROUTES[route]
     to_owner = path.owner_first and incident.owner_id
     channel = ctx.channel_locale
     key = f"{path.keys}.request" if to_owner else f"{path.keys}.request_channel"
@@ -102,18 +149,34 @@ async def request_talk(session: Session, ctx: Context, incident: Incident, *, ac
         await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
     else:
         await enqueue(session, ctx, incident, path.channel, message)
+    suffix = f":{generation}" if generation else ""
     await schedule.schedule_many(session=session, rows=[
-        NewJob(incident_id=incident.id, kind=kind, key=f"{incident.ref}:talk{talk.id}:{kind}", due_at=due,
-               payload={"talk": talk.id, "route": route})
+        NewJob(incident_id=incident.id, kind=kind, key=f"{incident.ref}:talk{talk.id}:{kind}{suffix}", due_at=due,
+               payload={"talk": talk.id, "route": path.name})
         for kind, due in ((RENOTIFY, now + within), (PAGE, now + 2 * within))])
-    await repo.add_event(session=session, incident_id=incident.id, kind="talk_requested", actor=actor, at=now,
-                         detail={"talk": talk.id, "route": route, "to": "owner" if to_owner else "channel"})
-    minutes = int(within.total_seconds() // 60)
-    answer = notice(Kind.REPORTER_UPDATE, locale, path.told, ref=incident.ref, minutes=minutes)
+    return "owner" if to_owner else "channel"
+
+
+def _told(ctx: Context, incident: Incident, key: str) -> Message:
+    """What the employee is told when their request goes out."""
+    locale = ctx.locale_of(incident)
+    minutes = int(ctx.policy.care.respond_within.total_seconds() // 60)
+    answer = notice(Kind.REPORTER_UPDATE, locale, key, ref=incident.ref, minutes=minutes)
     if not incident.share_name:  # the alert hid their name; the person who accepts must know whom to call
         answer = Message(kind=answer.kind, text=f"{answer.text}\n{t(locale, 'reporter.talk_name_shared')}",
                          incident=answer.incident, locale=locale)
-    return _with_cancel(answer, incident, talk)
+    return answer
+
+
+def held_notice(locale: str, key: str, incident: Incident, talk: TalkRequest | None = None) -> Message:
+    """The honest answer while the report is held for HR: nobody was told; the employee
+    may send it to their supervisors instead (and withdraw a kept request)."""
+    told = notice(Kind.REPORTER_UPDATE, locale, key, ref=incident.ref)
+    buttons: tuple[Button, ...] = (
+        Button(Action.ROUTE_SUPERVISORS, t(locale, "sites.button_route_supervisors"), incident.ref),)
+    if talk is not None:
+        buttons += (Button(Action.TALK_CANCEL, t(locale, "button.talk_cancel"), _value(incident, talk)),)
+    return Message(kind=told.kind, text=told.text, buttons=buttons, incident=incident.ref, locale=locale)
 
 
 def _with_cancel(message: Message, incident: Incident, talk: TalkRequest) -> Message:
@@ -206,8 +269,8 @@ async def _close(session: Session, ctx: Context, incident: Incident, talk: TalkR
 async def run(session: Session, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:
     """A talk request's deadline fell due: re-notify its channel, or page the next tier."""
     talk = await talks.get_talk(session=session, talk_id=int(job.payload.get("talk", 0)))
-    if talk is None or talk.state != "open":
-        return
+    if talk is None or talk.state != "open" or incident.route == routes.HELD:
+        return  # held for HR: nobody to remind yet (its deadlines are planned again on release)
     assert incident.id is not None
     route = route_of(talk)
     locale = ctx.channel_locale

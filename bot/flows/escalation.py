@@ -64,14 +64,24 @@ async def replan(session: Session, ctx: Context, incident: Incident) -> None:
     change itself was announced in the channel); an overdue page goes out at once.
     """
     assert incident.id is not None
+    if incident.route == routes.HELD:
+        return  # held for HR: nobody to alert; planned when the report is released
     await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=ACK_KINDS + JOIN_KINDS)
+    generation = await _generation(session, incident)
     if incident.status == Status.OPEN:
-        rows = _plan_ack(ctx, incident, not_before=ctx.now(), generation=incident.severity)
+        rows = _plan_ack(ctx, incident, not_before=ctx.now(), generation=generation)
     elif incident.status == Status.ACKNOWLEDGED:
-        rows = _plan_join(ctx, incident, ctx.now(), generation=incident.severity)
+        rows = _plan_join(ctx, incident, ctx.now(), generation=generation)
     else:
         rows = []
     await schedule.schedule_many(session=session, rows=rows)
+
+
+async def _generation(session: Session, incident: Incident) -> str:
+    """A key suffix no earlier plan of this incident used: a re-plan's rows are new rows
+    (keys of cancelled rows stay taken), and never a second copy of pending ones."""
+    assert incident.id is not None
+    return f"{incident.severity}{len(await schedule.jobs_for(session=session, incident_id=incident.id))}"
 
 
 async def replan_from(session: Session, ctx: Context, incident: Incident, *, at: datetime | None,

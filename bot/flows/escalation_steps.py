@@ -10,6 +10,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
+from bot.flows import routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
 from bot.flows.escalation import deadline, job_row, severity_of
 from bot.flows.lifecycle import JobKind, Status, Step, can
@@ -31,7 +32,9 @@ async def run(session: Session, ctx: Context, job: Job, incident: Incident,
     in this transaction, so an acknowledgement either committed before (and the step
     does nothing) or waits until after it."""
     assert incident.id is not None
-    if incident.status == Status.RESOLVED or await _already_done(session, incident, job):
+    if incident.status == Status.RESOLVED or incident.route == routes.HELD:
+        return  # held for HR: no channel to tell yet (planned again on release)
+    if await _already_done(session, incident, job):
         return
     if job.kind == JobKind.PAGE:
         await _page(session, ctx, job, incident, reachable=escalation_reachable)
@@ -46,9 +49,10 @@ async def _already_done(session: Session, incident: Incident, job: Job) -> bool:
     a job the sweeper had just claimed may have planned it again; it never runs twice."""
     assert incident.id is not None
     kind = JobKind(job.kind)
-    if kind not in (JobKind.RENOTIFY, JobKind.PAGE, JobKind.REMIND_OWNER, JobKind.REMIND_CHANNEL):
-        return False
     events = await repo.events_for(session=session, incident_id=incident.id)
+    if kind == JobKind.ASK_JOIN:  # asked since this one fell due: a copy of the same ask
+        return any(e.kind == "reminded" and (e.detail or {}).get("to") == "second_responder"
+                   and e.at >= job.due_at for e in events)
     if kind == JobKind.RENOTIFY:
         return sum(1 for e in events if e.kind == "renotified") >= int(job.payload.get("step", 1))
     if kind == JobKind.PAGE:
@@ -134,10 +138,13 @@ async def _ask_join(session: Session, ctx: Context, job: Job, incident: Incident
     if incident.second_responder_id:
         return
     locale = ctx.channel_locale
-    owner = mention(incident.owner_id) if incident.owner_id else t(locale, "alert.none")
     view = await load_view(session, ctx, incident)
     join = tuple(b for b in alert(ctx.policy, view, locale).buttons if b.action == Action.JOIN)
-    text = t(locale, "escalation.ask_join", ref=incident.ref, severity=_severity_label(ctx, incident), owner=owner)
+    severity = _severity_label(ctx, incident)
+    if incident.owner_id:
+        text = t(locale, "escalation.ask_join", ref=incident.ref, severity=severity, owner=mention(incident.owner_id))
+    else:  # nobody owns it yet: two people are needed, one to take it over and one to join
+        text = t(locale, "escalation.ask_join_unowned", ref=incident.ref, severity=severity)
     message = Message(kind=Kind.ASK_JOIN, text=text, buttons=join, incident=incident.ref, locale=locale)
     await _thread_reply(session, ctx, incident, message)
     await _event(session, ctx, incident, "reminded", job, detail={"to": "second_responder"})

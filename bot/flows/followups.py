@@ -8,7 +8,7 @@ forward into business time; answers are stored on the row and audited.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.delivery import priority
@@ -24,6 +24,7 @@ from bot.model.messages import Action, Audience, Button, Kind, Message, Reply
 from bot.model.views import notice
 from storage import audit
 from storage import incidents as repo
+from storage import checkins as bursts
 from storage import outbox, schedule
 from storage.checkins import Recipient
 from storage.db import Session
@@ -33,6 +34,8 @@ from storage.schedule import ClaimedJob, NewJob
 
 log = logging.getLogger("haven.followups")
 CHECKIN = JobKind.CHECKIN
+SENT, SKIPPED = "checkin_sent", "checkin_skipped"
+SKIPPED_STATE = "skipped"
 REPORTER_ACTIONS = frozenset(
     {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW, Action.TALK_CANCEL, Action.TALK_HR,
      Action.FOLLOWUP_OK, Action.FOLLOWUP_TALK, Action.FOLLOWUP_STOP}
@@ -70,46 +73,78 @@ def checkin_message(ctx: Context, incident: Incident | Recipient, job_id: int, *
     if hr and incident.route == routes.LINE:
         buttons += (Button(Action.TALK_HR, t(locale, "button.talk_hr"), incident.ref),)
     buttons += (Button(Action.FOLLOWUP_STOP, t(locale, "button.followup_stop"), value),)
-    return Message(kind=Kind.CHECKIN, text=t(locale, "checkin.text", ref=incident.ref), buttons=buttons,
+    key = "checkin.text" if incident.route == routes.LINE else "checkin.text_hr"  # HR route: not the supervisors
+    return Message(kind=Kind.CHECKIN, text=t(locale, key, ref=incident.ref), buttons=buttons,
                    incident=incident.ref, locale=locale)
 
 
+@dataclass
+class Burst:
+    """A burst of check-ins as rows: the DMs (outbox), the events and each incident's new
+    chain head, and the check-ins skipped (overtaken by a later one due at the same time)."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    heads: list[tuple[int, int, str]] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+
+
 def checkin_rows(ctx: Context, jobs: list[ClaimedJob], recipients: dict[int, Recipient], stopped: set[int],
-                 *, hr: frozenset[str] = frozenset(),
-                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[int, int, str]]]:
-    """A burst of check-ins as rows: the DMs (outbox), the ``checkin_sent`` events and each
-    incident's new chain head, the same rows :func:`add_checkin` writes one by one. A job
-    whose incident is gone, or whose reporter said stop, writes nothing. ``hr``: the
-    platforms with an HR channel."""
-    messages: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+                 *, hr: frozenset[str] = frozenset(), newest: dict[int, int] | None = None) -> Burst:
+    """A burst of check-ins as rows, the same rows :func:`add_checkin` writes one by one
+    (``checkin_sent``, or ``checkin_skipped`` for a check-in overdue with a later one:
+    after a catch-up only an incident's ``newest`` due check-in is sent). A job whose
+    incident is gone, or whose reporter said stop, writes nothing. ``hr``: the platforms
+    with an HR channel."""
+    burst = Burst()
     heads: dict[int, tuple[int, str | None]] = {}
     wall, now = ctx.wall_now(), ctx.now()
     for job in jobs:
         who = recipients.get(job.incident_id or 0)
         if who is None or who.id in stopped:
             continue
-        messages.append(outbox.message_row(
-            incident_id=who.id, platform=who.platform, kind=str(Kind.CHECKIN), audience=str(Audience.USER),
-            user_id=who.reporter_id, payload=checkin_message(ctx, who, job.id, hr=who.platform in hr).to_json(),
-            due_at=wall,
-            priority=priority.DIRECT))
+        latest = (newest or {}).get(who.id, job.id)
+        if latest == job.id:
+            burst.messages.append(outbox.message_row(
+                incident_id=who.id, platform=who.platform, kind=str(Kind.CHECKIN), audience=str(Audience.USER),
+                user_id=who.reporter_id, payload=checkin_message(ctx, who, job.id, hr=who.platform in hr).to_json(),
+                due_at=wall, priority=priority.DIRECT))
+        else:
+            burst.skipped.append(job.id)
         count, head = heads.get(who.id, (who.event_count, who.chain_head))
-        event = audit.next_event(incident_id=who.id, ref=who.ref, count=count, head=head, kind="checkin_sent",
-                                 actor="haven", at=now, detail={"checkin": job.id, "step": job.payload.get("step")})
-        events.append(event)
+        event = audit.next_event(incident_id=who.id, ref=who.ref, count=count, head=head,
+                                 kind=SENT if latest == job.id else SKIPPED, actor="haven", at=now,
+                                 detail=_detail(job.id, job.payload, latest))
+        burst.events.append(event)
         heads[who.id] = (event["seq"], event["hash"])
-    return messages, events, [(i, n, h) for i, (n, h) in heads.items() if h is not None]
+    burst.heads = [(i, n, h) for i, (n, h) in heads.items() if h is not None]
+    return burst
 
 
-async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incident, *, hr: bool = False) -> None:
+def _detail(job_id: int, payload: dict[str, Any], latest: int) -> dict[str, Any]:
+    detail = {"checkin": job_id, "step": payload.get("step")}
+    return detail if latest == job_id else {**detail, "instead": latest}
+
+
+async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incident, *, hr: bool = False) -> str:
     """Send one check-in by DM, unless the reporter said stop (even on a check-in whose
-    row was claimed before the stop cancelled the rest)."""
-    assert incident.id is not None
+    row was claimed before the stop cancelled the rest), or a later check-in is due too
+    (a catch-up: only the latest is sent; this one is skipped). Returns the row's final
+    state (``done`` or ``skipped``)."""
+    assert incident.id is not None and job.id is not None
     if incident.id in await schedule.checkins_stopped(session=session, incident_ids=[incident.id]):
-        return
+        return "done"
+    latest = (await bursts.newest_due(session=session, incident_ids=[incident.id], now=ctx.now())).get(
+        incident.id, job.id)
+    if latest != job.id:
+        log.info("%s: check-in %s skipped, check-in %s is due too", incident.ref, job.id, latest)
+        audit.append_loaded(session=session, incident=incident, kind=SKIPPED, actor="haven", at=ctx.now(),
+                            detail=_detail(job.id, job.payload, latest))
+        await session.flush()
+        return SKIPPED_STATE
     await add_checkin(session, ctx, job, incident, hr=hr)
     await session.flush()
+    return "done"
 
 
 async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incident, *, hr: bool = False) -> None:
@@ -125,7 +160,7 @@ async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incide
         payload=checkin_message(ctx, incident, job.id, hr=hr).to_json(), due_at=ctx.wall_now(), flush=False,
         priority=priority.DIRECT,
     )
-    audit.append_loaded(session=session, incident=incident, kind="checkin_sent", actor="haven", at=ctx.now(),
+    audit.append_loaded(session=session, incident=incident, kind=SENT, actor="haven", at=ctx.now(),
                         detail={"checkin": job.id, "step": job.payload.get("step")})
 
 
@@ -138,6 +173,8 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
         return PressResult(form=await details_form(ctx, press.actor, incident))
     if press.action == Action.IN_DANGER:
         await mark_in_danger(ctx, press.actor, incident)
+        if incident.route == routes.HELD:  # nobody could be alerted: say so, and what they can do
+            return _private(care.held_notice(locale, "reporter.in_danger_held", incident))
         return _private(notice(Kind.REPORTER_UPDATE, locale, "reporter.in_danger", ref=incident.ref))
     if press.action == Action.TALK_NOW:
         return _private(await talk_request(ctx, press, incident))

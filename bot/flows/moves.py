@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.flows import escalation, followups, routes
+from bot.flows import care, escalation, followups, routes
 from bot.flows.context import Context, alert_posts, enqueue
 from bot.flows.hr_route import alert_here, to_hr
 from bot.flows.decisions import PressResult, refuse
@@ -22,7 +22,6 @@ from bot.model.messages import Audience, Kind, Message, Reply
 from bot.model.ports import LookupFailed
 from bot.model.views import notice
 from storage import incidents as repo
-from storage import schedule
 from storage import sites as store
 from storage.db import Session
 from storage.incident_models import Incident
@@ -111,10 +110,10 @@ async def route_supervisors(ctx: Context, press: PressIn, incident: Incident) ->
         await store.set_site(session=session, incident_id=fresh.id, site=fresh.site, route=routes.LINE)
         fresh = await _fresh(session, fresh)
         await alert_here(session, ctx, fresh)
-        await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
         assert fresh.id is not None
         await repo.add_event(session=session, incident_id=fresh.id, kind="routed_supervisors",
                              actor=press.actor.user_id, at=ctx.now())
+        await _released(session, ctx, fresh)
         await session.commit()
     ctx.wake()
     told = notice(Kind.REPORTER_UPDATE, locale, "sites.routed_supervisors", ref=incident.ref)
@@ -130,13 +129,23 @@ async def release_held(ctx: Context, platform: str) -> int:
             await store.set_site(session=session, incident_id=incident.id, site=incident.site, route=routes.HR)
             fresh = await _fresh(session, incident)
             await alert_here(session, ctx, fresh)
-            await schedule.schedule_many(session=session, rows=escalation.plan_on_report(ctx, fresh))
+            told = notice(Kind.REPORTER_UPDATE, ctx.locale_of(fresh), "sites.released_to_hr", ref=fresh.ref)
+            await enqueue(session, ctx, fresh, Audience.USER, told, user_id=fresh.reporter_id)
+            await _released(session, ctx, fresh)
             released += 1
         await session.commit()
     if released:
         log.info("%d incidents held for HR were sent to the new HR channel on %s", released, platform)
         ctx.wake()
     return released
+
+
+async def _released(session: Session, ctx: Context, incident: Incident) -> None:
+    """A report held for HR was just alerted on its new route: its deadlines run from now
+    (nobody could see it before; whatever a raise planned while held is replaced), and a
+    request to talk kept meanwhile goes out."""
+    await escalation.replan_from(session, ctx, incident, at=ctx.now(), generation="released")
+    await care.release(session, ctx, incident)
 
 
 async def _fresh(session: Session, incident: Incident) -> Incident:

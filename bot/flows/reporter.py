@@ -67,7 +67,8 @@ async def add_details(ctx: Context, actor: Actor, ref: str, report: Submission) 
 
 
 async def mark_in_danger(ctx: Context, actor: Actor, incident: Incident) -> None:
-    """"I am in danger now": critical, the channel told once, deadlines re-planned."""
+    """"I am in danger now": critical, the channel told once, deadlines re-planned (held
+    for HR: recorded, and sent with the report when it is released)."""
     async with ctx.db.session() as session:
         fresh = await repo.get_incident(session=session, ref=incident.ref)
         assert fresh is not None and fresh.id is not None
@@ -85,8 +86,8 @@ async def _reassess_and_escalate(session: Session, ctx: Context, incident: Incid
     raised = await _reassess(session, ctx, incident, in_danger=in_danger or IN_DANGER in (incident.flags or ()))
     await repo.save_incident(session=session, incident=incident)
     await refresh_alerts(session, ctx, incident)
-    if not can(incident.status, Step.RAISE):
-        return
+    if not can(incident.status, Step.RAISE) or incident.route == routes.HELD:
+        return  # held for HR: nobody to alert yet; the raise shows in the alert sent on release
     if newly_in_danger:
         posts = await alert_posts(session, incident, ctx)
         urgent = replace(notice(Kind.NOW_CRITICAL, ctx.channel_locale, "alert.now_critical", ref=incident.ref),

@@ -121,7 +121,7 @@ def _status_line(view: IncidentView, locale: str) -> str:
         return t(locale, "alert.status_resolved", actor=mention(actor) if actor else "")
     if view.owner_id:
         return t(locale, "alert.status_acknowledged", owner=mention(view.owner_id))
-    return t(locale, "alert.status_open")
+    return t(locale, "alert.status_open" if view.route == "line" else "alert.status_open_hr")
 
 
 def _facts(policy: Policy, view: IncidentView, locale: str) -> tuple[Fact, ...]:

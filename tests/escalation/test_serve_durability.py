@@ -131,7 +131,8 @@ async def test_three_replicas_deliver_each_checkin_once(
         pytest.skip("replicas share one PostgreSQL database")
     due = START + timedelta(days=1)
     db = Database(fresh_database_url)
-    await seed(db, checkins=300, bursts=[(due, 300)], now=START, platform="slack")
+    # 300 incidents, one check-in each due together (several of one incident at once: only the latest is sent)
+    await seed(db, checkins=900, bursts=[(due, 300)], now=START, platform="slack")
     await db.dispose()
     world = await ServeWorld.create(tmp_path, fresh_database_url, START)
     try:
