@@ -131,8 +131,21 @@ def _minutes(start: datetime, end: datetime | None) -> int | None:
 
 
 def _decision(policy: Policy, event: Event) -> str:
+    """``2026-12-01 11:30 triaged violence/critical → other/normal by suzuki (note: …)``: what a
+    re-triage or a site change changed, and a re-triage's note (decrypted on load)."""
     what = f"{event.kind} {event.option}" if event.option else event.kind
-    return f"{local(policy, event.at)} {what} by {event.actor}"
+    change = _change(event.detail or {})
+    note = f" (note: {' '.join(event.note.split())})" if event.note else ""
+    return f"{local(policy, event.at)} {what}{change} by {event.actor}{note}"
+
+
+def _change(detail: dict[str, Any]) -> str:
+    before, after = detail.get("from"), detail.get("to")
+    if isinstance(before, dict) and isinstance(after, dict):  # triaged: category/severity
+        return f" {before.get('category')}/{before.get('severity')} → {after.get('category')}/{after.get('severity')}"
+    if isinstance(after, str):  # site_changed
+        return f" {before or '-'} → {after}"
+    return ""
 
 
 def to_json(rows: Sequence[dict[str, Any]]) -> str:

@@ -1,21 +1,21 @@
 """The numbers behind ``/hr/insights``: pure functions over incident rows.
 
 Any breakdown cell under :data:`SMALL` reports is shown as "<5": a small number can
-point at one person. A time with nothing behind it (no incident acknowledged) is
-:data:`NO_DATA`, a dash, not "<5"."""
+point at one person; cells and totals that would let a reader work one out are hidden
+too (:mod:`bot.hr.insights_masking`). A time with nothing behind it (no incident
+acknowledged) is :data:`NO_DATA`, a dash, not "<5"."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from statistics import quantiles
 from zoneinfo import ZoneInfo
 
+from bot.hr.insights_masking import HIDDEN as HIDDEN, MASK as MASK, SMALL as SMALL, Cell, protect_all
 from storage.desk_queries import InsightRow
 
-SMALL = 5
-MASK = "<5"
 NO_DATA = "—"
 
 
@@ -33,18 +33,41 @@ class Breakdown:
 
     months: list[str]
     keys: list[str]
-    counts: dict[tuple[str, str], int]  # (key, month) → count
+    counts: dict[Cell, int]  # (key, month) → count
+    hidden: frozenset[Cell] = field(default_factory=frozenset)  # beyond the small ones (see protected)
 
     def cell(self, key: str, month: str) -> str:
-        return shown(self.counts.get((key, month), 0))
+        count = self.counts.get((key, month), 0)
+        if (key, month) in self.hidden:
+            return MASK if count < SMALL else HIDDEN
+        return shown(count)
 
     def plotted(self, key: str) -> list[int | None]:
-        """Chart values: cells under five are left out, never drawn to scale."""
+        """Chart values: cells under five, and cells hidden to protect them, are left out."""
         values: list[int | None] = []
         for month in self.months:
             count = self.counts.get((key, month), 0)
-            values.append(count if count >= SMALL else None)
+            values.append(count if count >= SMALL and (key, month) not in self.hidden else None)
         return values
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page's numbers after protection: tables, statuses as shown, and the total (or None)."""
+
+    tables: list[Breakdown]
+    statuses: list[str]
+    total: str | None
+
+
+def protected(tables: list[Breakdown], statuses: list[int]) -> Page:
+    """Hide what would let a reader work out a "<5" (:func:`bot.hr.insights_masking.protect_all`)."""
+    months = tables[0].months if tables else []
+    done = protect_all([(b.keys, b.counts) for b in tables], months, statuses)
+    return Page(tables=[replace(b, hidden=frozenset(h)) for b, h in zip(tables, done.hidden, strict=True)],
+                statuses=[MASK if i in done.statuses and n < SMALL else HIDDEN if i in done.statuses else shown(n)
+                          for i, n in enumerate(statuses)],
+                total=shown(sum(statuses)) if done.total_shown else None)
 
 
 def per_month(rows: list[InsightRow], key_of: str, keys: list[str], zone: ZoneInfo) -> Breakdown:

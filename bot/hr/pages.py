@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.hr import filters
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk
+from bot.hr.record_view import record_context
 from bot.hr.text import render
 from storage import desk_queries
 from storage import incidents as repo
@@ -80,10 +81,7 @@ async def incident_page(request: web.Request) -> web.StreamResponse:
     if record is None:
         raise web.HTTPNotFound(text="no such incident")
     return render("incident.html", request, {
-        "r": record, "local": local_iso(desk), "viewer": viewer,
-        "severity_label": label(desk.policy.severities, record["severity"], request[LOCALE]),
-        "category_label": label(desk.policy.categories, record["category"], request[LOCALE]),
-    })
+        **record_context(desk.policy, record, request[LOCALE], local_iso(desk)), "viewer": viewer})
 
 
 async def record_head(request: web.Request) -> web.StreamResponse:

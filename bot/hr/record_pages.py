@@ -8,7 +8,8 @@ from aiohttp import web
 
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk, ExportRefused
 from bot.hr.evidence import chain_and_trail, pack, trail_csv
-from bot.hr.pages import REF, label, local_iso
+from bot.hr.pages import REF, local_iso
+from bot.hr.record_view import record_context
 from bot.hr.text import translator
 from storage import incidents as repo
 
@@ -44,10 +45,7 @@ async def evidence_zip(request: web.Request) -> web.StreamResponse:
         await session.commit()
     locale = request[LOCALE]
     html = aiohttp_jinja2.render_string("record_print.html", request, {
-        **translator(request), "r": record, "chain": chain, "local": local_iso(desk),
-        "severity_label": label(desk.policy.severities, record["severity"], locale),
-        "category_label": label(desk.policy.categories, record["category"], locale),
-    })
+        **translator(request), **record_context(desk.policy, record, locale, local_iso(desk)), "chain": chain})
     body = pack(record, chain, html, trail_csv(trail, desk.local))
     return web.Response(body=body, content_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{ref}-evidence.zip"'})

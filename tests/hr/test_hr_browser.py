@@ -68,7 +68,7 @@ async def test_hr_member_goes_from_link_to_an_incident_record(desk: tuple[HavenP
         assert await rows.count() == 3
         await rows.last.locator("a").click()  # newest first: the last row is the first report
         assert await page.title() == "INC-2026-000001 — Haven"
-        words = await page.locator(".user-text").first.inner_text()
+        words = await page.locator(".text .user-text").first.inner_text()  # the description
         assert '<script>alert("x")</script>' in words  # shown as text, never run
         assert dialogs == []
         if SCREENSHOTS:

@@ -86,7 +86,7 @@ async def test_no_acknowledged_incident_is_a_dash_and_one_to_four_stay_masked(de
     await desk_world.signed_in()
     body = await (await desk_world.client.get("/hr/insights")).text()
     count, p50, p90 = ack_cells(body, "Normal")
-    assert (count, p50, p90) == (MASK, MASK, MASK), "1–4 acknowledged: masked, never a dash"
+    assert (count, p50, p90) == (MASK, "Too few to show", "Too few to show"), "1–4: never a dash, never '<5 min'"
     count, p50, p90 = ack_cells(body, "Critical")
     assert count == "0"
     for cell in (p50, p90):
@@ -96,3 +96,5 @@ async def test_no_acknowledged_incident_is_a_dash_and_one_to_four_stay_masked(de
     japanese = await (await desk_world.client.get("/hr/insights?lang=ja")).text()
     _, p50, _ = ack_cells(japanese, "緊急")
     assert NO_DATA in p50 and "データなし" in p50 and "<5" not in p50
+    _, p50, p90 = ack_cells(japanese, "通常")
+    assert p50 == p90 == "件数が少ないため非表示"
