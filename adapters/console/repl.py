@@ -19,12 +19,13 @@ from adapters.console.session import (PLATFORM, ConsoleDirectory, ConsoleMesseng
                                       user_id)
 from bot.core import Haven
 from bot.model.i18n import t
-from bot.model.inbound import FormIn, PressIn, ReportIn, normalize
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize
 from bot.model.messages import SITE_FORM, Audience, Form, FormField
 from bot.model.settings import ConsoleSettings
 
 Settle = Callable[[], Awaitable[None]]
-Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]  # one incident's record, described in a locale
+Lookup = Callable[[Actor, str], Awaitable[dict[str, Any] | None]]
+"""One incident's trail as the actor may see it, described in a locale; None: not theirs to see, or none."""
 
 _AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S(?:.*\S)?)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
@@ -150,9 +151,9 @@ class Console:
             fields = [f for f in form.fields if f.id in errors]
 
     async def show(self, ref: str) -> None:
-        data = await self.lookup(ref.upper())
-        if data is None:
-            self.session.say("console.not_found", ref=ref)
+        data = await self.lookup(self.session.actor(), ref.upper())
+        if data is None:  # the same words whether it exists or not
+            self.session.say("console.not_shown", ref=ref.upper())
             return
         for line in trail(data, names=display):
             self.session.out.write(line + "\n")
