@@ -188,7 +188,7 @@ def test_console_supervisor_retriages(tmp_path: Path) -> None:
     assert "@here" in out[out.index("== Re-triage =="):], "the raise to critical re-alerts the channel"
     assert "INC-2026-000001 was re-triaged as Critical · Violent deeds or words by @sato" in out
     assert "INC-2026-000001  waiting for a supervisor  Critical  Violent deeds or words" in out
-    assert "2026-12-01 11:00 JST  triaged  sato" in out
+    assert "2026-12-01 11:00 JST  re-triaged  sato" in out
 
 
 def test_console_hr_route_only_hr_acts(tmp_path: Path) -> None:
