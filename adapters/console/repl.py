@@ -32,6 +32,7 @@ _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
 _CHECK = re.compile(r"^:check(?:\s+(.*))?$", re.DOTALL)
 QUIT = (":quit", ":q", ":exit")
 INTERRUPTED = 130  # the shell's code for "ended by Ctrl-C"
+EOF = object()  # end of input inside a form
 
 
 class Console:
@@ -131,11 +132,10 @@ class Console:
                     session.out.write(line + "\n")
                 if form_field.id in errors:
                     session.out.write(f"  ! {errors[form_field.id]}\n")
-                raw = await self.read("> ")
-                if not raw:  # EOF while the form is open: nothing is sent, the console ends
+                answered = await self.ask(form_field, form.locale)
+                if answered is EOF:  # end of input while the form is open: nothing is sent, the console ends
                     return
-                answer = normalize(raw)
-                values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
+                values[form_field.id] = answered
             if form.name == SITE_FORM:  # change_site: one question, then the answer
                 told = await self.haven.submit_site(FormIn(actor=session.actor(), values=values,
                                                            metadata=form.private_metadata))
@@ -150,6 +150,21 @@ class Console:
             errors = outcome.errors
             fields = [f for f in form.fields if f.id in errors]
 
+    async def ask(self, form_field: FormField, locale: str) -> object:
+        """One answer (Enter: the field's initial value); a choice or a yes/no that is not
+        one is asked again at once. :data:`EOF` at end of input."""
+        while True:
+            raw = await self.read("> ")
+            if not raw:
+                return EOF
+            answer = normalize(raw)
+            if not answer:
+                return form_field.initial
+            value, problem = _answer(form_field, answer)
+            if problem is None:
+                return value
+            self.session.out.write("  ! " + t(locale, problem, count=len(form_field.choices)) + "\n")
+
     async def show(self, ref: str) -> None:
         data = await self.lookup(self.session.actor(), ref.upper())
         if data is None:  # the same words whether it exists or not
@@ -159,14 +174,23 @@ class Console:
             self.session.out.write(line + "\n")
 
 
-def _answer(form_field: FormField, answer: str) -> object:
-    if form_field.kind == "select" and answer.isdigit():
-        index = int(answer) - 1
+YES = ("y", "yes", "true", "1", "はい")
+NO = ("n", "no", "false", "0", "いいえ")
+
+
+def _answer(form_field: FormField, answer: str) -> tuple[object, str | None]:
+    """The value typed, or what is wrong with it (a locale key)."""
+    if form_field.kind == "select":
+        index = int(answer) - 1 if answer.isdigit() else -1
         if 0 <= index < len(form_field.choices):
-            return form_field.choices[index].value
+            return form_field.choices[index].value, None
+        return None, "console.bad_choice"
     if form_field.kind == "checkbox":
-        return answer.lower() in ("y", "yes", "true", "1", "はい")
-    return answer
+        word = answer.lower()
+        if word in YES or word in NO:
+            return word in YES, None
+        return None, "console.bad_yes_no"
+    return answer, None
 
 
 async def run_console(haven: Haven, settings: ConsoleSettings, stdin: TextIO, stdout: TextIO, *,
