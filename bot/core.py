@@ -26,6 +26,7 @@ from bot.flows.links import DatabaseLinks, current_alert
 from bot.flows.notify import tell_user
 from bot.flows.permissions import sees_open_incidents
 from bot.flows.report_forms import details_form, new_form
+from bot.flows.visibility import Sight, sight
 from bot.hr.access import HrAccess
 from bot.hr.signin import SignIn
 from bot.model.errors import log_unexpected
@@ -285,6 +286,10 @@ class Haven:
         await self.tell(platform=actor.platform, user_id=actor.user_id,
                         message=notice(Kind.REPORTER_UPDATE, actor.locale, "hr.link.dm", url=url))
         return notice(Kind.REPORTER_UPDATE, actor.locale, "hr.link.sent")
+
+    async def sight(self, actor: Actor, ref: str) -> Sight:
+        """What ``actor`` may see of incident ``ref`` (``Sight.NONE`` also when there is none)."""
+        return await sight(self.ctx, actor, ref)
 
     async def current_alert(self, ref: str, *, kind: Kind = Kind.ALERT) -> Message | None:
         """The alert of incident ``ref`` as it stands now (a card refreshed in an interaction)."""

@@ -53,10 +53,16 @@ def field_prompt(form_field: FormField, locale: str) -> list[str]:
         for i, choice in enumerate(form_field.choices, start=1):
             lines.append(f"  {i}. {choice.label}")
     elif form_field.kind == "checkbox":
-        lines[0] += " (y/n)"
-    if form_field.initial and form_field.kind not in ("checkbox",):
-        lines.append(f"  ({form_field.initial})")
+        lines[0] += t(locale, "console.hint_yes_no")
+    if form_field.initial and form_field.kind != "checkbox":
+        lines.append("  " + t(locale, "console.initial", value=initial_shown(form_field)))
     return lines
+
+
+def initial_shown(form_field: FormField) -> str:
+    """What Enter keeps: a choice by its label, anything else as it stands."""
+    chosen = next((c.label for c in form_field.choices if c.value == form_field.initial), None)
+    return chosen if form_field.kind == "select" and chosen else str(form_field.initial)
 
 
 def form_header(form: Form) -> list[str]:

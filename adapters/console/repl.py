@@ -19,18 +19,20 @@ from adapters.console.session import (PLATFORM, ConsoleDirectory, ConsoleMesseng
                                       user_id)
 from bot.core import Haven
 from bot.model.i18n import t
-from bot.model.inbound import FormIn, PressIn, ReportIn, normalize
+from bot.model.inbound import Actor, FormIn, PressIn, ReportIn, normalize
 from bot.model.messages import SITE_FORM, Audience, Form, FormField
 from bot.model.settings import ConsoleSettings
 
 Settle = Callable[[], Awaitable[None]]
-Lookup = Callable[[str], Awaitable[dict[str, Any] | None]]  # one incident's record, described in a locale
+Lookup = Callable[[Actor, str], Awaitable[dict[str, Any] | None]]
+"""One incident's trail as the actor may see it, described in a locale; None: not theirs to see, or none."""
 
 _AS = re.compile(r"^:as\s+(employee|supervisor|hr)\s+(\S(?:.*\S)?)\s*$")
 _SHOW = re.compile(r"^:show\s+(\S+)\s*$")
 _CHECK = re.compile(r"^:check(?:\s+(.*))?$", re.DOTALL)
 QUIT = (":quit", ":q", ":exit")
 INTERRUPTED = 130  # the shell's code for "ended by Ctrl-C"
+EOF = object()  # end of input inside a form
 
 
 class Console:
@@ -130,11 +132,10 @@ class Console:
                     session.out.write(line + "\n")
                 if form_field.id in errors:
                     session.out.write(f"  ! {errors[form_field.id]}\n")
-                raw = await self.read("> ")
-                if not raw:  # EOF while the form is open: nothing is sent, the console ends
+                answered = await self.ask(form_field, form.locale)
+                if answered is EOF:  # end of input while the form is open: nothing is sent, the console ends
                     return
-                answer = normalize(raw)
-                values[form_field.id] = _answer(form_field, answer) if answer else form_field.initial
+                values[form_field.id] = answered
             if form.name == SITE_FORM:  # change_site: one question, then the answer
                 told = await self.haven.submit_site(FormIn(actor=session.actor(), values=values,
                                                            metadata=form.private_metadata))
@@ -149,23 +150,47 @@ class Console:
             errors = outcome.errors
             fields = [f for f in form.fields if f.id in errors]
 
+    async def ask(self, form_field: FormField, locale: str) -> object:
+        """One answer (Enter: the field's initial value); a choice or a yes/no that is not
+        one is asked again at once. :data:`EOF` at end of input."""
+        while True:
+            raw = await self.read("> ")
+            if not raw:
+                return EOF
+            answer = normalize(raw)
+            if not answer:
+                return form_field.initial
+            value, problem = _answer(form_field, answer)
+            if problem is None:
+                return value
+            self.session.out.write("  ! " + t(locale, problem, count=len(form_field.choices)) + "\n")
+
     async def show(self, ref: str) -> None:
-        data = await self.lookup(ref.upper())
-        if data is None:
-            self.session.say("console.not_found", ref=ref)
+        data = await self.lookup(self.session.actor(), ref.upper())
+        if data is None:  # the same words whether it exists or not
+            self.session.say("console.not_shown", ref=ref.upper())
             return
         for line in trail(data, names=display):
             self.session.out.write(line + "\n")
 
 
-def _answer(form_field: FormField, answer: str) -> object:
-    if form_field.kind == "select" and answer.isdigit():
-        index = int(answer) - 1
+YES = ("y", "yes", "true", "1", "はい")
+NO = ("n", "no", "false", "0", "いいえ")
+
+
+def _answer(form_field: FormField, answer: str) -> tuple[object, str | None]:
+    """The value typed, or what is wrong with it (a locale key)."""
+    if form_field.kind == "select":
+        index = int(answer) - 1 if answer.isdigit() else -1
         if 0 <= index < len(form_field.choices):
-            return form_field.choices[index].value
+            return form_field.choices[index].value, None
+        return None, "console.bad_choice"
     if form_field.kind == "checkbox":
-        return answer.lower() in ("y", "yes", "true", "1", "はい")
-    return answer
+        word = answer.lower()
+        if word in YES or word in NO:
+            return word in YES, None
+        return None, "console.bad_yes_no"
+    return answer, None
 
 
 async def run_console(haven: Haven, settings: ConsoleSettings, stdin: TextIO, stdout: TextIO, *,

@@ -28,7 +28,7 @@ def show() -> int:
     settings = load_settings()
     policy = policy_from(settings)
     path = Path(settings.policy) if settings.policy else DEFAULT_POLICY_PATH
-    source = "HAVEN_POLICY" if settings.policy else "the bundled default (HAVEN_POLICY is not set)"
+    source = "HAVEN_POLICY" if settings.policy else "the bundled default, as HAVEN_POLICY is not set"
     sys.stdout.write(f"# policy {policy.version} from {path} ({source})\n")
     sys.stdout.write(path.read_text(encoding="utf-8"))
     return 0

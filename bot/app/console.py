@@ -9,7 +9,10 @@ from adapters.console.repl import run_console
 from bot.app.config import Settings
 from bot.app.records import detail
 from bot.app.runtime import build_runtime, migrate
+from bot.flows.visibility import Sight
+from bot.model.alert import option_label
 from bot.model.i18n import catalog, t
+from bot.model.inbound import Actor
 from policy.model import Policy
 
 
@@ -22,9 +25,11 @@ async def console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
         await runtime.sweeper.tick()
         await runtime.dispatcher.drain()
 
-    async def lookup(ref: str) -> dict[str, Any] | None:
-        data = await detail(runtime.db, ref)
-        return described(data, policy, locale) if data is not None else None
+    async def lookup(actor: Actor, ref: str) -> dict[str, Any] | None:
+        """The trail ``actor`` may see (the buttons' rules), or None: not theirs to see, or no such incident."""
+        seen = await runtime.haven.sight(actor, ref)
+        data = await detail(runtime.db, ref) if seen != Sight.NONE else None
+        return described(data, policy, locale, nameless=seen == Sight.NAMELESS) if data is not None else None
 
     try:
         return await run_console(runtime.haven, settings.console(), stdin, stdout, settle=settle, lookup=lookup)
@@ -32,13 +37,19 @@ async def console(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
         await runtime.close()  # also retires this process's outbox heartbeat
 
 
-def described(data: dict[str, Any], policy: Policy, locale: str) -> dict[str, Any]:
-    """``data`` (:func:`bot.app.records.detail`) with ``shown``: status, severity, category,
-    event names and options in ``locale``, times in the policy's time zone."""
+def described(data: dict[str, Any], policy: Policy, locale: str, *, nameless: bool = False) -> dict[str, Any]:
+    """The incident's id and ``shown`` (nothing else of ``data``, :func:`bot.app.records.detail`):
+    status, severity, category, event names and options in ``locale``, times in the policy's
+    time zone; ``nameless``: the reporter as "Name not shared", as the alert shows them."""
+    hidden = t(locale, "alert.reporter_hidden")
+
+    def actor(user: str) -> str:
+        return hidden if nameless and user == data["reporter_id"] else user
+
     events = [
-        {"at": _local(event["at"], policy), "actor": event["actor"],
+        {"at": _local(event["at"], policy), "actor": actor(event["actor"]),
          "name": _text(locale, f"event.{event['kind']}", event["kind"]),
-         **({"option": _label(policy.options, event["option"], locale)} if event.get("option") else {})}
+         **({"option": option_label(policy, event["option"], locale)} if event.get("option") else {})}
         for event in data["events"]
     ]
     shown = {
@@ -47,7 +58,7 @@ def described(data: dict[str, Any], policy: Policy, locale: str) -> dict[str, An
         "category": _label(policy.categories, data["category"], locale),
         "events": events,
     }
-    return {**data, "shown": shown}
+    return {"id": data["id"], "shown": shown}
 
 
 def _text(locale: str, key: str, fallback: str) -> str:

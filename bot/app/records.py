@@ -228,8 +228,9 @@ async def rotate_command(settings: Settings, *, out: TextIO) -> int:
 
 async def audit_command(settings: Settings, *, out: TextIO, err: TextIO) -> int:
     """``haven audit verify``: 0 when every incident's chain holds, 1 naming the first
-    incident and event whose chain breaks. Needs no key (the chain covers ids only)."""
-    db = await open_database(settings, read_only=True)
+    incident and event whose chain breaks. Needs no key: the chain covers ids, kinds, times and
+    options, never encrypted text, and no encrypted column is read."""
+    db = await open_database(settings, read_only=True, key=False)
     try:
         async with db.session() as session:
             checked, broken = await audit.verify(session=session)
@@ -238,5 +239,5 @@ async def audit_command(settings: Settings, *, out: TextIO, err: TextIO) -> int:
     if broken is not None:
         err.write(f"haven: audit trail broken: {broken.ref} event {broken.seq} ({broken.reason})\n")
         return 1
-    out.write(f"ok: the audit trail of {checked} incidents is intact\n")
+    out.write(f"ok: the audit trail of {checked} incident{'' if checked == 1 else 's'} is intact\n")
     return 0

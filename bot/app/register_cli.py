@@ -61,6 +61,8 @@ async def register_command(settings: Settings, args: argparse.Namespace, *, out:
     if args.json:
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
+    if not rows:
+        out.write("the register is empty\n")
     for row in rows:
         line = f"{row['id']}  {row['state']:<7} {row['scope']:<14} since {row['since']}  review {row['review_on']}  " \
                f"{' '.join(row['incidents'])}"

@@ -67,25 +67,26 @@ def policy_from(settings: Settings) -> Policy:
         raise ConfigError(f"HAVEN_POLICY: {exc.errors[0]}{hint}") from None
 
 
-async def open_database(settings: Settings, *, read_only: bool = False) -> Database:
+async def open_database(settings: Settings, *, read_only: bool = False, key: bool = True) -> Database:
     """Connect, bring the schema up to date and check the key, or raise one
     :class:`ConfigError` line naming the variable.
 
     ``read_only``: a connection that cannot write (``haven incidents``), for use beside a
     running server: it never takes the write lock (a 30 s busy timeout covers the server's
     checkpoints); the schema is migrated first, on a normal connection, only when it is behind.
+    ``key=False``: the key is not checked (``haven audit verify`` reads no encrypted column).
     """
     from storage.migrate import upgrade
 
     if read_only and _file_exists(settings):
-        reader = await _guarded(make_database(settings, read_only=True), _reader_ready)
+        reader = await _guarded(make_database(settings, read_only=True), _reader_ready, key=key)
         if reader is not None:
             return reader
-    db = await _guarded(make_database(settings), upgrade)
+    db = await _guarded(make_database(settings), upgrade, key=key)
     assert db is not None
     if read_only:
         await db.dispose()
-        reader = await _guarded(make_database(settings, read_only=True), _reader_ready)
+        reader = await _guarded(make_database(settings, read_only=True), _reader_ready, key=key)
         assert reader is not None
         return reader
     return db
@@ -103,14 +104,17 @@ async def _reader_ready(db: Database) -> bool:
     return await is_up_to_date(db)
 
 
-async def _guarded(db: Database, step: Callable[[Database], Awaitable[object]]) -> Database | None:
-    """Connect, run ``step``, check the key; the database, or None if ``step`` said False."""
+async def _guarded(db: Database, step: Callable[[Database], Awaitable[object]], *,
+                   key: bool = True) -> Database | None:
+    """Connect, run ``step``, check the key (unless ``key`` is False); the database, or None
+    if ``step`` said False."""
     try:
         await check_connection(db)
         if await step(db) is False:
             await db.dispose()
             return None
-        await check_key_of(db)
+        if key:
+            await check_key_of(db)
     except DatabaseSettingError as exc:
         await db.dispose()
         raise ConfigError(f"HAVEN_DATABASE_URL: {exc}") from None

@@ -258,7 +258,7 @@ async def _decide(ctx: Context, press: PressIn, incident: Incident) -> PressResu
                           actor=mention(user), option=label)
             await enqueue(session, ctx, incident, Audience.USER, told, user_id=proposal.proposer)
         outcome = notice(Kind.DECISION, locale, f"decision.{state}", ref=incident.ref,
-                         actor=mention(user), option=label)
+                         actor=mention(user), option=label, what=option_done(ctx.policy, proposal.option, locale))
         await _update_request(session, ctx, incident, proposal.id, outcome)
         fresh = await repo.get_incident_by_id(session=session, incident_id=incident.id)
         assert fresh is not None

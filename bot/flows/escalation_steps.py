@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime
 
 from bot.flows import routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
@@ -17,6 +16,7 @@ from bot.flows.lifecycle import JobKind, Status, Step, can
 from bot.model.i18n import t
 from bot.model.messages import Action, Audience, Kind, Message, mention
 from bot.model.alert import alert
+from bot.model.views import local_time
 from storage import incidents as repo
 from storage import schedule
 from storage.db import Session
@@ -61,8 +61,17 @@ async def _already_done(session: Session, incident: Incident, job: Job) -> bool:
     return any(e.kind == "reminded" and (e.detail or {}).get("to") == to for e in events)
 
 
-def _minutes_since(ctx: Context, start: datetime) -> int:
-    return max(0, int((ctx.now() - start).total_seconds() // 60))
+def _waited(ctx: Context, incident: Incident) -> dict[str, str]:
+    """When it was reported (local time) and the acknowledgement deadline as the policy
+    says it ("1 h of business time"), never wall minutes that count closed hours as waiting."""
+    locale = ctx.channel_locale
+    severity = severity_of(ctx, incident)
+    hours, minutes = divmod(int(severity.ack_within.total_seconds() // 60), 60)
+    key = "hours_minutes" if hours and minutes else "hours" if hours else "minutes"
+    duration = t(locale, f"escalation.{key}", h=hours, m=minutes)
+    within = t(locale, "escalation.within_business" if severity.business_hours_only else "escalation.within",
+               duration=duration)
+    return {"reported": local_time(ctx.policy, incident.reported_at), "within": within}
 
 
 def _severity_label(ctx: Context, incident: Incident) -> str:
@@ -83,7 +92,7 @@ async def _renotify(session: Session, ctx: Context, job: Job, incident: Incident
         return
     locale = ctx.channel_locale
     text = t(locale, "escalation.renotify", ref=incident.ref, severity=_severity_label(ctx, incident),
-             minutes=_minutes_since(ctx, incident.reported_at))
+             **_waited(ctx, incident))
     message = Message(kind=Kind.RENOTIFY, text=text, mention_channel=True, incident=incident.ref, locale=locale)
     await _thread_reply(session, ctx, incident, message)
     await _event(session, ctx, incident, "renotified", job)
@@ -95,17 +104,17 @@ async def _page(session: Session, ctx: Context, job: Job, incident: Incident, *,
     if not can(incident.status, Step.ESCALATE):
         return
     locale = ctx.channel_locale
-    minutes = _minutes_since(ctx, incident.reported_at)
+    waited = _waited(ctx, incident)
     if not reachable:
         log.warning("%s: page due but no escalation channel is configured on %s", incident.ref, incident.platform)
-        text = t(locale, "escalation.page_unreachable", ref=incident.ref, minutes=minutes)
+        text = t(locale, "escalation.page_unreachable", ref=incident.ref, **waited)
         note = Message(kind=Kind.PAGE_FAILED, text=text, mention_channel=True, incident=incident.ref, locale=locale)
         await _thread_reply(session, ctx, incident, note)
         await _event(session, ctx, incident, "page_failed", job, detail={"reason": "no_escalation_channel"})
         return
     view = await load_view(session, ctx, incident)
     page = alert(ctx.policy, view, locale, kind=Kind.PAGE)
-    intro = t(locale, "escalation.page", ref=incident.ref, minutes=minutes)
+    intro = t(locale, "escalation.page", ref=incident.ref, **waited)
     page = replace(page, text=f"{intro}\n{page.text}", mention_channel=True)
     await enqueue(session, ctx, incident, Audience.ESCALATION, page)
     await _event(session, ctx, incident, "paged", job)

@@ -36,4 +36,4 @@ async def details_form(ctx: Context, actor: Actor, incident: Incident) -> Form:
     if incident.occurred_at is not None:
         prefill["occurred_at"] = iso(incident.occurred_at)
     intro = wellbeing(ctx.policy, actor.locale, ctx.now())
-    return report_form(ctx.policy, actor.locale, intro, prefill=prefill, metadata=incident.ref)
+    return report_form(ctx.policy, actor.locale, intro, prefill=prefill, metadata=incident.ref, details=True)

@@ -64,9 +64,10 @@ class Submission:
 
 def report_form(
     policy: Policy, locale: str, intro: Message, *, prefill: dict[str, str] | None = None,
-    metadata: str = "",
+    metadata: str = "", details: bool = False,
 ) -> Form:
-    """The form with every field id of spec section 3; only category and description required."""
+    """The form with every field id of spec section 3; only category and description required.
+    ``details``: the same form adding details to a logged report, under its own title."""
     prefill = prefill or {}
     share_default = "true" if policy.defaults.share_name else "false"
 
@@ -96,7 +97,8 @@ def report_form(
         *_route_fields(policy, locale, prefill, yes),
     )
     return Form(
-        title=t(locale, "form.title"), submit=t(locale, "form.submit"), intro=intro,
+        title=t(locale, "form.details_title" if details else "form.title"),
+        submit=t(locale, "form.details_submit" if details else "form.submit"), intro=intro,
         fields=fields, locale=locale, private_metadata=metadata,
     )
 

@@ -155,7 +155,9 @@ def test_policy_init_then_show(tmp_path: Path) -> None:
     assert shown.stdout.startswith(f"# policy 2025-04-01 from {target} (HAVEN_POLICY)")
     assert "severities:" in shown.stdout
     bundled = haven(tmp_path, "policy", "show")
-    assert "(the bundled default" in bundled.stdout.splitlines()[0]
+    header = bundled.stdout.splitlines()[0]
+    assert "(the bundled default" in header
+    assert header.count("(") == 1 and header.endswith(")"), f"no nested parentheses: {header}"
     one_line(haven(tmp_path, "policy", "show", HAVEN_POLICY=str(tmp_path / "none.yaml")), 2, "HAVEN_POLICY")
 
 
@@ -164,3 +166,41 @@ def test_a_usage_error_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "haven incidents show: the following arguments are required: id (see `haven incidents show --help`)"]
+
+
+def test_an_empty_register_says_so_and_json_is_an_empty_list(tmp_path: Path) -> None:
+    listed = haven(tmp_path, "register", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == "the register is empty\n"
+    as_json = haven(tmp_path, "register", "list", "--json")
+    assert as_json.returncode == 0 and json.loads(as_json.stdout) == []
+
+
+def test_an_approval_says_what_was_done_not_that_it_needs_approval(tmp_path: Path) -> None:
+    lines = ["/abuse he threatened me on the phone", ":as supervisor sato", "8", ":as supervisor kato", "14"]
+    result = run_console(tmp_path, lines, "en")
+    assert result.returncode == 0, result.stderr
+    after = result.stdout[result.stdout.index("You are supervisor kato."):]
+    assert "@kato approved for INC-2026-000001: discontinued service to the customer." in after
+    assert "@kato approved: discontinued service to the customer (2026-12-01 11:00 JST)" in after
+    assert "approved: Discontinue service (needs approval)" not in after
+    assert "approved for INC-2026-000001: Discontinue service" not in after
+
+
+def test_an_approval_in_japanese(tmp_path: Path) -> None:
+    lines = ["/abuse he threatened me on the phone", ":as supervisor sato", "8", ":as supervisor kato", "14"]
+    out = run_console(tmp_path, lines, "ja").stdout
+    after = out[out.index("あなたは上長の kato です。"):]
+    assert "INC-2026-000001：@kato が承認し、顧客への対応を打ち切りました。" in after
+    assert "@kato が承認し、顧客への対応を打ち切りました（2026-12-01 11:00 JST）" in after
+    assert "承認が必要）を承認" not in after
+
+
+def test_the_legal_hold_fact_does_not_repeat_its_label(tmp_path: Path) -> None:
+    lines = ["/abuse he threatened me on the phone", ":as supervisor sato", "9"]  # consult an attorney: a hold
+    out = run_console(tmp_path, lines, "en").stdout
+    assert "  Legal hold: On (kept past the retention period)" in out
+    assert "On legal hold" not in out
+    (tmp_path / "ja").mkdir()
+    ja = run_console(tmp_path / "ja", lines, "ja").stdout
+    assert "リーガルホールド：適用中（保存期間を過ぎても削除されません）" in ja

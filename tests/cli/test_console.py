@@ -55,7 +55,7 @@ def test_console_in_japanese(tmp_path: Path) -> None:
     assert "[4] 上長ではなく人事と話したい" in out
     assert "[14] 承認" in out
     assert "ご自身の提案は、別の上長が承認または却下する必要があります。" in out
-    assert "@suzuki が「" in out and "を承認しました" in out
+    assert "@suzuki が承認し、顧客への対応を打ち切りました。" in out
 
 
 def test_console_form_without_text(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_a_japanese_name_is_mentioned_and_shown_as_typed(tmp_path: Path) -> None
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "あなたは上長の 佐藤 です。" in out
-    assert "@佐藤 が「" in out and "@鈴木 が「" in out
+    assert "@佐藤 が「" in out and "@鈴木 が承認し" in out
     assert "‹" not in out and "<@" not in out and "u-e4" not in out
 
 

@@ -84,3 +84,15 @@ def test_with_the_right_key_the_console_adds_an_encrypted_report(encrypted: Path
     stored = descriptions(tmp_path)
     assert len(stored) == 2 and all(d.startswith(TOKEN_PREFIX) for d in stored)
     assert CANARY.encode() not in stored_bytes(tmp_path)
+
+
+def test_audit_verify_needs_no_key_the_chain_holds_no_encrypted_text(tmp_path: Path) -> None:
+    """The chain covers ids, kinds, times and options, never free text: ``audit verify``
+    checks an encrypted database (a re-triage note too) with no key, and says so in the singular."""
+    lines = ["/abuse rude words", ":as supervisor sato", "12", "1", "1", f"{CANARY} note"]
+    made = haven(tmp_path, ["console"], key=KEY, stdin="\n".join(lines) + "\n")
+    assert made.returncode == 0, made.stderr
+    assert CANARY.encode() not in stored_bytes(tmp_path)
+    verified = haven(tmp_path, ["audit", "verify"], key=None)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout == "ok: the audit trail of 1 incident is intact\n"

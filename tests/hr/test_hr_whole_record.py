@@ -67,7 +67,7 @@ async def test_the_record_speaks_japanese_on_the_page_and_in_the_pack(desk_world
     with zipfile.ZipFile(io.BytesIO(pack)) as archive:
         printed = visible(archive.read("record.html").decode())
     for text in (page, printed):
-        for shown in ("緊急度・種類を見直し", "緊急度：緊急 → 通常", "暴力的な言動 → その他のハラスメント", NOTE,
+        for shown in ("種類・緊急度を見直し", "緊急度：緊急 → 通常", "暴力的な言動 → その他のハラスメント", NOTE,
                       "警察に相談・通報する", "対面", "渋谷店", "上長には氏名を伝えていません", "40 分",
                       "二人目の対応者", "報告", "対応引き受け"):
             assert shown in text, shown
