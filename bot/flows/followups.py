@@ -34,7 +34,6 @@ from storage.schedule import ClaimedJob, NewJob
 
 log = logging.getLogger("haven.followups")
 CHECKIN = JobKind.CHECKIN
-SENT, SKIPPED = "checkin_sent", "checkin_skipped"
 SKIPPED_STATE = "skipped"
 REPORTER_ACTIONS = frozenset(
     {Action.ADD_DETAILS, Action.IN_DANGER, Action.TALK_NOW, Action.TALK_CANCEL, Action.TALK_HR,
@@ -112,9 +111,13 @@ def checkin_rows(ctx: Context, jobs: list[ClaimedJob], recipients: dict[int, Rec
         else:
             burst.skipped.append(job.id)
         count, head = heads.get(who.id, (who.event_count, who.chain_head))
-        event = audit.next_event(incident_id=who.id, ref=who.ref, count=count, head=head,
-                                 kind=SENT if latest == job.id else SKIPPED, actor="haven", at=now,
-                                 detail=_detail(job.id, job.payload, latest))
+        if latest == job.id:
+            event = audit.next_event(incident_id=who.id, ref=who.ref, count=count, head=head, kind="checkin_sent",
+                                     actor="haven", at=now, detail=_detail(job.id, job.payload, latest))
+        else:
+            event = audit.next_event(incident_id=who.id, ref=who.ref, count=count, head=head,
+                                     kind="checkin_skipped", actor="haven", at=now,
+                                     detail=_detail(job.id, job.payload, latest))
         burst.events.append(event)
         heads[who.id] = (event["seq"], event["hash"])
     burst.heads = [(i, n, h) for i, (n, h) in heads.items() if h is not None]
@@ -138,7 +141,7 @@ async def run_checkin(session: Session, ctx: Context, job: Job, incident: Incide
         incident.id, job.id)
     if latest != job.id:
         log.info("%s: check-in %s skipped, check-in %s is due too", incident.ref, job.id, latest)
-        audit.append_loaded(session=session, incident=incident, kind=SKIPPED, actor="haven", at=ctx.now(),
+        audit.append_loaded(session=session, incident=incident, kind="checkin_skipped", actor="haven", at=ctx.now(),
                             detail=_detail(job.id, job.payload, latest))
         await session.flush()
         return SKIPPED_STATE
@@ -160,7 +163,7 @@ async def add_checkin(session: Session, ctx: Context, job: Job, incident: Incide
         payload=checkin_message(ctx, incident, job.id, hr=hr).to_json(), due_at=ctx.wall_now(), flush=False,
         priority=priority.DIRECT,
     )
-    audit.append_loaded(session=session, incident=incident, kind=SENT, actor="haven", at=ctx.now(),
+    audit.append_loaded(session=session, incident=incident, kind="checkin_sent", actor="haven", at=ctx.now(),
                         detail={"checkin": job.id, "step": job.payload.get("step")})
 
 
