@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.flows import care, intake, moves, register, register_review, registry, reporter, retriage, routes, sites
-from bot.model import commands
-from bot.model.commands import Answer, ChannelIn, Verb
+from bot.flows import care_answers, intake, moves, register, register_review, registry
+from bot.flows import reporter, retriage, routes, sites
+from bot.model.commands import Answer, ChannelIn, Verb, parse as parse_command
 from bot.model.i18n import t
 from bot.flows.context import Context, enqueue
 from bot.flows.decisions import PressResult, refuse, supervisor_press
@@ -200,7 +200,7 @@ class Haven:
     async def command(self, actor: Actor, text: str | None, *, channel: ChannelIn | None = None) -> Answer:
         """``/haven …``: ``hr`` (the HR desk's sign-in link), registrations by administrators;
         ``check`` asks the register (spec 8.5); anything else gets the help."""
-        command = commands.parse(text)
+        command = parse_command(text)
         if command.verb in (Verb.REGISTER, Verb.UNREGISTER, Verb.REGISTRATIONS):
             return await registry.handle(self.ctx, actor, command, channel)
         if command.verb == Verb.HR:
@@ -236,7 +236,7 @@ class Haven:
         if press.action in REPORTER_ACTIONS:
             return await reporter_press(self.ctx, press, incident)
         if press.action == Action.TALK_ACCEPT:
-            return await care.accept(self.ctx, press, incident)
+            return await care_answers.accept(self.ctx, press, incident)
         if press.action in sites.REPORTER_ACTIONS:
             return await sites.reporter_press(self.ctx, press, incident)
         if press.action == Action.MOVE_TO_HR:

@@ -19,15 +19,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.flows import permissions, routes
+from bot.flows import routes
 from bot.flows.context import Context, enqueue
-from bot.flows.decisions import PressResult, check_supervisor, refuse
 from bot.flows.lifecycle import JobKind
 from bot.model.i18n import t
-from bot.model.inbound import PressIn, split_value
-from bot.model.messages import Action, Audience, Button, Kind, Message, Reply, mention
-from bot.model.ports import LookupFailed
-from bot.model.views import local_time, notice
+from bot.model.messages import Action, Audience, Button, Kind, Message
+from bot.model.views import notice
 from storage import care as talks
 from storage import incidents as repo
 from storage.db import Session
@@ -185,85 +182,32 @@ def _with_cancel(message: Message, incident: Incident, talk: TalkRequest) -> Mes
                    locale=message.locale)
 
 
-async def accept(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
-    """``talk_accept``: a supervisor (or, on a page, the next tier) takes the request; on
-    the HR route (``talk_hr``), an HR member."""
-    user = press.actor.user_id
-    async with ctx.db.session() as session:
-        talk = await _talk_of(session, press, incident)
-    if talk is None:
-        return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
-    refused = await _check_answerer(ctx, press, incident, route_of(talk))
-    if refused is not None:
-        return refused
-    async with ctx.db.session() as session:
-        now = ctx.now()
-        if not await talks.close_talk(session=session, talk_id=talk.id or 0, state="accepted", actor=user, at=now):
-            return refuse(ctx, press, "talk_closed", "talk.closed", ref=incident.ref)
-        await _close(session, ctx, incident, talk, "talk_accepted", user,
-                     notice(Kind.TALK_REQUEST, ctx.channel_locale, f"{route_of(talk).keys}.accepted", ref=incident.ref,
-                            actor=mention(user), when=local_time(ctx.policy, now)))
-        told = ctx.locale_of(incident)
-        await enqueue(session, ctx, incident, Audience.USER, notice(
-            Kind.REPORTER_UPDATE, told, "reporter.talk_accepted", ref=incident.ref, actor=mention(user),
-            when=local_time(ctx.policy, now)), user_id=incident.reporter_id)
-        await session.commit()
-    ctx.wake()
-    reply = notice(Kind.DECISION, press.actor.locale, "talk.accepted_you", ref=incident.ref,
-                   reporter=mention(incident.reporter_id))
-    return PressResult(replies=(Reply(reply, private=True),), changed=True)
-
-
-async def _check_answerer(ctx: Context, press: PressIn, incident: Incident, route: TalkRoute) -> PressResult | None:
-    """None when the presser may take the request: HR members on the HR route (fail
-    closed), else whoever may act on the incident."""
-    if route.channel != Audience.HR:
-        return await check_supervisor(ctx, press, incident)
-    try:
-        allowed = await permissions.is_hr_member(ctx, incident.platform, press.actor.user_id)
-    except LookupFailed:
-        return refuse(ctx, press, "lookup_failed", "refusal.lookup_failed")
-    return None if allowed else refuse(ctx, press, "not_hr", "sites.refusal_not_hr")
-
-
-async def cancel(ctx: Context, press: PressIn, incident: Incident) -> PressResult:
-    """``talk_cancel``: the employee withdraws the request (checked by the caller: only them)."""
-    async with ctx.db.session() as session:
-        talk = await _talk_of(session, press, incident)
-        if talk is None:
-            return refuse(ctx, press, "unknown_action", "refusal.unknown_action")
-        now = ctx.now()
-        if not await talks.close_talk(session=session, talk_id=talk.id or 0, state="cancelled",
-                                      actor=press.actor.user_id, at=now):
-            return refuse(ctx, press, "talk_closed", "talk.closed", ref=incident.ref)
-        await _close(session, ctx, incident, talk, "talk_cancelled", press.actor.user_id,
-                     notice(Kind.TALK_REQUEST, ctx.channel_locale, f"{route_of(talk).keys}.cancelled",
-                            ref=incident.ref))
-        await session.commit()
-    ctx.wake()
-    reply = notice(Kind.REPORTER_UPDATE, press.actor.locale, "reporter.talk_cancelled", ref=incident.ref)
-    return PressResult(replies=(Reply(reply, private=True),), changed=True)
-
-
-async def _talk_of(session: Session, press: PressIn, incident: Incident) -> TalkRequest | None:
-    _, talk_id = split_value(press.value)
-    talk = await talks.get_talk(session=session, talk_id=talk_id) if talk_id else None
-    return talk if talk is not None and talk.incident_id == incident.id else None
-
-
-async def _close(session: Session, ctx: Context, incident: Incident, talk: TalkRequest, kind: str,
-                 actor: str, outcome: Message) -> None:
-    """Stop the deadlines, audit, and replace every post of the request with its outcome."""
-    assert incident.id is not None
-    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
-    await repo.add_event(session=session, incident_id=incident.id, kind=kind, actor=actor, at=ctx.now(),
-                         detail={"talk": talk.id})
+async def replace_posts(session: Session, ctx: Context, incident: Incident, talk: TalkRequest,
+                        outcome: Message) -> None:
+    """Replace every post of the request (the owner's DM, the channels') with ``outcome``."""
     value = _value(incident, talk)
-    for row in await outbox_upkeep.messages_for(session=session, incident_id=incident.id):
+    for row in await outbox_upkeep.messages_for(session=session, incident_id=incident.id or 0):
         posted = row.kind == Kind.TALK_REQUEST and row.op == "post" and row.state != "dead"
         if posted and any(b.value == value for b in Message.from_json(row.payload).buttons):
             await enqueue(session, ctx, incident, Audience(row.audience), outcome, op="update",
                           reply_to=row.id, user_id=row.user_id)
+
+
+async def follow_to_hr(session: Session, ctx: Context, incident: Incident) -> None:
+    """The incident moved to HR (``move_to_hr``, a re-triage into a restricted category):
+    an open request to talk follows it. Its posts so far (a line owner's DM, the line
+    channel) become a content-free notice; HR is asked afresh, with deadlines from now."""
+    assert incident.id is not None
+    talk = await talks.open_talk(session=session, incident_id=incident.id)
+    if talk is None or talk.id is None or talk.route in (HR, routes.HELD):
+        return
+    await talks.set_route(session=session, talk_id=talk.id, route=HR)
+    await schedule.cancel_jobs(session=session, incident_id=incident.id, kinds=tuple(KINDS))
+    await replace_posts(session, ctx, incident, talk, notice(Kind.TALK_REQUEST, ctx.channel_locale, "talk.moved_to_hr"))
+    talk.route = HR
+    to = await _ask(session, ctx, incident, talk, ROUTES[HR], generation="moved")
+    await repo.add_event(session=session, incident_id=incident.id, kind="talk_moved", actor="haven", at=ctx.now(),
+                         detail={"talk": talk.id, "route": HR, "to": to})
 
 
 async def run(session: Session, ctx: Context, job: Job, incident: Incident, *, reachable: bool) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.delivery import priority
-from bot.flows import care, routes
+from bot.flows import care, care_answers, routes
 from bot.flows.context import Context
 from bot.flows.report_forms import details_form
 from bot.flows.decisions import PressResult, refuse
@@ -184,7 +184,7 @@ async def reporter_press(ctx: Context, press: PressIn, incident: Incident) -> Pr
     if press.action == Action.TALK_HR:
         return await _talk_to_hr(ctx, press, incident)
     if press.action == Action.TALK_CANCEL:
-        return await care.cancel(ctx, press, incident)
+        return await care_answers.cancel(ctx, press, incident)
     return await _answer(ctx, press, incident)
 
 

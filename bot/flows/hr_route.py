@@ -4,7 +4,7 @@ restricted category."""
 
 from __future__ import annotations
 
-from bot.flows import routes
+from bot.flows import care, routes
 from bot.flows.context import Context, alert_posts, enqueue, load_view
 from bot.model.messages import Audience, Kind, Message
 from bot.model.alert import alert
@@ -25,6 +25,7 @@ async def to_hr(session: Session, ctx: Context, incident: Incident, *, actor: st
     for post in old:
         await enqueue(session, ctx, incident, Audience(post.audience), moved, op="update", reply_to=post.id)
     await alert_here(session, ctx, incident)
+    await care.follow_to_hr(session, ctx, incident)
     await repo.add_event(session=session, incident_id=incident.id, kind="moved_to_hr", actor=actor,
                          at=ctx.now(), detail={"from_site": incident.site})
     told = notice(Kind.REPORTER_UPDATE, ctx.locale_of(incident), "sites.moved_to_hr_reporter", ref=incident.ref)

@@ -339,3 +339,28 @@ async def test_without_an_hr_channel_a_check_in_offers_no_hr(haven: Haven) -> No
         await tick_after(haven, timedelta(days=1))
     [actions, *_] = await eventually(lambda: checkins_to_employee(haven))
     assert actions == ["followup_ok", "followup_talk", "followup_stop"]
+
+
+async def test_an_open_talk_request_follows_its_report_to_hr(with_hr: Haven) -> None:
+    from tests.support.serve import eventually
+
+    await submit(with_hr, "denigration", "he kept insulting me at the till")
+    await with_hr.fake.wait_for("chat.postMessage", 2)
+    [(channel, ts)] = [k for k in with_hr.fake.messages if k[0] == SUPERVISORS]
+    await with_hr.interact(press_payload("acknowledge", REF, user="USUP1", channel=SUPERVISORS, ts=ts))
+    await with_hr.interact(press_payload("talk_now", REF, user=EMPLOYEE, channel="D0EMPLOYEE"))
+    [asked] = await eventually(lambda: talk_posts(with_hr, "USUP1"))  # the owner is asked by DM first
+
+    await with_hr.interact(press_payload("move_to_hr", REF, user="USUP1", channel=SUPERVISORS, ts=ts))
+    [request] = await eventually(lambda: talk_posts(with_hr, HR))
+    assert REF in request["text"]
+    edited = await eventually(lambda: [c.args for c in with_hr.fake.calls_to("chat.update")
+                                       if c.args["channel"].startswith("D") and "handed to HR" in c.args["text"]])
+    assert REF not in json.dumps(edited[-1]), "the line owner's copy is content-free now"
+
+    value = next(e["value"] for b in request["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await with_hr.interact(press_payload("talk_accept", value, user=HR_MEMBER, channel=HR))
+    await eventually(lambda: [c for c in with_hr.fake.calls_to("chat.postMessage")
+                              if c.args["channel"] == EMPLOYEE and f"<@{HR_MEMBER}> will reach out" in c.args["text"]])
+    events = [e["kind"] for e in (await detail(with_hr.runtime.db, REF))["events"]]  # type: ignore[index]
+    assert events.index("talk_moved") > events.index("talk_requested") and "talk_accepted" in events
