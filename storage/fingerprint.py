@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from storage._sql import upsert
 from storage.db import Database
 from storage.register_models import Setting
 
@@ -17,12 +18,8 @@ async def stored_fingerprint(db: Database) -> str | None:
 
 
 async def record_fingerprint(db: Database) -> None:
-    """Record that the stored hashes are made under the configured key."""
+    """Record that the stored hashes are made under the configured key (one upsert:
+    replicas starting together all record the same value, none fails)."""
     async with db.session() as session:
-        row = await session.get(Setting, FINGERPRINT)
-        if row is None:
-            session.add(Setting(name=FINGERPRINT, value=db.cipher.hash_fingerprint))
-        else:
-            row.value = db.cipher.hash_fingerprint
-            session.add(row)
+        await session.exec(upsert(session, Setting, ["name"], name=FINGERPRINT, value=db.cipher.hash_fingerprint))
         await session.commit()

@@ -180,3 +180,23 @@ async def test_reading_with_the_wrong_key_fails_loudly(fresh_database_url: str) 
                 await incidents.get_incident(session=session, ref=made.ref)
     finally:
         await other.dispose()
+
+
+async def test_replicas_starting_together_record_the_hash_key_without_a_conflict(fresh_database_url: str) -> None:
+    """Every replica records which key made the customer hashes at start; several at once
+    all succeed (an upsert), and the value is the configured key's."""
+    import asyncio
+
+    from storage.fingerprint import record_fingerprint, stored_fingerprint
+
+    replicas = [Database(fresh_database_url, cipher=Cipher([KEY_A])) for _ in range(4)]
+    try:
+        await upgrade(replicas[0])
+        for _ in range(3):  # a race needs luck; try a few rounds, each from an empty table
+            async with replicas[0].engine.begin() as conn:
+                await conn.execute(text("DELETE FROM haven_settings"))
+            await asyncio.gather(*(record_fingerprint(db) for db in replicas))
+            assert await stored_fingerprint(replicas[0]) == replicas[0].cipher.hash_fingerprint
+    finally:
+        for db in replicas:
+            await db.dispose()
