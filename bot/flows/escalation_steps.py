@@ -124,10 +124,25 @@ async def _remind_owner(session: Session, ctx: Context, job: Job, incident: Inci
     if not can(incident.status, Step.REMIND) or not incident.owner_id:
         return
     locale = ctx.channel_locale
+    if await _owned_before_the_move(session, incident):  # a line owner cannot act on the HR route: ask HR
+        text = t(locale, "escalation.remind_hr_line_owner", ref=incident.ref,
+                 severity=_severity_label(ctx, incident), owner=mention(incident.owner_id))
+        await _thread_reply(session, ctx, incident, Message(kind=Kind.REMIND_CHANNEL, text=text, incident=incident.ref,
+                                                            locale=locale, mentions=(incident.owner_id,)))
+        await _event(session, ctx, incident, "reminded", job, detail={"to": "owner", "via": "hr"})
+        return
     text = t(locale, "escalation.remind_owner", ref=incident.ref, severity=_severity_label(ctx, incident))
     message = Message(kind=Kind.REMIND_OWNER, text=text, incident=incident.ref, locale=locale)
     await enqueue(session, ctx, incident, Audience.USER, message, user_id=incident.owner_id)
     await _event(session, ctx, incident, "reminded", job, detail={"to": "owner"})
+
+
+async def _owned_before_the_move(session: Session, incident: Incident) -> bool:
+    """The owner took the incident over on the line route, and it moved to HR since."""
+    if not routes.on_hr_route(incident):
+        return False
+    kinds = [e.kind for e in await repo.events_for(session=session, incident_id=incident.id or 0)]
+    return "acknowledged" in kinds and "moved_to_hr" in kinds[kinds.index("acknowledged"):]
 
 
 async def _remind_channel(session: Session, ctx: Context, job: Job, incident: Incident) -> None:

@@ -346,10 +346,10 @@ async def test_an_open_talk_request_follows_its_report_to_hr(with_hr: Haven) -> 
 
     await submit(with_hr, "denigration", "he kept insulting me at the till")
     await with_hr.fake.wait_for("chat.postMessage", 2)
-    [(channel, ts)] = [k for k in with_hr.fake.messages if k[0] == SUPERVISORS]
+    [(_, ts)] = [k for k in with_hr.fake.messages if k[0] == SUPERVISORS]
     await with_hr.interact(press_payload("acknowledge", REF, user="USUP1", channel=SUPERVISORS, ts=ts))
     await with_hr.interact(press_payload("talk_now", REF, user=EMPLOYEE, channel="D0EMPLOYEE"))
-    [asked] = await eventually(lambda: talk_posts(with_hr, "USUP1"))  # the owner is asked by DM first
+    await eventually(lambda: talk_posts(with_hr, "USUP1"))  # the owner is asked by DM first
 
     await with_hr.interact(press_payload("move_to_hr", REF, user="USUP1", channel=SUPERVISORS, ts=ts))
     [request] = await eventually(lambda: talk_posts(with_hr, HR))
@@ -364,3 +364,22 @@ async def test_an_open_talk_request_follows_its_report_to_hr(with_hr: Haven) -> 
                               if c.args["channel"] == EMPLOYEE and f"<@{HR_MEMBER}> will reach out" in c.args["text"]])
     events = [e["kind"] for e in (await detail(with_hr.runtime.db, REF))["events"]]  # type: ignore[index]
     assert events.index("talk_moved") > events.index("talk_requested") and "talk_accepted" in events
+
+
+async def test_a_line_owners_reminder_goes_to_hr_after_a_move(with_hr: Haven) -> None:
+    from tests.support.serve import eventually
+
+    await submit(with_hr, "denigration", "he kept insulting me at the till")  # high: resolve within a day
+    await with_hr.fake.wait_for("chat.postMessage", 2)
+    [(_, ts)] = [k for k in with_hr.fake.messages if k[0] == SUPERVISORS]
+    await with_hr.interact(press_payload("acknowledge", REF, user="USUP1", channel=SUPERVISORS, ts=ts))
+    await with_hr.interact(press_payload("move_to_hr", REF, user="USUP1", channel=SUPERVISORS, ts=ts))
+    await eventually(lambda: [c for c in with_hr.fake.calls_to("chat.postMessage") if c.args["channel"] == HR])
+    await tick_after(with_hr, timedelta(days=1, minutes=1))
+    [reminder] = await eventually(lambda: [c.args for c in with_hr.fake.calls_to("chat.postMessage")
+                                           if c.args["channel"] == HR and "can no longer act" in c.args["text"]])
+    assert "<@USUP1>" in reminder["text"] and reminder.get("thread_ts"), "in the HR alert's thread"
+    dms = [c.args["text"] for c in with_hr.fake.calls_to("chat.postMessage") if c.args["channel"] in ("USUP1", "DSUP1")]
+    assert not any("Reminder" in text for text in dms), "never a DM to a line owner who cannot act"
+    traffic = line_traffic(with_hr)
+    assert "Reminder" not in traffic and "can no longer act" not in traffic
