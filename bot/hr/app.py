@@ -57,7 +57,7 @@ async def gate(request: web.Request, handler: Handler) -> web.StreamResponse:
         form = await _form(request)
         token = form.get("csrf")
         if not isinstance(token, str) or not same(token, row.csrf):
-            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+            raise web.HTTPForbidden(text=t(request[LOCALE], "hr.error.csrf"))
     request[VIEWER] = row
     return await handler(request)
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.hr import filters
+from bot.model.i18n import t
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk
 from bot.hr.record_view import record_context
 from bot.hr.text import render
@@ -68,18 +69,18 @@ async def incident_page(request: web.Request) -> web.StreamResponse:
     desk = _desk(request)
     ref = request.match_info["ref"].upper()
     if not REF.match(ref):
-        raise web.HTTPNotFound(text="no such incident")
+        raise web.HTTPNotFound(text=t(request[LOCALE], "hr.error.no_incident"))
     viewer = request[VIEWER]
     async with desk.db.session() as session:
         incident = await repo.get_incident(session=session, ref=ref)
         if incident is None or incident.id is None:
-            raise web.HTTPNotFound(text="no such incident")
+            raise web.HTTPNotFound(text=t(request[LOCALE], "hr.error.no_incident"))
         await repo.add_event(session=session, incident_id=incident.id, kind="hr_viewed",
                              actor=viewer.identity.user_id, at=desk.clock.now())
         await session.commit()
     record = await desk.record(ref)
     if record is None:
-        raise web.HTTPNotFound(text="no such incident")
+        raise web.HTTPNotFound(text=t(request[LOCALE], "hr.error.no_incident"))
     return render("incident.html", request, {
         **record_context(desk.policy, record, request[LOCALE], local_iso(desk)), "viewer": viewer})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from bot.model.i18n import t
 from bot.hr.desk import DESK, LOCALE, VIEWER, Desk, ExportRefused
 from bot.hr.evidence import chain_and_trail, pack, trail_csv
 from bot.hr.pages import REF, local_iso
@@ -30,11 +31,11 @@ async def evidence_zip(request: web.Request) -> web.StreamResponse:
     desk: Desk = request.app[DESK]
     ref = request.match_info["ref"].upper()
     if not REF.match(ref):
-        raise web.HTTPNotFound(text="no such incident")
+        raise web.HTTPNotFound(text=t(request[LOCALE], "hr.error.no_incident"))
     found = await chain_and_trail(desk.db, ref)
     record = await desk.record(ref)
     if found is None or record is None:
-        raise web.HTTPNotFound(text="no such incident")
+        raise web.HTTPNotFound(text=t(request[LOCALE], "hr.error.no_incident"))
     chain, trail = found
     viewer = request[VIEWER]
     async with desk.db.session() as session:

@@ -64,10 +64,10 @@ async def act(request: web.Request) -> web.StreamResponse:
     action, entry = form.get("action"), request.match_info["entry"].upper()
     number = store.parse_entry_id(entry)
     if action not in ACTIONS or number is None:
-        raise web.HTTPBadRequest(text="unknown register action or entry")
+        raise web.HTTPBadRequest(text=t(request[LOCALE], "hr.error.register_action"))
     async with desk.db.session() as session:
         if await store.get_entry(session=session, entry_id=number) is None:
-            raise web.HTTPNotFound(text="no such register entry")
+            raise web.HTTPNotFound(text=t(request[LOCALE], "hr.error.no_entry"))
     viewer = request[VIEWER].identity
     result = await desk.press(PressIn(actor=Actor(viewer.platform, viewer.user_id, request[LOCALE]),
                                       action=str(action), value=entry, audience=Audience.SUPERVISORS))

@@ -7,7 +7,8 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.hr.text import render
-from bot.hr.desk import DESK, Desk
+from bot.hr.desk import DESK, LOCALE, Desk
+from bot.model.i18n import t
 from bot.hr.signin import COOKIE, SESSION_LIFETIME
 
 CSS = Path(__file__).parent / "templates" / "desk.css"
@@ -20,7 +21,7 @@ def _desk(request: web.Request) -> Desk:
 def refuse(request: web.Request, *, reason: str = "hr.signin.needed") -> web.StreamResponse:
     """401: the sign-in page for a browser, a short text for anything else; never data."""
     if "text/html" not in request.headers.get("Accept", ""):
-        return web.Response(status=401, text="sign in to the HR desk from chat (/haven hr)")
+        return web.Response(status=401, text=t(request.get(LOCALE, "en"), "hr.error.signin_api"))
     return render("signin.html", request, {"reason": reason}, status=401, here="/hr/signin")  # no echo of the path
 
 

@@ -127,3 +127,21 @@ async def test_links_keep_the_filters_and_the_export_carries_them(desk_world: De
     assert 'hreflang="en" lang="en">English</a>' in japanese and "page=2&amp;lang=en" in japanese
     plain = await (await desk_world.client.get("/hr/insights")).text()
     assert 'href="/hr/export.csv"' in plain and 'href="/hr/insights?lang=ja"' in plain
+
+
+async def test_refusals_speak_the_viewers_language(desk_world: DeskWorld) -> None:
+    await desk_world.signed_in()
+    for lang, said in (("en", "There is no such incident."), ("ja", "該当する報告はありません。")):
+        for path in ("/hr/incidents/INC-2026-999999", "/hr/incidents/INC-2026-999999/evidence.zip"):
+            response = await desk_world.client.get(f"{path}?lang={lang}")
+            assert response.status == 404 and await response.text() == said, (path, lang)
+    forged = await desk_world.client.post("/hr/logout?lang=ja", data={"csrf": "forged"})
+    assert forged.status == 403 and "人事デスク" in await forged.text()
+    unknown = await desk_world.client.post("/hr/register/REG-999999?lang=ja", data={"csrf": "forged"})
+    assert unknown.status == 403, "the CSRF check comes first"
+    anonymous = aiohttp.ClientSession(headers={"Accept": "application/json", "Accept-Language": "ja"})
+    try:
+        async with anonymous.get(str(desk_world.client.make_url("/hr/incidents"))) as response:
+            assert response.status == 401 and "サインイン" in await response.text()
+    finally:
+        await anonymous.close()
