@@ -29,10 +29,10 @@ async def test_a_weekend_report_is_renotified_and_paged_with_its_business_time_d
             "(acknowledgement due within 1 h of business time). You may act on it here.")
     else:
         assert renotified.message.text == (f"対応待ち：{ref}（通常）は 2026-12-05 12:00 JST に報告されましたが、"
-                                           "まだ誰も対応を引き受けていません（引き受けの期限：営業時間で1時間以内）。")
+                                           "まだ誰も対応を引き受けていません（報告から営業時間で1時間以内に引き受けが必要です）。")
         assert paged.message.text.startswith(
             f"エスカレーション：2026-12-05 12:00 JST に報告された {ref} は、上長のチャンネルでまだ誰も対応を"
-            "引き受けていません（引き受けの期限：営業時間で1時間以内）。こちらから対応できます。")
+            "引き受けていません（報告から営業時間で1時間以内に引き受けが必要です）。こちらから対応できます。")
     assert " min" not in texts.replace("1 h", "") and "分が経過" not in texts and "2821" not in texts
 
 

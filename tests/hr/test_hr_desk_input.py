@@ -142,6 +142,6 @@ async def test_refusals_speak_the_viewers_language(desk_world: DeskWorld) -> Non
     anonymous = aiohttp.ClientSession(headers={"Accept": "application/json", "Accept-Language": "ja"})
     try:
         async with anonymous.get(str(desk_world.client.make_url("/hr/incidents"))) as response:
-            assert response.status == 401 and "サインイン" in await response.text()
+            assert response.status == 401 and "ログイン" in await response.text()
     finally:
         await anonymous.close()
