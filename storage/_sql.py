@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,3 +34,9 @@ def upsert(session: AsyncSession, model: Any, keys: list[str], **values: Any) ->
     statement = module.insert(model).values(**values)
     updates = {name: statement.excluded[name] for name in values if name not in keys}
     return statement.on_conflict_do_update(index_elements=keys, set_=updates)
+
+
+async def compare_and_set(session: AsyncSession, model: Any, where: Any, values: dict[str, Any]) -> bool:
+    """``UPDATE model SET values WHERE where``: True iff exactly one row matched (the caller won)."""
+    result = await session.exec(update(model).where(where).values(**values))
+    return int(result.rowcount) == 1

@@ -8,20 +8,14 @@ Like :mod:`storage.incidents`, every function takes an open ``session`` and neve
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage._sql import insert_ignoring_conflicts
+from storage._sql import compare_and_set, insert_ignoring_conflicts
 from storage.db import utc_naive
 from storage.incident_models import Choice, Proposal
-
-
-async def _cas(session: AsyncSession, model: Any, where: Any, values: dict[str, Any]) -> bool:
-    result = await session.exec(update(model).where(where).values(**values))
-    return int(result.rowcount) == 1
 
 
 async def record_choice(
@@ -97,7 +91,7 @@ async def decide_proposal(
     *, session: AsyncSession, proposal_id: int, state: str, actor: str, at: datetime
 ) -> bool:
     """Approve or reject a pending proposal. True iff it was still pending (this call won)."""
-    return await _cas(
+    return await compare_and_set(
         session,
         Proposal,
         and_(col(Proposal.id) == proposal_id, col(Proposal.state) == "pending"),

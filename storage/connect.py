@@ -71,19 +71,25 @@ def read_only_engine(url: URL) -> AsyncEngine:
     uri = url.set(database=f"file:{path}?mode=ro", query={"uri": "true"})
     engine = create_async_engine(uri, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0,
                                  pool_timeout=60, hide_parameters=True)
-    event.listen(engine.sync_engine, "connect", _on_sqlite_read_only_connect)
+    event.listen(engine.sync_engine, "connect", on_sqlite_connect(SQLITE_READ_ONLY_PRAGMAS))
     event.listen(engine.sync_engine, "begin", _on_sqlite_read_only_begin)
     return engine
 
 
-def _on_sqlite_read_only_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in SQLITE_READ_ONLY_PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
+def on_sqlite_connect(pragmas: tuple[str, ...]) -> Any:
+    """A ``connect`` listener: SQLAlchemy, not the sqlite3 module, decides where transactions
+    begin (the documented pysqlite/aiosqlite recipe; SAVEPOINTs need it), then ``pragmas`` run."""
+
+    def listener(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in pragmas:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return listener
 
 
 def _on_sqlite_read_only_begin(connection: Any) -> None:

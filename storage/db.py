@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.connect import DatabaseSettingError, read_only_engine, url_problem
+from storage.connect import DatabaseSettingError, on_sqlite_connect, read_only_engine, url_problem
 from storage.crypto import Cipher
 
 Session: TypeAlias = AsyncSession
@@ -88,18 +88,6 @@ def _private_file_hook(path: Path | None) -> Any:
     return before_connect
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin
-    # (the documented pysqlite/aiosqlite recipe); needed for SAVEPOINTs to work.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in SQLITE_PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
-
-
 def _sqlite_file(url: URL) -> Path | None:
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
@@ -136,7 +124,7 @@ class Database:
             )
             sync_engine = self.engine.sync_engine
             event.listen(sync_engine, "do_connect", _private_file_hook(_sqlite_file(parsed)))
-            event.listen(sync_engine, "connect", _on_sqlite_connect)
+            event.listen(sync_engine, "connect", on_sqlite_connect(SQLITE_PRAGMAS))
             event.listen(sync_engine, "begin", _on_sqlite_begin)
         elif parsed.get_backend_name() == "postgresql":
             self.engine = create_async_engine(parsed, pool_pre_ping=True, hide_parameters=True)

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit
-from storage._sql import insert_ignoring_conflicts
+from storage._sql import compare_and_set, insert_ignoring_conflicts
 from storage.db import utc_naive
 from storage.kinds import Status
 from storage.incident_models import Counter, Event, Incident
@@ -114,14 +114,9 @@ async def earlier_by_customer(
     return list((await session.exec(query)).all())
 
 
-async def _cas(session: AsyncSession, model: Any, where: Any, values: dict[str, Any]) -> bool:
-    result = await session.exec(update(model).where(where).values(**values))
-    return int(result.rowcount) == 1
-
-
 async def claim_owner(*, session: AsyncSession, incident_id: int, owner: str, at: datetime) -> bool:
     """Acknowledge: ``owner`` becomes the owner if nobody is yet. True iff this call won."""
-    return await _cas(
+    return await compare_and_set(
         session,
         Incident,
         and_(
@@ -141,7 +136,7 @@ async def claim_owner(*, session: AsyncSession, incident_id: int, owner: str, at
 
 async def claim_second_responder(*, session: AsyncSession, incident_id: int, user: str) -> bool:
     """``user`` joins as second responder (not the owner, only one, not once resolved)."""
-    return await _cas(
+    return await compare_and_set(
         session,
         Incident,
         and_(
@@ -156,7 +151,7 @@ async def claim_second_responder(*, session: AsyncSession, incident_id: int, use
 
 async def resolve(*, session: AsyncSession, incident_id: int, at: datetime) -> bool:
     """Mark the incident resolved. True iff it was not resolved already."""
-    return await _cas(
+    return await compare_and_set(
         session,
         Incident,
         and_(col(Incident.id) == incident_id, col(Incident.status) != Status.RESOLVED),
@@ -172,7 +167,7 @@ async def set_legal_hold(*, session: AsyncSession, incident_id: int, hold: bool,
     values: dict[str, Any] = {"legal_hold": hold, "version": Incident.version + 1}
     if not hold and at is not None:
         values["hold_released_at"] = utc_naive(at)
-    return await _cas(session, Incident,
+    return await compare_and_set(session, Incident,
                       and_(col(Incident.id) == incident_id, col(Incident.legal_hold).is_(not hold)), values)
 
 
@@ -217,7 +212,7 @@ async def retriage(*, session: AsyncSession, incident_id: int, category: str, se
                    snapshot: dict[str, Any], version: int) -> bool:
     """A supervisor's re-triage: new category, severity and frozen deadlines, if nobody
     changed the incident since it was read at ``version`` (and it is not resolved)."""
-    return await _cas(
+    return await compare_and_set(
         session,
         Incident,
         and_(col(Incident.id) == incident_id, col(Incident.version) == version,
